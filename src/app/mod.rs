@@ -1,0 +1,334 @@
+//! The window: panels over the numerical core.
+//!
+//! Left: the system panel ([`system_panel`]). Centre: the 3-D attractor
+//! ([`crate::render`]). Right: the model bench ([`model_card`]). Bottom: the eigenvalue
+//! plane ([`spectrum_plot`]), forecast divergence and the truth-vs-forecast series
+//! ([`divergence_plot`]). Fits run as background [`crate::jobs::Job`]s; panels only
+//! send actions, which [`ChaosApp`] carries out.
+
+pub mod divergence_plot;
+pub mod fit_job;
+pub mod live;
+pub mod model_card;
+pub mod preset;
+pub mod spectrum_plot;
+pub mod system_panel;
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+
+use crate::cli::GuiArgs;
+use crate::jobs::{Job, JobState};
+use crate::render::{AttractorView, Curve, Scene};
+use crate::systems::Catalog;
+use fit_job::{FitOutcome, FitSettings, spawn_dmd_fit};
+use live::LiveSimulation;
+use model_card::{CardAction, FitStatus};
+use preset::Preset;
+
+/// The application state.
+pub struct ChaosApp {
+    /// The live simulation.
+    pub live: LiveSimulation,
+    ic_text: String,
+    view: AttractorView,
+    /// DMD card settings.
+    pub fit_settings: FitSettings,
+    /// DMD card status.
+    pub fit_status: FitStatus,
+    fit_job: Option<Job<FitOutcome>>,
+    forecast_curve: Option<Curve>,
+    epsilon: f64,
+    screenshot: Option<Screenshot>,
+    waker: Option<crate::jobs::Waker>,
+    last_frame: Option<f64>,
+    pending_fit: bool,
+}
+
+/// `--screenshot`: wait for jobs and a filled attractor, capture, save, close.
+struct Screenshot {
+    path: PathBuf,
+    frames: u32,
+    rx: Option<Receiver<Arc<egui::ColorImage>>>,
+    result: Arc<Mutex<Option<anyhow::Result<()>>>>,
+}
+
+impl ChaosApp {
+    /// Builds the app; `preset` sets the system and the jobs to start.
+    pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<Preset>) -> anyhow::Result<Self> {
+        crate::render::install(cc.wgpu_render_state.as_ref());
+        let ctx = cc.egui_ctx.clone();
+        let waker: crate::jobs::Waker = Arc::new(move || ctx.request_repaint());
+        let mut app = Self::headless(preset)?;
+        app.waker = Some(waker);
+        Ok(app)
+    }
+
+    /// The app without a window context (tests drive it through egui_kittest).
+    pub fn headless(preset: Option<Preset>) -> anyhow::Result<Self> {
+        let (system, ic) = match &preset {
+            Some(p) => p.system()?,
+            None => {
+                let s = Catalog::builtin().system("Lorenz")?;
+                let ic = s.info().initial_conditions.clone();
+                (s, ic)
+            }
+        };
+        let mut live = LiveSimulation::new(system);
+        live.initial_condition = ic;
+        live.reset();
+        let mut fit_settings = FitSettings::default();
+        if let Some(p) = &preset {
+            live.fast_forward(p.fast_forward_periods);
+            fit_settings.rank = p.dmd.rank;
+            if let Some(periods) = p.dmd.periods {
+                fit_settings.periods = periods;
+            }
+        }
+        let ic_text = format_vector(&live.initial_condition);
+        let mut app = Self {
+            live,
+            ic_text,
+            view: AttractorView::new(1),
+            fit_settings,
+            fit_status: FitStatus::Idle,
+            fit_job: None,
+            forecast_curve: None,
+            epsilon: 0.05,
+            screenshot: None,
+            waker: None,
+            last_frame: None,
+            pending_fit: false,
+        };
+        if preset.as_ref().is_some_and(|p| p.fit.iter().any(|f| f == "dmd")) {
+            app.pending_fit = true;
+        }
+        Ok(app)
+    }
+}
+
+impl ChaosApp {
+    /// Starts a DMD fit from the live state.
+    pub fn start_fit(&mut self) {
+        if let Some(job) = &mut self.fit_job {
+            job.cancel();
+        }
+        let job = spawn_dmd_fit(
+            self.live.system.clone(),
+            self.live.state().to_vec(),
+            self.fit_settings.clone(),
+            self.waker.clone(),
+        );
+        self.fit_job = Some(job);
+        self.fit_status = FitStatus::Running(Default::default());
+        self.forecast_curve = None;
+    }
+
+    /// Cancels the running fit; the card shows "cancelled" at once.
+    pub fn cancel_fit(&mut self) {
+        if let Some(job) = &mut self.fit_job {
+            job.cancel();
+        }
+        self.fit_job = None;
+        self.fit_status = FitStatus::Cancelled;
+    }
+
+    /// True while a background job runs.
+    pub fn busy(&self) -> bool {
+        self.pending_fit || self.fit_job.is_some()
+    }
+
+    /// Polls the fit job without blocking.
+    fn poll_jobs(&mut self) {
+        let Some(job) = &mut self.fit_job else { return };
+        match job.poll() {
+            JobState::Running(p) => self.fit_status = FitStatus::Running(p),
+            JobState::Done(outcome) => {
+                self.forecast_curve = Some(forecast_curve(&outcome));
+                self.fit_status = FitStatus::Done(Box::new(outcome));
+                self.fit_job = None;
+            }
+            JobState::Failed(msg) => {
+                self.fit_status = FitStatus::Failed(msg);
+                self.fit_job = None;
+            }
+            JobState::Cancelled | JobState::Taken => {
+                self.fit_job = None;
+            }
+        }
+    }
+
+    fn outcome(&self) -> Option<&FitOutcome> {
+        match &self.fit_status {
+            FitStatus::Done(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// One frame of the whole window.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        if std::mem::take(&mut self.pending_fit) {
+            self.start_fit();
+        }
+        self.poll_jobs();
+        let now = ui.input(|i| i.time);
+        let dt = self.last_frame.map(|t| (now - t).clamp(0.0, 0.1)).unwrap_or(0.0);
+        self.last_frame = Some(now);
+        self.live.advance(dt, 5_000);
+        if self.live.playing && self.live.error.is_none() || self.busy() {
+            ui.ctx().request_repaint();
+        }
+
+        egui::Panel::left("system_panel").default_size(260.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text);
+                if let Some(name) = actions.pick
+                    && let Ok(sys) = Catalog::builtin().system(&name)
+                {
+                    self.live.set_system(sys);
+                    self.ic_text = format_vector(&self.live.initial_condition);
+                    self.view.request_frame();
+                    self.cancel_fit();
+                    self.fit_status = FitStatus::Idle;
+                }
+            });
+        });
+        egui::Panel::right("model_bench").default_size(280.0).show(ui, |ui| {
+            ui.heading("Models");
+            if let Some(action) = model_card::dmd_card(ui, &mut self.fit_settings, &self.fit_status) {
+                match action {
+                    CardAction::Fit => self.start_fit(),
+                    CardAction::Cancel => self.cancel_fit(),
+                }
+            }
+        });
+        egui::Panel::bottom("comparison").default_size(300.0).resizable(true).show(ui, |ui| {
+            let h = ui.available_height();
+            ui.columns(3, |cols| {
+                cols[0].set_height(h);
+                let spectrum = self.outcome().and_then(|o| o.model.spectrum()).cloned();
+                spectrum_plot::spectrum_plot(&mut cols[0], spectrum.as_ref(), &mut self.epsilon);
+                divergence_plot::divergence_plot(&mut cols[1], self.outcome());
+                divergence_plot::series_plot(&mut cols[2], self.outcome());
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let mut curves = vec![Curve {
+                points: self.live.trail(),
+                color: [0.35, 0.75, 1.0, 1.0],
+                generation: self.live.generation,
+                fade: true,
+            }];
+            curves.extend(self.forecast_curve.clone());
+            self.view.ui(ui, &Scene { curves });
+        });
+        self.screenshot_step(ui.ctx());
+    }
+
+    /// Drives `--screenshot`: after jobs finish and a few frames, capture and exit.
+    fn screenshot_step(&mut self, ctx: &egui::Context) {
+        let busy = self.busy();
+        let Some(shot) = &mut self.screenshot else { return };
+        shot.frames += 1;
+        ctx.request_repaint();
+        if shot.rx.is_none() && !busy && shot.frames > 20 {
+            let (tx, rx) = channel();
+            ctx.request_screenshot(move |img| {
+                let _ = tx.send(img);
+            });
+            shot.rx = Some(rx);
+        }
+        if let Some(rx) = &shot.rx
+            && let Ok(img) = rx.try_recv()
+        {
+            let saved = save_png(&shot.path, &img);
+            if let Ok(mut r) = shot.result.lock() {
+                *r = Some(saved);
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if shot.frames > 3_000 {
+            if let Ok(mut r) = shot.result.lock() {
+                *r = Some(Err(anyhow::anyhow!("the window did not deliver a screenshot")));
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+}
+
+impl eframe::App for ChaosApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+}
+
+fn forecast_curve(outcome: &FitOutcome) -> Curve {
+    let n = outcome.test.dim();
+    let points: Vec<[f32; 3]> = outcome
+        .held_out
+        .forecast
+        .chunks_exact(n)
+        .map(|r| [r[0] as f32, r.get(1).copied().unwrap_or(0.0) as f32, r.get(2).copied().unwrap_or(0.0) as f32])
+        .collect();
+    Curve {
+        points: Arc::new(points),
+        color: [1.0, 0.6, 0.2, 1.0],
+        generation: 1,
+        fade: false,
+    }
+}
+
+fn format_vector(v: &[f64]) -> String {
+    v.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(", ")
+}
+
+fn save_png(path: &std::path::Path, img: &egui::ColorImage) -> anyhow::Result<()> {
+    let [w, h] = img.size;
+    let mut bytes = Vec::new();
+    let rgba: Vec<u8> = img.pixels.iter().flat_map(|c| c.to_array()).collect();
+    image::codecs::png::PngEncoder::new(&mut bytes)
+        .write_image(&rgba, w as u32, h as u32, image::ExtendedColorType::Rgba8)
+        .context("encoding the PNG")?;
+    crate::io::write_atomic(path, &bytes)
+}
+
+use image::ImageEncoder;
+
+/// Opens the window (and, with `--screenshot`, captures it and exits).
+pub fn run(args: GuiArgs) -> anyhow::Result<()> {
+    let preset = args.preset.as_deref().map(Preset::load).transpose()?;
+    let result: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
+    let shot = args.screenshot.clone().map(|path| Screenshot {
+        path,
+        frames: 0,
+        rx: None,
+        result: result.clone(),
+    });
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1400.0, 900.0])
+            .with_title("chaoslab"),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    let mut shot = shot;
+    eframe::run_native(
+        "chaoslab",
+        options,
+        Box::new(move |cc| {
+            let mut app = ChaosApp::new(cc, preset).map_err(|e| e.to_string())?;
+            app.screenshot = shot.take();
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}. On Linux without a display, run it under xvfb-run"))?;
+    let taken = result.lock().ok().and_then(|mut r| r.take());
+    match (args.screenshot, taken) {
+        (Some(path), None) => anyhow::bail!("the window closed before the screenshot '{}' was taken", path.display()),
+        (_, Some(r)) => r,
+        (None, None) => Ok(()),
+    }
+}

@@ -1,0 +1,178 @@
+//! `chaoslab fit`: fit a model to a system's trajectory or a data file, score its
+//! forecast on held-out data, optionally save it.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::simulate::SamplingArgs;
+use super::{SystemArgs, json_out};
+use crate::data::Trajectory;
+use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
+use crate::eval::{LyapunovOptions, forecast_held_out, lyapunov_spectrum};
+use crate::jobs::JobContext;
+use crate::models::dmd::{Dmd, Rank};
+use crate::models::Model;
+
+/// Model families the CLI can fit.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Exact DMD with ResDMD residuals.
+    Dmd,
+}
+
+/// Arguments of `fit`.
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// The model family.
+    #[arg(long)]
+    model: Family,
+    /// A data file (.csv or .npy) instead of --system.
+    #[arg(long, conflicts_with = "system")]
+    data: Option<PathBuf>,
+    /// Sampling interval of the data file, when it has no time column.
+    #[arg(long = "data-dt")]
+    data_dt: Option<f64>,
+    #[command(flatten)]
+    system: SystemArgs,
+    #[command(flatten)]
+    sampling: SamplingArgs,
+    /// Evaluate on this file instead of a held-out part of the training data.
+    #[arg(long)]
+    test: Option<PathBuf>,
+    /// Fraction of the data used for training (the rest is the test part).
+    #[arg(long, default_value_t = 0.8)]
+    train_fraction: f64,
+    /// DMD: keep at most this many singular values (default: all).
+    #[arg(long)]
+    rank: Option<usize>,
+    /// DMD: fraction of training pairs held out for the residuals.
+    #[arg(long, default_value_t = crate::models::dmd::DEFAULT_RESIDUAL_HOLDOUT)]
+    residual_holdout: f64,
+    /// Normalised-error threshold of the valid prediction time.
+    #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
+    vpt_threshold: f64,
+    /// Largest Lyapunov exponent of the data (for --data; systems compute their own).
+    #[arg(long)]
+    lyapunov: Option<f64>,
+    /// Save the fitted model here (JSON, see `models::saved`).
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
+    if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
+        bail!("--train-fraction must be between 0 and 1, got {}", args.train_fraction);
+    }
+    let (data, true_lyapunov) = load_data(args)?;
+    let (train, held_out) = data.split(args.train_fraction);
+    let test = match &args.test {
+        Some(p) => crate::io::read_trajectory(p, args.data_dt.or(Some(data.dt())))?,
+        None => held_out,
+    };
+    if test.dim() != train.dim() {
+        bail!("the test data have {} columns, the training data {}", test.dim(), train.dim());
+    }
+    let model: Box<dyn Model> = match args.model {
+        Family::Dmd => Box::new(Dmd {
+            rank: args.rank.map(Rank::Fixed).unwrap_or(Rank::Full),
+            residual_holdout: args.residual_holdout,
+        }),
+    };
+    let started = Instant::now();
+    let fitted = model.fit(&train, &JobContext::detached())?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.save {
+        crate::io::write_atomic(path, fitted.to_saved().to_json().as_bytes())?;
+    }
+    let lyap = true_lyapunov.unwrap_or(0.0);
+    let held = forecast_held_out(fitted.as_ref(), &train, &test, lyap, args.vpt_threshold)?;
+    let (score, diverged_at) = (held.score, held.diverged_at);
+    let mut out = json!({
+        "model": model.family(),
+        "fit_seconds": fit_seconds,
+        "train_samples": train.len(),
+        "test_samples": test.len(),
+        "dt": train.dt(),
+        "vpt_lyapunov_times": if lyap > 0.0 { json!(score.vpt) } else { json!(null) },
+        "vpt_time": if lyap > 0.0 { score.vpt / lyap } else { score.vpt },
+        "smape": score.smape,
+        "true_max_lyapunov": true_lyapunov,
+        "forecast_diverged_at_step": diverged_at,
+    });
+    if let (Some(obj), serde_json::Value::Object(extra)) = (out.as_object_mut(), fitted.report()) {
+        obj.extend(extra);
+    }
+    if args.json {
+        return Ok(json_out(out));
+    }
+    let mut text = format!(
+        "{} fitted on {} samples in {:.4} s\n",
+        model.family(),
+        train.len(),
+        fit_seconds
+    );
+    if let Some(spec) = fitted.spectrum() {
+        text.push_str("eigenvalue (re, im)          |λ|       residual   ω = log(λ)/dt\n");
+        for ((l, r), w) in spec.eigenvalues.iter().zip(&spec.residuals).zip(spec.continuous()) {
+            text.push_str(&format!(
+                "{:>12.6} {:>+12.6}i  {:>9.6}  {:>9.3e}  {:>+9.4} {:>+9.4}i\n",
+                l[0],
+                l[1],
+                l[0].hypot(l[1]),
+                r,
+                w[0],
+                w[1]
+            ));
+        }
+    }
+    if lyap > 0.0 {
+        text.push_str(&format!(
+            "forecast: valid for {:.3} Lyapunov times (λ_max = {:.4}), sMAPE {:.2}\n",
+            score.vpt, lyap, score.smape
+        ));
+    } else {
+        text.push_str(&format!(
+            "forecast: valid for {:.3} time units, sMAPE {:.2}\n",
+            score.vpt, score.smape
+        ));
+    }
+    if let Some(path) = &args.save {
+        text.push_str(&format!("saved to {}\n", path.display()));
+    }
+    Ok(text)
+}
+
+/// The trajectory to fit and, for systems, their largest Lyapunov exponent.
+fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
+    if let Some(path) = &args.data {
+        let data = crate::io::read_trajectory(path, args.data_dt)?;
+        return Ok((data, args.lyapunov));
+    }
+    if args.system.system.is_none() {
+        bail!("give the data to fit: --system NAME (with optional --param, --ic) or --data FILE");
+    }
+    let (system, ic) = args.system.resolve()?;
+    let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
+    let data = args.sampling.trajectory(&system, &sim)?;
+    let periods = if system.kind() == crate::systems::Kind::Map { 50_000.0 } else { 500.0 };
+    let lyap = lyapunov_spectrum(
+        &system,
+        &LyapunovOptions {
+            count: Some(1),
+            periods,
+            transient_periods: 20.0,
+            initial_condition: Some(ic),
+            ..LyapunovOptions::default()
+        },
+        &JobContext::detached(),
+    )
+    .context("computing the largest Lyapunov exponent for the forecast time scale")?;
+    Ok((data, Some(lyap.exponents[0])))
+}

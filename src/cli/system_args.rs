@@ -1,0 +1,57 @@
+//! The arguments that pick a system and its settings, shared by several sub-commands.
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::systems::{Catalog, System};
+
+/// `--system NAME [--param k=v]... [--ic a,b,c]`.
+#[derive(Args, Debug, Clone)]
+pub struct SystemArgs {
+    /// Catalog name of the system (see `chaoslab list`).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// A parameter value, `name=value`; repeat for several.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Initial condition, comma-separated (default: the catalog's).
+    #[arg(long, value_name = "A,B,C", allow_hyphen_values = true)]
+    pub ic: Option<String>,
+}
+
+impl SystemArgs {
+    /// The chosen system with parameters applied, and its initial condition.
+    pub fn resolve(&self) -> anyhow::Result<(System, Vec<f64>)> {
+        let Some(name) = &self.system else {
+            bail!("no system given: add --system NAME (run `chaoslab list` to see the names)");
+        };
+        let mut system = Catalog::builtin().system(name)?;
+        for p in &self.params {
+            let (k, v) = p
+                .split_once('=')
+                .with_context(|| format!("--param '{p}' must look like name=value, e.g. rho=28"))?;
+            let value: f64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("--param {k}: '{v}' is not a number"))?;
+            system.set_param(k.trim(), value)?;
+        }
+        let ic = match &self.ic {
+            Some(text) => parse_vector(text, "--ic")?,
+            None => system.info().initial_conditions.clone(),
+        };
+        system.check_state(&ic)?;
+        Ok((system, ic))
+    }
+}
+
+/// Parses `a,b,c` into numbers, naming the flag in errors.
+pub fn parse_vector(text: &str, flag: &str) -> anyhow::Result<Vec<f64>> {
+    text.split(',')
+        .map(|s| {
+            s.trim()
+                .parse::<f64>()
+                .with_context(|| format!("{flag}: '{}' is not a number (expected e.g. 1,2.5,-3)", s.trim()))
+        })
+        .collect()
+}

@@ -1,0 +1,314 @@
+//! Lyapunov exponents by the QR (Benettin) method on the tangent dynamics.
+//!
+//! # Method
+//! Flows: integrate `x' = f(x)` together with `k` tangent vectors `q_i' = J(x) q_i`
+//! (Jacobian–vector products from dual numbers, exact to rounding) with Dormand–Prince;
+//! after each accepted step re-orthonormalise the `q_i` by QR and accumulate
+//! `log R_ii`; the exponents are the accumulated sums divided by the elapsed time.
+//! Maps: `q_i ↦ J(x_n) q_i` each iteration. The phase-space contraction rate
+//! (`mean_divergence`: the time average of `tr J` for flows, of `log|det J|` for maps) is
+//! computed independently and must equal the sum of the exponents.
+//!
+//! # References
+//! - G. Benettin, L. Galgani, A. Giorgilli, J.-M. Strelcyn, "Lyapunov characteristic
+//!   exponents for smooth dynamical systems and for Hamiltonian systems; a method for
+//!   computing all of them", Meccanica 15 (1980) 9–30.
+//! - J. L. Kaplan, J. A. Yorke, "Chaotic behavior of multidimensional difference
+//!   equations", Lecture Notes in Math. 730 (1979) — the dimension formula.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::orthonormalize::orthonormalize;
+use crate::integrate::dopri5::Dopri5;
+use crate::integrate::{IntegrateError, Stepper};
+use crate::jobs::JobContext;
+use crate::systems::scalar::Dual;
+use crate::systems::{Kind, System};
+
+/// Settings of a Lyapunov computation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LyapunovOptions {
+    /// How many exponents (default: all).
+    pub count: Option<usize>,
+    /// Discarded transient, in dominant periods (iterations for maps).
+    pub transient_periods: f64,
+    /// Averaging span, in dominant periods (iterations for maps).
+    pub periods: f64,
+    /// Relative tolerance of the tangent integration.
+    pub rtol: f64,
+    /// Start state (default: the catalog's initial condition).
+    pub initial_condition: Option<Vec<f64>>,
+}
+
+impl Default for LyapunovOptions {
+    /// 50 periods of transient and 1500 of averaging: for Lorenz that is 2250 time units,
+    /// enough for ±0.01 on the largest exponent.
+    fn default() -> Self {
+        Self {
+            count: None,
+            transient_periods: 50.0,
+            periods: 1500.0,
+            rtol: 1e-8,
+            initial_condition: None,
+        }
+    }
+}
+
+/// The result of [`lyapunov_spectrum`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LyapunovResult {
+    /// Exponents, largest first, per time unit (per iteration for maps).
+    pub exponents: Vec<f64>,
+    /// Kaplan–Yorke dimension of the spectrum.
+    pub kaplan_yorke: f64,
+    /// Sum of the exponents.
+    pub sum: f64,
+    /// Independent phase-space contraction rate (see the module docs).
+    pub mean_divergence: f64,
+    /// The averaging time.
+    pub time: f64,
+    /// Wall-clock seconds.
+    pub elapsed_s: f64,
+}
+
+/// Computes the Lyapunov spectrum of `system` at its current parameters.
+pub fn lyapunov_spectrum(
+    system: &System,
+    options: &LyapunovOptions,
+    job: &JobContext,
+) -> Result<LyapunovResult, IntegrateError> {
+    let started = Instant::now();
+    let n = system.dim();
+    let k = options.count.unwrap_or(n).clamp(1, n);
+    let x0 = options
+        .initial_condition
+        .clone()
+        .unwrap_or_else(|| system.info().initial_conditions.clone());
+    system
+        .check_state(&x0)
+        .map_err(|e| IntegrateError::Invalid(e.to_string()))?;
+    if !(options.periods > 0.0 && options.transient_periods >= 0.0) {
+        return Err(IntegrateError::Invalid(
+            "the averaging span must be positive and the transient non-negative".into(),
+        ));
+    }
+    let (sums, div, time) = match system.kind() {
+        Kind::Flow => flow_spectrum(system, &x0, k, options, job)?,
+        Kind::Map => map_spectrum(system, &x0, k, options, job)?,
+    };
+    let mut exponents: Vec<f64> = sums.iter().map(|s| s / time).collect();
+    exponents.sort_by(|a, b| b.total_cmp(a));
+    Ok(LyapunovResult {
+        kaplan_yorke: kaplan_yorke(&exponents),
+        sum: exponents.iter().sum(),
+        mean_divergence: div / time,
+        exponents,
+        time,
+        elapsed_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn diverged(t: f64, reason: &str, system: &System) -> IntegrateError {
+    let traj = crate::data::Trajectory::new(
+        system.info().state_names.clone(),
+        0.0,
+        1.0,
+        Vec::new(),
+        crate::data::Provenance::file("lyapunov"),
+    );
+    IntegrateError::Diverged {
+        t,
+        reason: reason.into(),
+        prefix: Box::new(traj),
+    }
+}
+
+/// Returns (Σ log R_ii per vector, ∫ tr J dt, averaging time).
+fn flow_spectrum(
+    system: &System,
+    x0: &[f64],
+    k: usize,
+    options: &LyapunovOptions,
+    job: &JobContext,
+) -> Result<(Vec<f64>, f64, f64), IntegrateError> {
+    let n = system.dim();
+    let period = system.info().period;
+    let sys = system.clone();
+    let mut work = vec![Dual::default(); 2 * n];
+    let mut fx = vec![0.0; n];
+    // Extended state: x followed by k tangent vectors.
+    let extended = move |y: &[f64], dy: &mut [f64]| {
+        let (x, q) = y.split_at(n);
+        let (dx, dq) = dy.split_at_mut(n);
+        for i in 0..k {
+            sys.jvp(x, &q[i * n..(i + 1) * n], &mut fx, &mut dq[i * n..(i + 1) * n], &mut work);
+        }
+        dx.copy_from_slice(&fx);
+    };
+    let mut y0 = vec![0.0; n * (1 + k)];
+    y0[..n].copy_from_slice(x0);
+    for i in 0..k {
+        y0[n + i * n + i] = 1.0;
+    }
+    let h_max = period / 50.0;
+    let mut stepper = Dopri5::new(extended, 0.0, &y0, options.rtol, options.rtol * 1e-3, h_max);
+    let t_transient = options.transient_periods * period;
+    let t_total = t_transient + options.periods * period;
+    let mut sums = vec![0.0; k];
+    let mut r = vec![0.0; k];
+    let mut div = 0.0;
+    let mut y = y0;
+    let mut steps = 0u64;
+    let mut t_prev = 0.0;
+    let mut t_start: Option<f64> = None;
+    let mut trace_prev = jacobian_trace(system, x0);
+    while stepper.t() < t_total {
+        stepper.step().map_err(|e| {
+            let (t, reason) = e.describe();
+            diverged(t, &reason, system)
+        })?;
+        y.copy_from_slice(stepper.state());
+        orthonormalize(&mut y[n..], n, k, &mut r);
+        stepper.set_state(&y);
+        let t = stepper.t();
+        let trace = jacobian_trace(system, &y[..n]);
+        // Average over the steps that start after the transient.
+        if t_prev >= t_transient {
+            t_start.get_or_insert(t_prev);
+            for i in 0..k {
+                sums[i] += r[i].ln();
+            }
+            div += 0.5 * (trace + trace_prev) * (t - t_prev);
+        }
+        trace_prev = trace;
+        t_prev = t;
+        steps += 1;
+        if steps % 2048 == 0 {
+            job.check()?;
+            job.report((t / t_total) as f32, "Lyapunov spectrum");
+        }
+    }
+    let time = t_prev - t_start.unwrap_or(t_prev);
+    if time <= 0.0 {
+        return Err(IntegrateError::Invalid(
+            "the averaging span is shorter than one integration step; use more periods".into(),
+        ));
+    }
+    Ok((sums, div, time))
+}
+
+/// `tr J(x)` from `n` Jacobian–vector products.
+fn jacobian_trace(system: &System, x: &[f64]) -> f64 {
+    let jac = system.jacobian(x);
+    let n = system.dim();
+    (0..n).map(|i| jac[i * n + i]).sum()
+}
+
+/// Returns (Σ log R_ii per vector, Σ log|det J|, iterations).
+fn map_spectrum(
+    system: &System,
+    x0: &[f64],
+    k: usize,
+    options: &LyapunovOptions,
+    job: &JobContext,
+) -> Result<(Vec<f64>, f64, f64), IntegrateError> {
+    let n = system.dim();
+    let transient = options.transient_periods.round() as u64;
+    let iterations = options.periods.round().max(1.0) as u64;
+    let mut x = x0.to_vec();
+    let mut next = vec![0.0; n];
+    let mut q = vec![0.0; n * k];
+    for i in 0..k {
+        q[i * n + i] = 1.0;
+    }
+    let mut jq = vec![0.0; n * k];
+    let mut work = vec![Dual::default(); 2 * n];
+    let mut r = vec![0.0; k];
+    let mut sums = vec![0.0; k];
+    let mut div = 0.0;
+    for it in 0..transient + iterations {
+        for i in 0..k {
+            system.jvp(&x, &q[i * n..(i + 1) * n], &mut next, &mut jq[i * n..(i + 1) * n], &mut work);
+        }
+        if it >= transient {
+            let jac = system.jacobian(&x);
+            div += faer::Mat::from_fn(n, n, |i, j| jac[i * n + j]).determinant().abs().ln();
+        }
+        if next.iter().any(|v| !v.is_finite()) {
+            return Err(diverged(it as f64, "the orbit left every bounded region", system));
+        }
+        std::mem::swap(&mut x, &mut next);
+        std::mem::swap(&mut q, &mut jq);
+        orthonormalize(&mut q, n, k, &mut r);
+        if it >= transient {
+            for i in 0..k {
+                sums[i] += r[i].ln();
+            }
+        }
+        if it % 65536 == 0 {
+            job.check()?;
+            job.report(it as f32 / (transient + iterations) as f32, "Lyapunov spectrum");
+        }
+    }
+    Ok((sums, div, iterations as f64))
+}
+
+/// Kaplan–Yorke dimension `j + (λ_1 + … + λ_j)/|λ_{j+1}|`, `j` the largest index with a
+/// non-negative partial sum; exponents sorted largest first.
+pub fn kaplan_yorke(exponents: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for (j, &l) in exponents.iter().enumerate() {
+        if sum + l < 0.0 {
+            return if j == 0 { 0.0 } else { j as f64 + sum / l.abs() };
+        }
+        sum += l;
+    }
+    exponents.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::systems::Catalog;
+
+    #[test]
+    fn lorenz_spectrum_matches_the_known_values() {
+        let mut sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        sys.set_param("beta", 8.0 / 3.0).expect("beta");
+        let res = lyapunov_spectrum(&sys, &LyapunovOptions::default(), &JobContext::detached())
+            .expect("runs");
+        let l = &res.exponents;
+        // Largest exponent 0.9056 (Sprott 2003); the second is zero for a flow.
+        assert!((l[0] - 0.906).abs() < 0.02, "λ1 = {}", l[0]);
+        assert!(l[1].abs() < 0.01, "λ2 = {}", l[1]);
+        // The sum equals the constant divergence −(σ + 1 + β).
+        let exact = -(10.0 + 1.0 + 8.0 / 3.0);
+        assert!((res.sum / exact - 1.0).abs() < 0.01, "sum {}", res.sum);
+        assert!((res.mean_divergence / exact - 1.0).abs() < 1e-9, "{}", res.mean_divergence);
+        assert!((res.kaplan_yorke - 2.06).abs() < 0.01, "KY {}", res.kaplan_yorke);
+    }
+
+    #[test]
+    fn henon_spectrum_matches_the_known_values() {
+        let sys = Catalog::builtin().system("Henon").expect("Henon");
+        let opts = LyapunovOptions {
+            transient_periods: 1000.0,
+            periods: 200_000.0,
+            ..LyapunovOptions::default()
+        };
+        let res = lyapunov_spectrum(&sys, &opts, &JobContext::detached()).expect("runs");
+        // 0.41922 per iteration (Sprott 2003); the sum is log|det J| = log 0.3.
+        assert!((res.exponents[0] - 0.41922).abs() < 0.005, "{:?}", res.exponents);
+        assert!((res.sum - 0.3f64.ln()).abs() < 1e-9, "{}", res.sum);
+        assert!((res.mean_divergence - 0.3f64.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn kaplan_yorke_formula() {
+        assert!((kaplan_yorke(&[0.9, 0.0, -14.5]) - (2.0 + 0.9 / 14.5)).abs() < 1e-12);
+        assert_eq!(kaplan_yorke(&[-0.1, -1.0]), 0.0);
+        assert_eq!(kaplan_yorke(&[0.1, 0.2]), 2.0);
+    }
+}

@@ -1,0 +1,11 @@
+//! Evaluation: Lyapunov spectra of systems (Benettin's QR method on the exact tangent
+//! dynamics) and forecast quality (normalised error, valid prediction time, sMAPE).
+
+pub mod forecast;
+pub mod lyapunov;
+mod orthonormalize;
+pub mod protocol;
+
+pub use forecast::{ForecastScore, score_forecast};
+pub use protocol::{HeldOutForecast, forecast_held_out};
+pub use lyapunov::{LyapunovOptions, LyapunovResult, kaplan_yorke, lyapunov_spectrum};

@@ -1,0 +1,19 @@
+//! Custom 3-D attractor renderer (egui + wgpu).
+//!
+//! Takes a [`Scene`] — a list of [`Curve`]s, each a shared `Arc` of 3-D
+//! points with a colour, a `generation` counter and an optional fading-trail
+//! flag — and draws it as depth-tested, multisampled line strips inside an
+//! egui widget ([`AttractorView`]), together with a small x/y/z axis gizmo
+//! (red/green/blue) at the data's min corner. The camera ([`OrbitCamera`])
+//! orbits on drag, pans on right/middle drag, zooms on scroll and frames the
+//! data on double-click.
+//!
+//! Call [`install`] once with the app's wgpu render state; without it (or
+//! without the wgpu backend) views show a short text note instead.
+
+mod attractor_view;
+mod camera;
+mod gpu;
+
+pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
+pub use camera::OrbitCamera;
