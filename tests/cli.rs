@@ -1,0 +1,130 @@
+//! The command-line contract (PRODUCT.md): JSON fields, numbers against known values,
+//! and clear errors with a non-zero exit for bad input.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn chaoslab() -> Command {
+    Command::cargo_bin("chaoslab").expect("binary is built")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = chaoslab().args(args).output().expect("runs");
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = chaoslab().args(args).output().expect("runs");
+    assert!(!out.status.success(), "{args:?} should fail");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(needle), "{args:?}: stderr {err:?} lacks {needle:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("chaoslab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn lyapunov_of_lorenz_matches_the_literature() {
+    let v = json(&["lyapunov", "--system", "Lorenz", "--param", "beta=2.6666666666666665", "--json"]);
+    let ex: Vec<f64> = serde_json::from_value(v["exponents"].clone()).expect("array");
+    assert_eq!(ex.len(), 3);
+    assert!((ex[0] - 0.906).abs() < 0.02, "{ex:?}");
+    let exact = -(10.0 + 1.0 + 8.0 / 3.0);
+    assert!((v["sum"].as_f64().expect("sum") / exact - 1.0).abs() < 0.01);
+    for key in ["kaplan_yorke", "mean_divergence", "elapsed_s"] {
+        assert!(v[key].is_number(), "{key}");
+    }
+}
+
+#[test]
+fn fit_dmd_reports_eigenvalues_residuals_and_continuous_eigenvalues() {
+    let v = json(&["fit", "--model", "dmd", "--system", "Lorenz", "--json"]);
+    assert_eq!(v["model"], "dmd");
+    assert!(v["fit_seconds"].as_f64().expect("number") >= 0.0);
+    let eig = v["eigenvalues"].as_array().expect("array");
+    assert_eq!(eig.len(), 3);
+    assert_eq!(eig[0].as_array().expect("[re, im]").len(), 2);
+    assert_eq!(v["residuals"].as_array().expect("array").len(), 3);
+    assert_eq!(v["continuous_eigenvalues"].as_array().expect("array").len(), 3);
+    // DMD cannot follow Lorenz for long: well under ten Lyapunov times.
+    let vpt = v["vpt_lyapunov_times"].as_f64().expect("number");
+    assert!((0.0..10.0).contains(&vpt), "{vpt}");
+    assert!((v["true_max_lyapunov"].as_f64().expect("number") - 0.906).abs() < 0.05);
+}
+
+#[test]
+fn simulate_writes_csv_with_the_contract_header() {
+    let path = tmp("lorenz.csv");
+    let v = json(&["simulate", "--system", "Lorenz", "--periods", "3", "--out", path.to_str().expect("utf8"), "--json"]);
+    assert_eq!(v["samples"], 301);
+    assert!((v["dt"].as_f64().expect("dt") - 0.015008).abs() < 1e-9);
+    assert!(v["elapsed_s"].is_number());
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert_eq!(text.lines().next(), Some("t,x,y,z"));
+    assert_eq!(text.lines().count(), 302);
+}
+
+#[test]
+fn rhs_matches_the_equations() {
+    let v = json(&["rhs", "--system", "Lorenz", "--state", "1,2,3", "--json"]);
+    let r: Vec<f64> = serde_json::from_value(v["rhs"].clone()).expect("array");
+    // sigma (y − x), x (rho − z) − y, x y − beta z with beta = 2.667.
+    assert_eq!(r, vec![10.0, 23.0, 2.0 - 2.667 * 3.0]);
+    let v = json(&["rhs", "--system", "Henon", "--state", "0.5,0.1", "--json"]);
+    let r: Vec<f64> = serde_json::from_value(v["rhs"].clone()).expect("array");
+    assert!((r[0] - (1.0 - 1.4 * 0.25 + 0.1)).abs() < 1e-15 && (r[1] - 0.15).abs() < 1e-15);
+}
+
+#[test]
+fn list_names_every_system_with_its_kind_and_dimension() {
+    let v = json(&["list", "--json"]);
+    let systems = v["systems"].as_array().expect("array");
+    let lorenz = systems.iter().find(|s| s["name"] == "Lorenz").expect("Lorenz listed");
+    assert_eq!(lorenz["kind"], "flow");
+    assert_eq!(lorenz["dimension"], 3);
+    assert!(lorenz["citation"].as_str().expect("text").contains("Lorenz"));
+    let henon = systems.iter().find(|s| s["name"] == "Henon").expect("Henon listed");
+    assert_eq!(henon["kind"], "map");
+}
+
+#[test]
+fn a_saved_model_generates_a_free_run() {
+    let model = tmp("dmd.json");
+    let out = tmp("run.csv");
+    json(&["fit", "--model", "dmd", "--system", "Rossler", "--periods", "20", "--save", model.to_str().expect("utf8"), "--json"]);
+    let v = json(&["generate", "--model", model.to_str().expect("utf8"), "--steps", "100", "--out", out.to_str().expect("utf8"), "--json"]);
+    assert_eq!(v["samples"], 101);
+    let text = std::fs::read_to_string(&out).expect("written");
+    assert_eq!(text.lines().next(), Some("t,x,y,z"));
+    assert_eq!(text.lines().count(), 102);
+}
+
+#[test]
+fn unknown_system_lists_close_matches() {
+    fails_with(&["simulate", "--system", "Lorenzz"], "did you mean Lorenz");
+}
+
+#[test]
+fn wrong_initial_condition_names_the_dimension() {
+    fails_with(&["simulate", "--system", "Lorenz", "--ic", "1,2"], "2 values, Lorenz has 3 states");
+}
+
+#[test]
+fn blow_up_names_the_time() {
+    // A softening cubic spring (alpha < 0) sends the Duffing orbit to infinity in finite time.
+    fails_with(&["simulate", "--system", "Duffing", "--param", "alpha=-2", "--ic", "2,0,0"], "blew up at t =");
+    fails_with(&["simulate", "--system", "Henon", "--param", "a=3"], "blew up at t =");
+}
+
+#[test]
+fn bad_numbers_and_files_are_explained() {
+    fails_with(&["simulate", "--system", "Lorenz", "--param", "rho=abc"], "'abc' is not a number");
+    fails_with(&["simulate", "--system", "Lorenz", "--param", "r=3"], "beta, rho, sigma");
+    fails_with(&["fit", "--model", "dmd", "--data", "/nonexistent/data.csv"], "could not read");
+    fails_with(&["generate", "--model", "/nonexistent/m.json", "--steps", "3", "--out", "x.csv"], "could not read the model file");
+}
