@@ -66,11 +66,11 @@ pub fn system_panel(ui: &mut Ui, live: &mut LiveSimulation, ic_text: &mut String
     ui.separator();
 
     ui.horizontal(|ui| {
-        let play = if live.playing { "⏸ Pause" } else { "▶ Play" };
+        let play = if live.playing { "Pause" } else { "Play" };
         if ui.button(play).clicked() {
             live.playing = !live.playing;
         }
-        if ui.button("⟲ Reset").clicked() {
+        if ui.button("Reset").clicked() {
             live.reset();
         }
     });

@@ -78,7 +78,9 @@ pub fn install(render_state: Option<&egui_wgpu::RenderState>) -> bool {
         INSTALLED.set(false);
         return false;
     };
-    let scope = render_state.device.push_error_scope(egui_wgpu::wgpu::ErrorFilter::Validation);
+    let scope = render_state
+        .device
+        .push_error_scope(egui_wgpu::wgpu::ErrorFilter::Validation);
     let resources = Resources::new(render_state);
     // Native wgpu resolves error scopes immediately, so one poll suffices.
     let mut pending = std::pin::pin!(scope.pop());
@@ -88,7 +90,11 @@ pub fn install(render_state: Option<&egui_wgpu::RenderState>) -> bool {
         INSTALLED.set(false);
         return false;
     }
-    render_state.renderer.write().callback_resources.insert(resources);
+    render_state
+        .renderer
+        .write()
+        .callback_resources
+        .insert(resources);
     INSTALLED.set(true);
     true
 }
@@ -106,7 +112,9 @@ fn curve_bounds(points: &[[f32; 3]]) -> Option<(Vec3, Vec3)> {
 
 /// Three 2-vertex segments along +x (red), +y (green), +z (blue) at `min`.
 fn axis_vertices(bounds: Option<(Vec3, Vec3)>) -> Vec<Vertex> {
-    let Some((min, max)) = bounds else { return Vec::new() };
+    let Some((min, max)) = bounds else {
+        return Vec::new();
+    };
     let length = AXIS_FRACTION * (max - min).max_element();
     if !(length.is_finite() && length > 0.0) {
         return Vec::new();
@@ -118,7 +126,10 @@ fn axis_vertices(bounds: Option<(Vec3, Vec3)>) -> Vec<Vertex> {
     ];
     axes.iter()
         .flat_map(|&(dir, color)| {
-            [min, min + length * dir].map(|p| Vertex { pos: p.to_array(), color })
+            [min, min + length * dir].map(|p| Vertex {
+                pos: p.to_array(),
+                color,
+            })
         })
         .collect()
 }
@@ -127,7 +138,12 @@ impl AttractorView {
     /// A view whose GPU objects are keyed by `id`; give each simultaneously
     /// visible view a distinct id.
     pub fn new(id: u64) -> Self {
-        Self { id, camera: OrbitCamera::default(), auto_frame: true, bounds: Vec::new() }
+        Self {
+            id,
+            camera: OrbitCamera::default(),
+            auto_frame: true,
+            bounds: Vec::new(),
+        }
     }
 
     /// Frame the camera on the scene's bounding box on the next call to ui.
@@ -146,7 +162,9 @@ impl AttractorView {
                 bounds: curve_bounds(&c.points),
             };
             match self.bounds.get_mut(i) {
-                Some(cached) if cached.generation == curve.generation && cached.len == curve.points.len() => {}
+                Some(cached)
+                    if cached.generation == curve.generation
+                        && cached.len == curve.points.len() => {}
                 Some(cached) => *cached = fresh(curve),
                 None => self.bounds.push(fresh(curve)),
             }
@@ -181,7 +199,11 @@ impl AttractorView {
                 self.camera.zoom(amount);
                 ui.ctx().input_mut(|i| i.smooth_scroll_delta.y = 0.0);
             }
-            let icon = if response.dragged() { egui::CursorIcon::Grabbing } else { egui::CursorIcon::Grab };
+            let icon = if response.dragged() {
+                egui::CursorIcon::Grabbing
+            } else {
+                egui::CursorIcon::Grab
+            };
             ui.ctx().set_cursor_icon(icon);
         }
     }
@@ -191,7 +213,11 @@ impl AttractorView {
     /// right- or middle-drag=pan, scroll/pinch=zoom, double-click=frame the data.
     pub fn ui(&mut self, ui: &mut egui::Ui, scene: &Scene) {
         let available = ui.available_size();
-        let size = if available.is_finite() { available } else { FALLBACK_SIZE };
+        let size = if available.is_finite() {
+            available
+        } else {
+            FALLBACK_SIZE
+        };
         let size = size.max(egui::Vec2::splat(MIN_SIZE));
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
         let installed = INSTALLED.get();
@@ -216,7 +242,13 @@ impl AttractorView {
             painter.rect_filled(rect, 0.0, background);
             let font = egui::FontId::proportional(14.0);
             let color = egui::Color32::from_gray(170);
-            painter.text(rect.center(), egui::Align2::CENTER_CENTER, NO_WGPU_NOTE, font, color);
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                NO_WGPU_NOTE,
+                font,
+                color,
+            );
             return;
         }
 
@@ -235,7 +267,8 @@ impl AttractorView {
             curves: scene.curves.clone(),
             axes: axis_vertices(bounds),
         };
-        ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+        ui.painter()
+            .add(egui_wgpu::Callback::new_paint_callback(rect, callback));
     }
 }
 
@@ -245,7 +278,12 @@ mod tests {
 
     #[test]
     fn bounds_skip_non_finite_points() {
-        let pts = [[1.0, 2.0, 3.0], [f32::NAN, 0.0, 0.0], [-1.0, 5.0, f32::INFINITY], [0.0, -2.0, 1.0]];
+        let pts = [
+            [1.0, 2.0, 3.0],
+            [f32::NAN, 0.0, 0.0],
+            [-1.0, 5.0, f32::INFINITY],
+            [0.0, -2.0, 1.0],
+        ];
         let (lo, hi) = curve_bounds(&pts).expect("two finite points");
         assert_eq!(lo, Vec3::new(0.0, -2.0, 1.0));
         assert_eq!(hi, Vec3::new(1.0, 2.0, 3.0));
@@ -276,7 +314,10 @@ mod tests {
         assert_eq!(view.scene_bounds(&scene), Some((Vec3::ZERO, Vec3::ONE)));
         scene.curves[0].points = Arc::new(vec![[0.0; 3], [2.0; 3]]);
         scene.curves[0].generation = 2;
-        assert_eq!(view.scene_bounds(&scene), Some((Vec3::ZERO, Vec3::splat(2.0))));
+        assert_eq!(
+            view.scene_bounds(&scene),
+            Some((Vec3::ZERO, Vec3::splat(2.0)))
+        );
         scene.curves.clear();
         assert_eq!(view.scene_bounds(&scene), None);
     }

@@ -72,7 +72,11 @@ impl OrbitCamera {
     /// Near and far planes scale with `distance`, so anything within a
     /// thousand `distance`s of the eye (and not nearer than a thousandth) is kept.
     pub fn view_proj(&self, aspect: f32) -> Mat4 {
-        let aspect = if aspect.is_finite() && aspect > 0.0 { aspect } else { 1.0 };
+        let aspect = if aspect.is_finite() && aspect > 0.0 {
+            aspect
+        } else {
+            1.0
+        };
         let distance = self.distance.clamp(MIN_DISTANCE, MAX_DISTANCE);
         let view = Mat4::look_at_rh(self.target + distance * self.back(), self.target, Vec3::Z);
         let proj = Mat4::perspective_rh(
@@ -125,7 +129,11 @@ impl OrbitCamera {
         if !(min.is_finite() && max.is_finite()) {
             return;
         }
-        let aspect = if aspect.is_finite() && aspect > 0.0 { aspect } else { 1.0 };
+        let aspect = if aspect.is_finite() && aspect > 0.0 {
+            aspect
+        } else {
+            1.0
+        };
         let centre = 0.5 * (min + max);
         let radius = (0.5 * (max - min).abs().length()).max(MIN_DISTANCE);
         let half_y = 0.5 * self.fov_y;
@@ -151,7 +159,10 @@ mod tests {
 
     #[test]
     fn target_projects_to_centre() {
-        let cam = OrbitCamera { target: Vec3::new(1.0, -2.0, 3.0), ..Default::default() };
+        let cam = OrbitCamera {
+            target: Vec3::new(1.0, -2.0, 3.0),
+            ..Default::default()
+        };
         let p = ndc(cam.view_proj(1.6), cam.target);
         assert!(p.x.abs() < 1e-5 && p.y.abs() < 1e-5, "{p:?}");
         assert!(p.z > 0.0 && p.z < 1.0);
@@ -162,7 +173,11 @@ mod tests {
         let (min, max) = (Vec3::new(-20.0, -25.0, 0.0), Vec3::new(20.0, 28.0, 50.0));
         for aspect in [0.5, 1.0, 1.6, 3.0] {
             for (yaw, pitch) in [(0.0, 0.0), (1.0, 0.5), (-2.5, -1.2), (3.0, 1.5)] {
-                let mut cam = OrbitCamera { yaw, pitch, ..Default::default() };
+                let mut cam = OrbitCamera {
+                    yaw,
+                    pitch,
+                    ..Default::default()
+                };
                 cam.frame_for_aspect(min, max, aspect);
                 let m = cam.view_proj(aspect);
                 for i in 0..8 {

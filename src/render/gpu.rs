@@ -1,5 +1,5 @@
-//! GPU side of the attractor view: shared pipelines, per-view offscreen
-//! targets and vertex buffers, and the egui-wgpu paint callback.
+//! GPU side of the attractor view: per-view offscreen targets and vertex
+//! buffers, and the egui-wgpu paint callback.
 //!
 //! Each view renders its curves with depth testing into its own offscreen
 //! texture during `prepare` (on egui's encoder, before egui's pass), and
@@ -11,13 +11,14 @@ use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
 use super::attractor_view::Curve;
+use super::pipelines::Pipelines;
 
 /// Background of the 3-D view, sRGB gamma, 0..1.
 pub(super) const BACKGROUND: [f32; 3] = [12.0 / 255.0, 14.0 / 255.0, 20.0 / 255.0];
 /// Alpha factor at the oldest point of a fading curve (the newest gets 1).
 const FADE_FLOOR: f32 = 0.06;
 /// Depth buffer format of the offscreen pass.
-const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+pub(super) const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 /// Smallest vertex buffer allocated for a curve, in vertices.
 const MIN_CAPACITY: usize = 1024;
 
@@ -31,7 +32,7 @@ pub(super) struct Vertex {
     pub color: [f32; 4],
 }
 
-const VERTEX_SIZE: usize = std::mem::size_of::<Vertex>();
+pub(super) const VERTEX_SIZE: usize = std::mem::size_of::<Vertex>();
 
 /// Per-view uniforms, shared by the scene and the blit shader.
 #[repr(C)]
@@ -62,16 +63,9 @@ pub(super) struct SceneCallback {
 /// Shared pipelines plus every view's GPU objects, stored in egui-wgpu's
 /// callback resources by [`super::install`].
 pub(super) struct Resources {
-    opaque: wgpu::RenderPipeline,
-    fade: wgpu::RenderPipeline,
-    blit: wgpu::RenderPipeline,
-    scene_layout: wgpu::BindGroupLayout,
-    blit_layout: wgpu::BindGroupLayout,
-    format: wgpu::TextureFormat,
-    samples: u32,
+    pipelines: Pipelines,
     max_dim: u32,
     max_vertices: usize,
-    clear: wgpu::Color,
     scratch: Vec<Vertex>,
     views: HashMap<u64, ViewGpu>,
 }
@@ -124,166 +118,15 @@ struct CurveGpu {
     fade: bool,
 }
 
-fn sample_count(render_state: &egui_wgpu::RenderState) -> u32 {
-    let features = render_state.device.features();
-    let supports_4x = |format: wgpu::TextureFormat| {
-        let f = if features.contains(wgpu::Features::TEXTURE_ADAPTER_SPECIFIC_FORMAT_FEATURES) {
-            render_state.adapter.get_texture_format_features(format)
-        } else {
-            format.guaranteed_format_features(features)
-        };
-        f.flags.sample_count_supported(4)
-    };
-    if supports_4x(render_state.target_format) && supports_4x(DEPTH_FORMAT) { 4 } else { 1 }
-}
-
-fn srgb_to_linear(c: f32) -> f64 {
-    let c = f64::from(c);
-    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
-}
-
-fn layout_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
-        ty,
-        count: None,
-    }
-}
-
-const UNIFORM_BINDING: wgpu::BindingType = wgpu::BindingType::Buffer {
-    ty: wgpu::BufferBindingType::Uniform,
-    has_dynamic_offset: false,
-    min_binding_size: None,
-};
-
 impl Resources {
-    /// Compiles the shaders and builds the three pipelines.
+    /// Builds the pipelines; views get their GPU objects on first use.
     pub(super) fn new(rs: &egui_wgpu::RenderState) -> Self {
-        let device = &rs.device;
-        let format = rs.target_format;
-        let samples = sample_count(rs);
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("chaoslab attractor shader"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("shader.wgsl").into()),
-        });
-        let scene_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("chaoslab scene layout"),
-            entries: &[layout_entry(0, UNIFORM_BINDING)],
-        });
-        let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("chaoslab blit layout"),
-            entries: &[
-                layout_entry(0, UNIFORM_BINDING),
-                layout_entry(
-                    1,
-                    wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                ),
-            ],
-        });
-        let scene_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("chaoslab scene pipeline layout"),
-            bind_group_layouts: &[Some(&scene_layout)],
-            immediate_size: 0,
-        });
-        let blit_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("chaoslab blit pipeline layout"),
-            bind_group_layouts: &[Some(&blit_layout)],
-            immediate_size: 0,
-        });
-        let scene_fs = if format.is_srgb() { "fs_scene_linear" } else { "fs_scene" };
-        let scene_pipeline = |label, depth_write| {
-            let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x4];
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(&scene_pl),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs_scene"),
-                    compilation_options: Default::default(),
-                    buffers: &[Some(wgpu::VertexBufferLayout {
-                        array_stride: VERTEX_SIZE as wgpu::BufferAddress,
-                        step_mode: wgpu::VertexStepMode::Vertex,
-                        attributes: &attributes,
-                    })],
-                },
-                primitive: wgpu::PrimitiveState {
-                    topology: wgpu::PrimitiveTopology::LineStrip,
-                    ..Default::default()
-                },
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(depth_write),
-                    depth_compare: Some(wgpu::CompareFunction::Less),
-                    stencil: Default::default(),
-                    bias: Default::default(),
-                }),
-                multisample: wgpu::MultisampleState { count: samples, ..Default::default() },
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some(scene_fs),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
-        let opaque = scene_pipeline("chaoslab scene (depth write)", true);
-        // Fading trails are translucent: test depth but do not occlude.
-        let fade = scene_pipeline("chaoslab scene (fading)", false);
-        let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("chaoslab blit"),
-            layout: Some(&blit_pl),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_blit"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs_blit"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
-        let limits = device.limits();
-        let [r, g, b] = BACKGROUND;
-        let clear = if format.is_srgb() {
-            wgpu::Color { r: srgb_to_linear(r), g: srgb_to_linear(g), b: srgb_to_linear(b), a: 1.0 }
-        } else {
-            wgpu::Color { r: r.into(), g: g.into(), b: b.into(), a: 1.0 }
-        };
+        let limits = rs.device.limits();
         let max_bytes = limits.max_buffer_size.min(u64::from(u32::MAX));
         Self {
-            opaque,
-            fade,
-            blit,
-            scene_layout,
-            blit_layout,
-            format,
-            samples,
+            pipelines: Pipelines::new(rs),
             max_dim: limits.max_texture_dimension_2d,
             max_vertices: usize::try_from(max_bytes).unwrap_or(usize::MAX) / VERTEX_SIZE,
-            clear,
             scratch: Vec::new(),
             views: HashMap::new(),
         }
@@ -298,8 +141,11 @@ impl Resources {
         });
         let scene_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("chaoslab scene group"),
-            layout: &self.scene_layout,
-            entries: &[wgpu::BindGroupEntry { binding: 0, resource: uniforms.as_entire_binding() }],
+            layout: &self.pipelines.scene_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniforms.as_entire_binding(),
+            }],
         });
         let axes = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("chaoslab axes"),
@@ -307,7 +153,14 @@ impl Resources {
             usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        ViewGpu { uniforms, scene_group, axes, axes_count: 0, target: None, curves: Vec::new() }
+        ViewGpu {
+            uniforms,
+            scene_group,
+            axes,
+            axes_count: 0,
+            target: None,
+            curves: Vec::new(),
+        }
     }
 
     fn new_target(&self, device: &wgpu::Device, uniforms: &wgpu::Buffer, size: [u32; 2]) -> Target {
@@ -332,25 +185,45 @@ impl Resources {
         let attach = wgpu::TextureUsages::RENDER_ATTACHMENT;
         let resolved = texture(
             "chaoslab view colour",
-            self.format,
+            self.pipelines.format,
             1,
             attach | wgpu::TextureUsages::TEXTURE_BINDING,
         );
-        let msaa = (self.samples > 1)
-            .then(|| texture("chaoslab view colour (msaa)", self.format, self.samples, attach));
-        let depth = texture("chaoslab view depth", DEPTH_FORMAT, self.samples, attach);
+        let msaa = (self.pipelines.samples > 1).then(|| {
+            texture(
+                "chaoslab view colour (msaa)",
+                self.pipelines.format,
+                self.pipelines.samples,
+                attach,
+            )
+        });
+        let depth = texture(
+            "chaoslab view depth",
+            DEPTH_FORMAT,
+            self.pipelines.samples,
+            attach,
+        );
         let blit_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("chaoslab blit group"),
-            layout: &self.blit_layout,
+            layout: &self.pipelines.blit_layout,
             entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: uniforms.as_entire_binding() },
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: uniforms.as_entire_binding(),
+                },
                 wgpu::BindGroupEntry {
                     binding: 1,
                     resource: wgpu::BindingResource::TextureView(&resolved),
                 },
             ],
         });
-        Target { size, msaa, resolved, depth, blit_group }
+        Target {
+            size,
+            msaa,
+            resolved,
+            depth,
+            blit_group,
+        }
     }
 
     /// Updates one view's GPU objects and renders its scene offscreen.
@@ -369,7 +242,11 @@ impl Resources {
         if view.target.as_ref().is_none_or(|t| t.size != size) {
             view.target = Some(self.new_target(device, &view.uniforms, size));
         }
-        let uniforms = Uniforms { view_proj: cb.view_proj, blit_origin: cb.origin_px, _pad: [0.0; 2] };
+        let uniforms = Uniforms {
+            view_proj: cb.view_proj,
+            blit_origin: cb.origin_px,
+            _pad: [0.0; 2],
+        };
         queue.write_buffer(&view.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let axes = &cb.axes[..cb.axes.len().min(6)];
         queue.write_buffer(&view.axes, 0, bytemuck::cast_slice(axes));
@@ -378,7 +255,13 @@ impl Resources {
         view.curves.truncate(cb.curves.len());
         for (i, curve) in cb.curves.iter().enumerate() {
             if view.curves.len() <= i {
-                view.curves.push(CurveGpu { key: None, buffer: None, capacity: 0, count: 0, fade: false });
+                view.curves.push(CurveGpu {
+                    key: None,
+                    buffer: None,
+                    capacity: 0,
+                    count: 0,
+                    fade: false,
+                });
             }
             self.upload(device, queue, &mut view.curves[i], curve);
         }
@@ -387,7 +270,13 @@ impl Resources {
     }
 
     /// Rebuilds a curve's vertices if its key changed.
-    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, gpu: &mut CurveGpu, curve: &Curve) {
+    fn upload(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        gpu: &mut CurveGpu,
+        curve: &Curve,
+    ) {
         let key = CurveKey::of(curve);
         if gpu.key == Some(key) {
             return;
@@ -397,13 +286,14 @@ impl Resources {
         let points = &all[all.len().saturating_sub(self.max_vertices)..];
         self.scratch.clear();
         let last = points.len().saturating_sub(1).max(1) as f32;
-        self.scratch.extend(points.iter().enumerate().map(|(i, &pos)| {
-            let mut color = curve.color;
-            if curve.fade {
-                color[3] *= FADE_FLOOR + (1.0 - FADE_FLOOR) * (i as f32 / last);
-            }
-            Vertex { pos, color }
-        }));
+        self.scratch
+            .extend(points.iter().enumerate().map(|(i, &pos)| {
+                let mut color = curve.color;
+                if curve.fade {
+                    color[3] *= FADE_FLOOR + (1.0 - FADE_FLOOR) * (i as f32 / last);
+                }
+                Vertex { pos, color }
+            }));
         if gpu.capacity < points.len() || gpu.buffer.is_none() {
             let capacity = points
                 .len()
@@ -440,7 +330,7 @@ impl Resources {
                 depth_slice: None,
                 resolve_target,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(self.clear),
+                    load: wgpu::LoadOp::Clear(self.pipelines.clear),
                     store: if resolve_target.is_some() {
                         wgpu::StoreOp::Discard
                     } else {
@@ -461,7 +351,7 @@ impl Resources {
             multiview_mask: None,
         });
         pass.set_bind_group(0, &view.scene_group, &[]);
-        pass.set_pipeline(&self.opaque);
+        pass.set_pipeline(&self.pipelines.opaque);
         if view.axes_count >= 2 {
             pass.set_vertex_buffer(0, view.axes.slice(..));
             for start in (0..view.axes_count - 1).step_by(2) {
@@ -470,9 +360,13 @@ impl Resources {
         }
         for fade in [false, true] {
             if fade {
-                pass.set_pipeline(&self.fade);
+                pass.set_pipeline(&self.pipelines.fade);
             }
-            for curve in view.curves.iter().filter(|c| c.fade == fade && c.count >= 2) {
+            for curve in view
+                .curves
+                .iter()
+                .filter(|c| c.fade == fade && c.count >= 2)
+            {
                 if let Some(buffer) = &curve.buffer {
                     pass.set_vertex_buffer(0, buffer.slice(..));
                     pass.draw(0..curve.count, 0..1);
@@ -504,11 +398,17 @@ impl egui_wgpu::CallbackTrait for SceneCallback {
         render_pass: &mut wgpu::RenderPass<'static>,
         callback_resources: &egui_wgpu::CallbackResources,
     ) {
-        let Some(resources) = callback_resources.get::<Resources>() else { return };
-        let Some(target) = resources.views.get(&self.view_id).and_then(|v| v.target.as_ref()) else {
+        let Some(resources) = callback_resources.get::<Resources>() else {
             return;
         };
-        render_pass.set_pipeline(&resources.blit);
+        let Some(target) = resources
+            .views
+            .get(&self.view_id)
+            .and_then(|v| v.target.as_ref())
+        else {
+            return;
+        };
+        render_pass.set_pipeline(&resources.pipelines.blit);
         render_pass.set_bind_group(0, &target.blit_group, &[]);
         render_pass.draw(0..3, 0..1);
     }

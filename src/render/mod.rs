@@ -14,6 +14,7 @@
 mod attractor_view;
 mod camera;
 mod gpu;
+mod pipelines;
 
 pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
 pub use camera::OrbitCamera;

@@ -130,7 +130,7 @@ pub(crate) fn choose_rank(sigma: &[f64], rule: Rank) -> usize {
 mod tests {
     use super::*;
     use crate::data::Provenance;
-    use crate::models::{FittedModel, Model};
+    use crate::models::Model;
 
     /// Samples `x_{k+1} = A x_k` for a rotation with decay in the (x, y) plane and a pure
     /// decay in z: eigenvalues `ρ e^{±iθ}` and `μ`.

@@ -1,0 +1,211 @@
+//! Shader module, bind-group layouts and render pipelines of the attractor
+//! view, built once by [`super::install`] for the window's colour format.
+
+use eframe::egui_wgpu::{self, wgpu};
+
+use super::gpu::{BACKGROUND, DEPTH_FORMAT, VERTEX_SIZE};
+
+/// Everything view-independent the renderer needs on the GPU.
+pub(super) struct Pipelines {
+    /// Line strips that write depth (solid curves and axes).
+    pub opaque: wgpu::RenderPipeline,
+    /// Line strips that test but do not write depth (fading trails).
+    pub fade: wgpu::RenderPipeline,
+    /// Copies a view's offscreen texture into egui's pass (no depth, 1 sample).
+    pub blit: wgpu::RenderPipeline,
+    /// Group 0 of the scene pipelines: the view's uniform buffer.
+    pub scene_layout: wgpu::BindGroupLayout,
+    /// Group 0 of the blit pipeline: uniform buffer and resolved texture.
+    pub blit_layout: wgpu::BindGroupLayout,
+    /// Colour format of egui's target, also used for offscreen textures.
+    pub format: wgpu::TextureFormat,
+    /// MSAA sample count of the offscreen pass (4 where supported, else 1).
+    pub samples: u32,
+    /// Clear colour of the offscreen pass, encoded for `format`.
+    pub clear: wgpu::Color,
+}
+
+fn sample_count(render_state: &egui_wgpu::RenderState) -> u32 {
+    let features = render_state.device.features();
+    let supports_4x = |format: wgpu::TextureFormat| {
+        let f = if features.contains(wgpu::Features::TEXTURE_ADAPTER_SPECIFIC_FORMAT_FEATURES) {
+            render_state.adapter.get_texture_format_features(format)
+        } else {
+            format.guaranteed_format_features(features)
+        };
+        f.flags.sample_count_supported(4)
+    };
+    if supports_4x(render_state.target_format) && supports_4x(DEPTH_FORMAT) {
+        4
+    } else {
+        1
+    }
+}
+
+fn srgb_to_linear(c: f32) -> f64 {
+    let c = f64::from(c);
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn layout_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
+        ty,
+        count: None,
+    }
+}
+
+const UNIFORM_BINDING: wgpu::BindingType = wgpu::BindingType::Buffer {
+    ty: wgpu::BufferBindingType::Uniform,
+    has_dynamic_offset: false,
+    min_binding_size: None,
+};
+
+impl Pipelines {
+    /// Compiles the shaders and builds the three pipelines for `rs.target_format`.
+    pub(super) fn new(rs: &egui_wgpu::RenderState) -> Self {
+        let device = &rs.device;
+        let format = rs.target_format;
+        let samples = sample_count(rs);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("chaoslab attractor shader"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("shader.wgsl").into()),
+        });
+        let scene_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("chaoslab scene layout"),
+            entries: &[layout_entry(0, UNIFORM_BINDING)],
+        });
+        let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("chaoslab blit layout"),
+            entries: &[
+                layout_entry(0, UNIFORM_BINDING),
+                layout_entry(
+                    1,
+                    wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                ),
+            ],
+        });
+        let scene_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("chaoslab scene pipeline layout"),
+            bind_group_layouts: &[Some(&scene_layout)],
+            immediate_size: 0,
+        });
+        let blit_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("chaoslab blit pipeline layout"),
+            bind_group_layouts: &[Some(&blit_layout)],
+            immediate_size: 0,
+        });
+        let scene_fs = if format.is_srgb() {
+            "fs_scene_linear"
+        } else {
+            "fs_scene"
+        };
+        let scene_pipeline = |label, depth_write| {
+            let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x4];
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(&scene_pl),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs_scene"),
+                    compilation_options: Default::default(),
+                    buffers: &[Some(wgpu::VertexBufferLayout {
+                        array_stride: VERTEX_SIZE as wgpu::BufferAddress,
+                        step_mode: wgpu::VertexStepMode::Vertex,
+                        attributes: &attributes,
+                    })],
+                },
+                primitive: wgpu::PrimitiveState {
+                    topology: wgpu::PrimitiveTopology::LineStrip,
+                    ..Default::default()
+                },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(depth_write),
+                    depth_compare: Some(wgpu::CompareFunction::Less),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: wgpu::MultisampleState {
+                    count: samples,
+                    ..Default::default()
+                },
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some(scene_fs),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let opaque = scene_pipeline("chaoslab scene (depth write)", true);
+        // Fading trails are translucent: test depth but do not occlude.
+        let fade = scene_pipeline("chaoslab scene (fading)", false);
+        let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("chaoslab blit"),
+            layout: Some(&blit_pl),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_blit"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_blit"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let [r, g, b] = BACKGROUND;
+        let clear = if format.is_srgb() {
+            wgpu::Color {
+                r: srgb_to_linear(r),
+                g: srgb_to_linear(g),
+                b: srgb_to_linear(b),
+                a: 1.0,
+            }
+        } else {
+            wgpu::Color {
+                r: r.into(),
+                g: g.into(),
+                b: b.into(),
+                a: 1.0,
+            }
+        };
+        Self {
+            opaque,
+            fade,
+            blit,
+            scene_layout,
+            blit_layout,
+            format,
+            samples,
+            clear,
+        }
+    }
+}
