@@ -30,7 +30,12 @@ fn lorenz_with_a_dmd_fit() {
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(matches!(h.state().fit_status, FitStatus::Done(_)));
+    // The card prints the wall-clock fit time, which differs on every run: pin it so the
+    // image compares equal (every other number on screen is deterministic).
+    match &mut h.state_mut().fit_status {
+        FitStatus::Done(out) => out.fit_seconds = 0.01,
+        _ => panic!("the preset's DMD fit did not succeed"),
+    }
     h.run_steps(3);
     let image = h.render().expect("renders on lavapipe");
     // The 3-D view is drawn: the centre of the window is not the plain background.
