@@ -10,7 +10,11 @@ fn chaoslab() -> Command {
 
 fn json(args: &[&str]) -> Value {
     let out = chaoslab().args(args).output().expect("runs");
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
 }
 
@@ -18,7 +22,10 @@ fn fails_with(args: &[&str], needle: &str) {
     let out = chaoslab().args(args).output().expect("runs");
     assert!(!out.status.success(), "{args:?} should fail");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "{args:?}: stderr {err:?} lacks {needle:?}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: stderr {err:?} lacks {needle:?}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -30,7 +37,14 @@ fn tmp(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn lyapunov_of_lorenz_matches_the_literature() {
-    let v = json(&["lyapunov", "--system", "Lorenz", "--param", "beta=2.6666666666666665", "--json"]);
+    let v = json(&[
+        "lyapunov",
+        "--system",
+        "Lorenz",
+        "--param",
+        "beta=2.6666666666666665",
+        "--json",
+    ]);
     let ex: Vec<f64> = serde_json::from_value(v["exponents"].clone()).expect("array");
     assert_eq!(ex.len(), 3);
     assert!((ex[0] - 0.906).abs() < 0.02, "{ex:?}");
@@ -50,7 +64,10 @@ fn fit_dmd_reports_eigenvalues_residuals_and_continuous_eigenvalues() {
     assert_eq!(eig.len(), 3);
     assert_eq!(eig[0].as_array().expect("[re, im]").len(), 2);
     assert_eq!(v["residuals"].as_array().expect("array").len(), 3);
-    assert_eq!(v["continuous_eigenvalues"].as_array().expect("array").len(), 3);
+    assert_eq!(
+        v["continuous_eigenvalues"].as_array().expect("array").len(),
+        3
+    );
     // DMD cannot follow Lorenz for long: well under ten Lyapunov times.
     let vpt = v["vpt_lyapunov_times"].as_f64().expect("number");
     assert!((0.0..10.0).contains(&vpt), "{vpt}");
@@ -60,7 +77,16 @@ fn fit_dmd_reports_eigenvalues_residuals_and_continuous_eigenvalues() {
 #[test]
 fn simulate_writes_csv_with_the_contract_header() {
     let path = tmp("lorenz.csv");
-    let v = json(&["simulate", "--system", "Lorenz", "--periods", "3", "--out", path.to_str().expect("utf8"), "--json"]);
+    let v = json(&[
+        "simulate",
+        "--system",
+        "Lorenz",
+        "--periods",
+        "3",
+        "--out",
+        path.to_str().expect("utf8"),
+        "--json",
+    ]);
     assert_eq!(v["samples"], 301);
     assert!((v["dt"].as_f64().expect("dt") - 0.015008).abs() < 1e-9);
     assert!(v["elapsed_s"].is_number());
@@ -84,11 +110,22 @@ fn rhs_matches_the_equations() {
 fn list_names_every_system_with_its_kind_and_dimension() {
     let v = json(&["list", "--json"]);
     let systems = v["systems"].as_array().expect("array");
-    let lorenz = systems.iter().find(|s| s["name"] == "Lorenz").expect("Lorenz listed");
+    let lorenz = systems
+        .iter()
+        .find(|s| s["name"] == "Lorenz")
+        .expect("Lorenz listed");
     assert_eq!(lorenz["kind"], "flow");
     assert_eq!(lorenz["dimension"], 3);
-    assert!(lorenz["citation"].as_str().expect("text").contains("Lorenz"));
-    let henon = systems.iter().find(|s| s["name"] == "Henon").expect("Henon listed");
+    assert!(
+        lorenz["citation"]
+            .as_str()
+            .expect("text")
+            .contains("Lorenz")
+    );
+    let henon = systems
+        .iter()
+        .find(|s| s["name"] == "Henon")
+        .expect("Henon listed");
     assert_eq!(henon["kind"], "map");
 }
 
@@ -96,8 +133,28 @@ fn list_names_every_system_with_its_kind_and_dimension() {
 fn a_saved_model_generates_a_free_run() {
     let model = tmp("dmd.json");
     let out = tmp("run.csv");
-    json(&["fit", "--model", "dmd", "--system", "Rossler", "--periods", "20", "--save", model.to_str().expect("utf8"), "--json"]);
-    let v = json(&["generate", "--model", model.to_str().expect("utf8"), "--steps", "100", "--out", out.to_str().expect("utf8"), "--json"]);
+    json(&[
+        "fit",
+        "--model",
+        "dmd",
+        "--system",
+        "Rossler",
+        "--periods",
+        "20",
+        "--save",
+        model.to_str().expect("utf8"),
+        "--json",
+    ]);
+    let v = json(&[
+        "generate",
+        "--model",
+        model.to_str().expect("utf8"),
+        "--steps",
+        "100",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]);
     assert_eq!(v["samples"], 101);
     let text = std::fs::read_to_string(&out).expect("written");
     assert_eq!(text.lines().next(), Some("t,x,y,z"));
@@ -111,20 +168,51 @@ fn unknown_system_lists_close_matches() {
 
 #[test]
 fn wrong_initial_condition_names_the_dimension() {
-    fails_with(&["simulate", "--system", "Lorenz", "--ic", "1,2"], "2 values, Lorenz has 3 states");
+    fails_with(
+        &["simulate", "--system", "Lorenz", "--ic", "1,2"],
+        "2 values, Lorenz has 3 states",
+    );
 }
 
 #[test]
 fn blow_up_names_the_time() {
     // A softening cubic spring (alpha < 0) sends the Duffing orbit to infinity in finite time.
-    fails_with(&["simulate", "--system", "Duffing", "--param", "alpha=-2", "--ic", "2,0,0"], "blew up at t =");
-    fails_with(&["simulate", "--system", "Henon", "--param", "a=3"], "blew up at t =");
+    fails_with(
+        &[
+            "simulate", "--system", "Duffing", "--param", "alpha=-2", "--ic", "2,0,0",
+        ],
+        "blew up at t =",
+    );
+    fails_with(
+        &["simulate", "--system", "Henon", "--param", "a=3"],
+        "blew up at t =",
+    );
 }
 
 #[test]
 fn bad_numbers_and_files_are_explained() {
-    fails_with(&["simulate", "--system", "Lorenz", "--param", "rho=abc"], "'abc' is not a number");
-    fails_with(&["simulate", "--system", "Lorenz", "--param", "r=3"], "beta, rho, sigma");
-    fails_with(&["fit", "--model", "dmd", "--data", "/nonexistent/data.csv"], "could not read");
-    fails_with(&["generate", "--model", "/nonexistent/m.json", "--steps", "3", "--out", "x.csv"], "could not read the model file");
+    fails_with(
+        &["simulate", "--system", "Lorenz", "--param", "rho=abc"],
+        "'abc' is not a number",
+    );
+    fails_with(
+        &["simulate", "--system", "Lorenz", "--param", "r=3"],
+        "beta, rho, sigma",
+    );
+    fails_with(
+        &["fit", "--model", "dmd", "--data", "/nonexistent/data.csv"],
+        "could not read",
+    );
+    fails_with(
+        &[
+            "generate",
+            "--model",
+            "/nonexistent/m.json",
+            "--steps",
+            "3",
+            "--out",
+            "x.csv",
+        ],
+        "could not read the model file",
+    );
 }

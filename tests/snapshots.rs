@@ -12,7 +12,8 @@ use egui_kittest::Harness;
 
 #[test]
 fn lorenz_with_a_dmd_fit() {
-    let preset_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-dmd.json");
+    let preset_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-dmd.json");
     let preset = Preset::load(&preset_path).expect("preset");
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -26,7 +27,10 @@ fn lorenz_with_a_dmd_fit() {
     let start = Instant::now();
     h.step();
     while h.state().busy() {
-        assert!(start.elapsed() < Duration::from_secs(120), "fit did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "fit did not finish"
+        );
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -40,6 +44,9 @@ fn lorenz_with_a_dmd_fit() {
     let image = h.render().expect("renders on lavapipe");
     // The 3-D view is drawn: the centre of the window is not the plain background.
     let centre = image.get_pixel(700, 300);
-    assert!(image.pixels().filter(|p| p[2] > 150 && p[0] < 150).count() > 500, "no attractor pixels; centre {centre:?}");
+    assert!(
+        image.pixels().filter(|p| p[2] > 150 && p[0] < 150).count() > 500,
+        "no attractor pixels; centre {centre:?}"
+    );
     h.snapshot("lorenz_dmd");
 }

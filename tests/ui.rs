@@ -33,7 +33,10 @@ fn opens_with_lorenz_running() {
     h.run_steps(30);
     assert_eq!(h.state().live.system.name(), "Lorenz");
     assert!(h.state().live.playing);
-    assert!(h.state().live.time() > 0.0, "the attractor integrates while the window is open");
+    assert!(
+        h.state().live.time() > 0.0,
+        "the attractor integrates while the window is open"
+    );
     h.get_by_label("Fit DMD");
     h.get_by_label("Pause");
 }
@@ -45,13 +48,19 @@ fn fit_dmd_from_the_card_shows_the_result() {
     h.get_by_label("Fit DMD").click();
     h.step();
     assert!(matches!(h.state().fit_status, FitStatus::Running(_)));
-    step_until(&mut h, Duration::from_secs(60), |a| !matches!(a.fit_status, FitStatus::Running(_)));
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.fit_status, FitStatus::Running(_))
+    });
     let FitStatus::Done(out) = &h.state().fit_status else {
         panic!("fit did not succeed")
     };
     let spec = out.model.spectrum().expect("DMD has eigenvalues");
     assert_eq!(spec.eigenvalues.len(), 3);
-    assert!(out.lyapunov > 0.7 && out.lyapunov < 1.1, "λ = {}", out.lyapunov);
+    assert!(
+        out.lyapunov > 0.7 && out.lyapunov < 1.1,
+        "λ = {}",
+        out.lyapunov
+    );
     h.run_steps(2);
     // The card shows the valid prediction time.
     let vpt_label = format!("VPT = {:.2} Lyapunov times", out_vpt(&h));
@@ -87,7 +96,11 @@ fn a_running_fit_can_be_cancelled() {
 fn a_parameter_slider_changes_the_running_system() {
     let mut h = harness();
     h.run_steps(2);
-    h.state_mut().live.system.set_param("rho", 10.0).expect("rho");
+    h.state_mut()
+        .live
+        .system
+        .set_param("rho", 10.0)
+        .expect("rho");
     h.state_mut().live.parameters_changed();
     h.run_steps(5);
     assert_eq!(h.state().live.system.params()[1], 10.0);

@@ -29,10 +29,17 @@ pub fn divergence_plot(ui: &mut Ui, outcome: Option<&FitOutcome>) {
                 .enumerate()
                 .map(|(k, e)| [k as f64 * s.step_in_units, *e])
                 .collect();
-            plot.line(Line::new("DMD", pts).color(Color32::from_rgb(240, 150, 60)).width(2.0));
+            plot.line(
+                Line::new("DMD", pts)
+                    .color(Color32::from_rgb(240, 150, 60))
+                    .width(2.0),
+            );
             plot.hline(HLine::new("threshold 0.4", 0.4).color(Color32::GRAY));
             if s.vpt_reached {
-                plot.vline(VLine::new(format!("VPT = {:.2}", s.vpt), s.vpt).color(Color32::from_rgb(120, 170, 255)));
+                plot.vline(
+                    VLine::new(format!("VPT = {:.2}", s.vpt), s.vpt)
+                        .color(Color32::from_rgb(120, 170, 255)),
+                );
             }
         });
 }
@@ -49,9 +56,13 @@ pub fn series_plot(ui: &mut Ui, outcome: Option<&FitOutcome>) {
         .show(ui, |plot| {
             let Some(o) = outcome else { return };
             let n = o.test.dim();
-            let truth: PlotPoints = (0..o.test.len()).map(|k| [o.test.time(k), o.test.row(k)[0]]).collect();
+            let truth: PlotPoints = (0..o.test.len())
+                .map(|k| [o.test.time(k), o.test.row(k)[0]])
+                .collect();
             let fc = &o.held_out.forecast;
-            let forecast: PlotPoints = (0..fc.len() / n).map(|k| [o.test.time(k), fc[k * n]]).collect();
+            let forecast: PlotPoints = (0..fc.len() / n)
+                .map(|k| [o.test.time(k), fc[k * n]])
+                .collect();
             plot.line(Line::new("truth", truth).color(Color32::from_rgb(120, 170, 255)));
             plot.line(Line::new("DMD", forecast).color(Color32::from_rgb(240, 150, 60)));
         });

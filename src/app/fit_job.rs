@@ -51,7 +51,12 @@ pub struct FitOutcome {
 }
 
 /// Starts a DMD fit of `system` from state `x0` on a background thread.
-pub fn spawn_dmd_fit(system: System, x0: Vec<f64>, settings: FitSettings, waker: Option<Waker>) -> Job<FitOutcome> {
+pub fn spawn_dmd_fit(
+    system: System,
+    x0: Vec<f64>,
+    settings: FitSettings,
+    waker: Option<Waker>,
+) -> Job<FitOutcome> {
     Job::spawn("Fit DMD", waker, move |job| {
         let mut sim = Simulation::for_system(&system, settings.periods);
         sim.initial_condition = x0.clone();
@@ -60,7 +65,11 @@ pub fn spawn_dmd_fit(system: System, x0: Vec<f64>, settings: FitSettings, waker:
         job.report(0.3, "largest Lyapunov exponent");
         let lyap_opts = LyapunovOptions {
             count: Some(1),
-            periods: if system.kind() == Kind::Map { 20_000.0 } else { 200.0 },
+            periods: if system.kind() == Kind::Map {
+                20_000.0
+            } else {
+                200.0
+            },
             transient_periods: 5.0,
             initial_condition: Some(x0),
             ..LyapunovOptions::default()
@@ -71,7 +80,11 @@ pub fn spawn_dmd_fit(system: System, x0: Vec<f64>, settings: FitSettings, waker:
         job.report(0.6, "fitting DMD");
         let (train, test) = data.split(settings.train_fraction);
         let model = Dmd {
-            rank: if settings.rank == 0 { Rank::Full } else { Rank::Fixed(settings.rank) },
+            rank: if settings.rank == 0 {
+                Rank::Full
+            } else {
+                Rank::Fixed(settings.rank)
+            },
             ..Dmd::default()
         };
         let started = Instant::now();
@@ -79,8 +92,14 @@ pub fn spawn_dmd_fit(system: System, x0: Vec<f64>, settings: FitSettings, waker:
         let fit_seconds = started.elapsed().as_secs_f64();
         job.check().map_err(|e| e.to_string())?;
         job.report(0.9, "forecasting the held-out part");
-        let held_out = forecast_held_out(fitted.as_ref(), &train, &test, lyapunov, DEFAULT_VPT_THRESHOLD)
-            .map_err(|e| e.to_string())?;
+        let held_out = forecast_held_out(
+            fitted.as_ref(),
+            &train,
+            &test,
+            lyapunov,
+            DEFAULT_VPT_THRESHOLD,
+        )
+        .map_err(|e| e.to_string())?;
         job.report(1.0, "done");
         Ok(FitOutcome {
             model: fitted,

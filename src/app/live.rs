@@ -109,7 +109,8 @@ impl LiveSimulation {
             return false;
         }
         self.carry += wall_seconds * self.periods_per_second * self.system.info().period;
-        let target = (self.t_next_sample + self.carry).min(self.t_next_sample + max_samples as f64 * self.dt);
+        let target = (self.t_next_sample + self.carry)
+            .min(self.t_next_sample + max_samples as f64 * self.dt);
         self.carry = 0.0_f64.max(self.carry - (target - self.t_next_sample));
         self.integrate_until(target)
     }

@@ -29,6 +29,9 @@ use live::LiveSimulation;
 use model_card::{CardAction, FitStatus};
 use preset::Preset;
 
+/// Dominant periods integrated before a newly picked system is first drawn.
+const OPENING_PERIODS: f64 = 8.0;
+
 /// The application state.
 pub struct ChaosApp {
     /// The live simulation.
@@ -81,8 +84,13 @@ impl ChaosApp {
         live.initial_condition = ic;
         live.reset();
         let mut fit_settings = FitSettings::default();
+        // Open with some of the attractor already drawn; the orbit keeps running live.
+        live.fast_forward(
+            preset
+                .as_ref()
+                .map_or(OPENING_PERIODS, |p| p.fast_forward_periods),
+        );
         if let Some(p) = &preset {
-            live.fast_forward(p.fast_forward_periods);
             fit_settings.rank = p.dmd.rank;
             if let Some(periods) = p.dmd.periods {
                 fit_settings.periods = periods;
@@ -103,7 +111,10 @@ impl ChaosApp {
             last_frame: None,
             pending_fit: false,
         };
-        if preset.as_ref().is_some_and(|p| p.fit.iter().any(|f| f == "dmd")) {
+        if preset
+            .as_ref()
+            .is_some_and(|p| p.fit.iter().any(|f| f == "dmd"))
+        {
             app.pending_fit = true;
         }
         Ok(app)
@@ -175,46 +186,63 @@ impl ChaosApp {
         }
         self.poll_jobs();
         let now = ui.input(|i| i.time);
-        let dt = self.last_frame.map(|t| (now - t).clamp(0.0, 0.1)).unwrap_or(0.0);
+        let dt = self
+            .last_frame
+            .map(|t| (now - t).clamp(0.0, 0.1))
+            .unwrap_or(0.0);
         self.last_frame = Some(now);
         self.live.advance(dt, 5_000);
         if self.live.playing && self.live.error.is_none() || self.busy() {
             ui.ctx().request_repaint();
         }
 
-        egui::Panel::left("system_panel").default_size(260.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text);
-                if let Some(name) = actions.pick
-                    && let Ok(sys) = Catalog::builtin().system(&name)
+        egui::Panel::left("system_panel")
+            .default_size(260.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text);
+                    if let Some(name) = actions.pick
+                        && let Ok(sys) = Catalog::builtin().system(&name)
+                    {
+                        self.live.set_system(sys);
+                        self.live.fast_forward(OPENING_PERIODS);
+                        self.ic_text = format_vector(&self.live.initial_condition);
+                        self.view.request_frame();
+                        self.cancel_fit();
+                        self.fit_status = FitStatus::Idle;
+                    }
+                });
+            });
+        egui::Panel::right("model_bench")
+            .default_size(280.0)
+            .show(ui, |ui| {
+                ui.heading("Models");
+                if let Some(action) =
+                    model_card::dmd_card(ui, &mut self.fit_settings, &self.fit_status)
                 {
-                    self.live.set_system(sys);
-                    self.ic_text = format_vector(&self.live.initial_condition);
-                    self.view.request_frame();
-                    self.cancel_fit();
-                    self.fit_status = FitStatus::Idle;
+                    match action {
+                        CardAction::Fit => self.start_fit(),
+                        CardAction::Cancel => self.cancel_fit(),
+                    }
                 }
             });
-        });
-        egui::Panel::right("model_bench").default_size(280.0).show(ui, |ui| {
-            ui.heading("Models");
-            if let Some(action) = model_card::dmd_card(ui, &mut self.fit_settings, &self.fit_status) {
-                match action {
-                    CardAction::Fit => self.start_fit(),
-                    CardAction::Cancel => self.cancel_fit(),
-                }
-            }
-        });
-        egui::Panel::bottom("comparison").default_size(300.0).resizable(true).show(ui, |ui| {
-            let h = ui.available_height();
-            ui.columns(3, |cols| {
-                cols[0].set_height(h);
-                let spectrum = self.outcome().and_then(|o| o.model.spectrum()).cloned();
-                spectrum_plot::spectrum_plot(&mut cols[0], spectrum.as_ref(), &mut self.epsilon);
-                divergence_plot::divergence_plot(&mut cols[1], self.outcome());
-                divergence_plot::series_plot(&mut cols[2], self.outcome());
+        egui::Panel::bottom("comparison")
+            .default_size(300.0)
+            .resizable(true)
+            .show(ui, |ui| {
+                let h = ui.available_height();
+                ui.columns(3, |cols| {
+                    cols[0].set_height(h);
+                    let spectrum = self.outcome().and_then(|o| o.model.spectrum()).cloned();
+                    spectrum_plot::spectrum_plot(
+                        &mut cols[0],
+                        spectrum.as_ref(),
+                        &mut self.epsilon,
+                    );
+                    divergence_plot::divergence_plot(&mut cols[1], self.outcome());
+                    divergence_plot::series_plot(&mut cols[2], self.outcome());
+                });
             });
-        });
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![Curve {
                 points: self.live.trail(),
@@ -231,7 +259,9 @@ impl ChaosApp {
     /// Drives `--screenshot`: after jobs finish and a few frames, capture and exit.
     fn screenshot_step(&mut self, ctx: &egui::Context) {
         let busy = self.busy();
-        let Some(shot) = &mut self.screenshot else { return };
+        let Some(shot) = &mut self.screenshot else {
+            return;
+        };
         shot.frames += 1;
         ctx.request_repaint();
         if shot.rx.is_none() && !busy && shot.frames > 20 {
@@ -252,7 +282,9 @@ impl ChaosApp {
         }
         if shot.frames > 3_000 {
             if let Ok(mut r) = shot.result.lock() {
-                *r = Some(Err(anyhow::anyhow!("the window did not deliver a screenshot")));
+                *r = Some(Err(anyhow::anyhow!(
+                    "the window did not deliver a screenshot"
+                )));
             }
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
@@ -271,7 +303,13 @@ fn forecast_curve(outcome: &FitOutcome) -> Curve {
         .held_out
         .forecast
         .chunks_exact(n)
-        .map(|r| [r[0] as f32, r.get(1).copied().unwrap_or(0.0) as f32, r.get(2).copied().unwrap_or(0.0) as f32])
+        .map(|r| {
+            [
+                r[0] as f32,
+                r.get(1).copied().unwrap_or(0.0) as f32,
+                r.get(2).copied().unwrap_or(0.0) as f32,
+            ]
+        })
         .collect();
     Curve {
         points: Arc::new(points),
@@ -282,7 +320,10 @@ fn forecast_curve(outcome: &FitOutcome) -> Curve {
 }
 
 fn format_vector(v: &[f64]) -> String {
-    v.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|x| format!("{x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn save_png(path: &std::path::Path, img: &egui::ColorImage) -> anyhow::Result<()> {
@@ -324,10 +365,17 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|e| anyhow::anyhow!("could not open the window: {e}. On Linux without a display, run it under xvfb-run"))?;
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "could not open the window: {e}. On Linux without a display, run it under xvfb-run"
+        )
+    })?;
     let taken = result.lock().ok().and_then(|mut r| r.take());
     match (args.screenshot, taken) {
-        (Some(path), None) => anyhow::bail!("the window closed before the screenshot '{}' was taken", path.display()),
+        (Some(path), None) => anyhow::bail!(
+            "the window closed before the screenshot '{}' was taken",
+            path.display()
+        ),
         (_, Some(r)) => r,
         (None, None) => Ok(()),
     }

@@ -37,18 +37,28 @@ pub fn dmd_card(ui: &mut Ui, settings: &mut FitSettings, status: &FitStatus) -> 
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.heading("DMD (exact)");
-        ui.label(egui::RichText::new("Linear one-step map in POD coordinates; eigenvalues with ResDMD residuals.").small());
+        ui.label(
+            egui::RichText::new(
+                "Linear one-step map in POD coordinates; eigenvalues with ResDMD residuals.",
+            )
+            .small(),
+        );
         ui.horizontal(|ui| {
             let l = ui.label("rank (0 = full)");
-            ui.add(egui::DragValue::new(&mut settings.rank).range(0..=50)).labelled_by(l.id);
+            ui.add(egui::DragValue::new(&mut settings.rank).range(0..=50))
+                .labelled_by(l.id);
         });
         ui.horizontal(|ui| {
             let l = ui.label("periods of data");
-            ui.add(egui::DragValue::new(&mut settings.periods).range(5.0..=1000.0)).labelled_by(l.id);
+            ui.add(egui::DragValue::new(&mut settings.periods).range(5.0..=1000.0))
+                .labelled_by(l.id);
         });
         let running = matches!(status, FitStatus::Running(_));
         ui.horizontal(|ui| {
-            if ui.add_enabled(!running, egui::Button::new("Fit DMD")).clicked() {
+            if ui
+                .add_enabled(!running, egui::Button::new("Fit DMD"))
+                .clicked()
+            {
                 action = Some(CardAction::Fit);
             }
             if running && ui.button("Cancel").clicked() {
@@ -67,10 +77,17 @@ pub fn dmd_card(ui: &mut Ui, settings: &mut FitSettings, status: &FitStatus) -> 
                 ui.label("cancelled");
             }
             FitStatus::Failed(reason) => {
-                ui.colored_label(egui::Color32::from_rgb(255, 110, 90), format!("failed: {reason}"));
+                ui.colored_label(
+                    egui::Color32::from_rgb(255, 110, 90),
+                    format!("failed: {reason}"),
+                );
             }
             FitStatus::Done(out) => {
-                ui.label(format!("done: fitted on {} samples in {:.1} ms", out.train_samples, out.fit_seconds * 1e3));
+                ui.label(format!(
+                    "done: fitted on {} samples in {:.1} ms",
+                    out.train_samples,
+                    out.fit_seconds * 1e3
+                ));
                 if let Some(spec) = out.model.spectrum() {
                     ui.label(format!("{} eigenvalues", spec.eigenvalues.len()));
                 }

@@ -66,7 +66,9 @@ impl Preset {
         }
         for f in &p.fit {
             if f != "dmd" {
-                bail!("the preset asks to fit '{f}', which this chaoslab does not offer; use \"dmd\"");
+                bail!(
+                    "the preset asks to fit '{f}', which this chaoslab does not offer; use \"dmd\""
+                );
             }
         }
         p.system()?;
@@ -98,7 +100,10 @@ mod tests {
         let mut n = 0;
         for entry in std::fs::read_dir(dir).expect("presets folder") {
             let path = entry.expect("entry").path();
-            let name = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
             if name.ends_with(".json") && name != "systems.json" {
                 Preset::load(&path).expect("valid preset");
                 n += 1;

@@ -10,7 +10,11 @@ use crate::models::Spectrum;
 pub fn spectrum_plot(ui: &mut Ui, spectrum: Option<&Spectrum>, epsilon: &mut f64) {
     ui.horizontal(|ui| {
         ui.strong("Eigenvalues");
-        ui.add(egui::Slider::new(epsilon, 1e-4..=1.0).logarithmic(true).text("ε"));
+        ui.add(
+            egui::Slider::new(epsilon, 1e-4..=1.0)
+                .logarithmic(true)
+                .text("ε"),
+        );
     });
     let circle: PlotPoints = (0..=256)
         .map(|i| {
@@ -28,7 +32,11 @@ pub fn spectrum_plot(ui: &mut Ui, spectrum: Option<&Spectrum>, epsilon: &mut f64
         .x_axis_label("Re λ")
         .y_axis_label("Im λ")
         .show(ui, |plot| {
-            plot.line(Line::new("unit circle", circle).color(Color32::GRAY).width(1.0));
+            plot.line(
+                Line::new("unit circle", circle)
+                    .color(Color32::GRAY)
+                    .width(1.0),
+            );
             if let Some(spec) = spectrum {
                 let (mut ok, mut bad) = (Vec::new(), Vec::new());
                 for (l, r) in spec.eigenvalues.iter().zip(&spec.residuals) {

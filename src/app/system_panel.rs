@@ -14,7 +14,11 @@ pub struct SystemPanelActions {
 }
 
 /// Draws the panel; parameter edits are applied to `live` directly.
-pub fn system_panel(ui: &mut Ui, live: &mut LiveSimulation, ic_text: &mut String) -> SystemPanelActions {
+pub fn system_panel(
+    ui: &mut Ui,
+    live: &mut LiveSimulation,
+    ic_text: &mut String,
+) -> SystemPanelActions {
     let mut actions = SystemPanelActions::default();
     ui.heading("System");
     let current = live.system.name().to_string();
@@ -22,8 +26,15 @@ pub fn system_panel(ui: &mut Ui, live: &mut LiveSimulation, ic_text: &mut String
         .selected_text(&current)
         .show_ui(ui, |ui| {
             for info in Catalog::builtin().infos() {
-                let label = format!("{} ({}, {}-D)", info.name, info.kind, info.state_names.len());
-                if ui.selectable_label(info.name == current, label).clicked() && info.name != current {
+                let label = format!(
+                    "{} ({}, {}-D)",
+                    info.name,
+                    info.kind,
+                    info.state_names.len()
+                );
+                if ui.selectable_label(info.name == current, label).clicked()
+                    && info.name != current
+                {
                     actions.pick = Some(info.name.clone());
                 }
             }
@@ -54,8 +65,12 @@ pub fn system_panel(ui: &mut Ui, live: &mut LiveSimulation, ic_text: &mut String
     if edit.lost_focus() {
         match crate::cli::parse_vector(ic_text, "initial condition")
             .map_err(|e| e.to_string())
-            .and_then(|v| live.system.check_state(&v).map(|_| v).map_err(|e| e.to_string()))
-        {
+            .and_then(|v| {
+                live.system
+                    .check_state(&v)
+                    .map(|_| v)
+                    .map_err(|e| e.to_string())
+            }) {
             Ok(v) => {
                 live.initial_condition = v;
                 live.reset();
@@ -74,7 +89,11 @@ pub fn system_panel(ui: &mut Ui, live: &mut LiveSimulation, ic_text: &mut String
             live.reset();
         }
     });
-    ui.add(egui::Slider::new(&mut live.periods_per_second, 0.05..=20.0).logarithmic(true).text("periods / s"));
+    ui.add(
+        egui::Slider::new(&mut live.periods_per_second, 0.05..=20.0)
+            .logarithmic(true)
+            .text("periods / s"),
+    );
     ui.label(format!("t = {:.2}", live.time()));
     let state: Vec<String> = live.state().iter().map(|v| format!("{v:.3}")).collect();
     ui.label(format!("state = ({})", state.join(", ")));
@@ -82,6 +101,10 @@ pub fn system_panel(ui: &mut Ui, live: &mut LiveSimulation, ic_text: &mut String
         ui.colored_label(egui::Color32::from_rgb(255, 110, 90), err);
     }
     ui.separator();
-    ui.label(egui::RichText::new(&live.system.info().citation).small().weak());
+    ui.label(
+        egui::RichText::new(&live.system.info().citation)
+            .small()
+            .weak(),
+    );
     actions
 }

@@ -14,8 +14,8 @@ use crate::data::Trajectory;
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 use crate::eval::{LyapunovOptions, forecast_held_out, lyapunov_spectrum};
 use crate::jobs::JobContext;
-use crate::models::dmd::{Dmd, Rank};
 use crate::models::Model;
+use crate::models::dmd::{Dmd, Rank};
 
 /// Model families the CLI can fit.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,10 @@ pub struct FitArgs {
 
 pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
-        bail!("--train-fraction must be between 0 and 1, got {}", args.train_fraction);
+        bail!(
+            "--train-fraction must be between 0 and 1, got {}",
+            args.train_fraction
+        );
     }
     let (data, true_lyapunov) = load_data(args)?;
     let (train, held_out) = data.split(args.train_fraction);
@@ -77,7 +80,11 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         None => held_out,
     };
     if test.dim() != train.dim() {
-        bail!("the test data have {} columns, the training data {}", test.dim(), train.dim());
+        bail!(
+            "the test data have {} columns, the training data {}",
+            test.dim(),
+            train.dim()
+        );
     }
     let model: Box<dyn Model> = match args.model {
         Family::Dmd => Box::new(Dmd {
@@ -120,7 +127,12 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     );
     if let Some(spec) = fitted.spectrum() {
         text.push_str("eigenvalue (re, im)          |λ|       residual   ω = log(λ)/dt\n");
-        for ((l, r), w) in spec.eigenvalues.iter().zip(&spec.residuals).zip(spec.continuous()) {
+        for ((l, r), w) in spec
+            .eigenvalues
+            .iter()
+            .zip(&spec.residuals)
+            .zip(spec.continuous())
+        {
             text.push_str(&format!(
                 "{:>12.6} {:>+12.6}i  {:>9.6}  {:>9.3e}  {:>+9.4} {:>+9.4}i\n",
                 l[0],
@@ -161,7 +173,11 @@ fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
     let (system, ic) = args.system.resolve()?;
     let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
     let data = args.sampling.trajectory(&system, &sim)?;
-    let periods = if system.kind() == crate::systems::Kind::Map { 50_000.0 } else { 500.0 };
+    let periods = if system.kind() == crate::systems::Kind::Map {
+        50_000.0
+    } else {
+        500.0
+    };
     let lyap = lyapunov_spectrum(
         &system,
         &LyapunovOptions {

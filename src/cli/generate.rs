@@ -69,5 +69,9 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<String> {
             "out": args.out.display().to_string(),
         })));
     }
-    Ok(format!("{} samples written to {}\n", traj.len(), args.out.display()))
+    Ok(format!(
+        "{} samples written to {}\n",
+        traj.len(),
+        args.out.display()
+    ))
 }

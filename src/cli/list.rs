@@ -34,9 +34,16 @@ pub(super) fn run(args: &ListArgs) -> anyhow::Result<String> {
             .collect();
         return Ok(json_out(json!({ "systems": systems })));
     }
-    let mut out = format!("{:<12} {:<5} {:>3}  {:<32} citation\n", "name", "kind", "dim", "parameters");
+    let mut out = format!(
+        "{:<12} {:<5} {:>3}  {:<32} citation\n",
+        "name", "kind", "dim", "parameters"
+    );
     for s in cat.infos() {
-        let params: Vec<String> = s.params.iter().map(|p| format!("{}={}", p.name, p.default)).collect();
+        let params: Vec<String> = s
+            .params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.default))
+            .collect();
         out.push_str(&format!(
             "{:<12} {:<5} {:>3}  {:<32} {}\n",
             s.name,

@@ -55,7 +55,11 @@ pub(super) fn run(args: &LyapunovArgs) -> anyhow::Result<String> {
             "elapsed_s": res.elapsed_s,
         })));
     }
-    let unit = if system.kind() == crate::systems::Kind::Map { "per iteration" } else { "per time unit" };
+    let unit = if system.kind() == crate::systems::Kind::Map {
+        "per iteration"
+    } else {
+        "per time unit"
+    };
     Ok(format!(
         "{}: exponents {:?} ({unit})\nKaplan–Yorke dimension {:.4}\nsum {:.6}, mean divergence {:.6}\naveraged over {} in {:.3} s\n",
         system.name(),

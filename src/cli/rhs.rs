@@ -32,6 +32,12 @@ pub(super) fn run(args: &RhsArgs) -> anyhow::Result<String> {
     Ok(names
         .iter()
         .zip(&out)
-        .map(|(n, v)| if is_map { format!("{n}' = {v}\n") } else { format!("d{n}/dt = {v}\n") })
+        .map(|(n, v)| {
+            if is_map {
+                format!("{n}' = {v}\n")
+            } else {
+                format!("d{n}/dt = {v}\n")
+            }
+        })
         .collect())
 }

@@ -48,7 +48,12 @@ pub struct SamplingArgs {
 
 impl SamplingArgs {
     /// Builds the simulation for `system` from `ic`.
-    pub fn simulation(&self, system: &System, ic: Vec<f64>, default_periods: f64) -> anyhow::Result<Simulation> {
+    pub fn simulation(
+        &self,
+        system: &System,
+        ic: Vec<f64>,
+        default_periods: f64,
+    ) -> anyhow::Result<Simulation> {
         let mut sim = Simulation::for_system(system, self.periods.unwrap_or(default_periods));
         sim.initial_condition = ic;
         if let Some(t) = self.t_end {
@@ -70,7 +75,10 @@ impl SamplingArgs {
         sim.rtol = self.rtol;
         sim.atol = self.atol;
         if !(self.noise.is_finite() && self.noise >= 0.0) {
-            bail!("--noise must be a non-negative fraction, got {}", self.noise);
+            bail!(
+                "--noise must be a non-negative fraction, got {}",
+                self.noise
+            );
         }
         Ok(sim)
     }

@@ -49,9 +49,12 @@ impl SystemArgs {
 pub fn parse_vector(text: &str, flag: &str) -> anyhow::Result<Vec<f64>> {
     text.split(',')
         .map(|s| {
-            s.trim()
-                .parse::<f64>()
-                .with_context(|| format!("{flag}: '{}' is not a number (expected e.g. 1,2.5,-3)", s.trim()))
+            s.trim().parse::<f64>().with_context(|| {
+                format!(
+                    "{flag}: '{}' is not a number (expected e.g. 1,2.5,-3)",
+                    s.trim()
+                )
+            })
         })
         .collect()
 }

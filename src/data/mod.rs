@@ -82,7 +82,13 @@ pub struct Trajectory {
 
 impl Trajectory {
     /// Wraps row-major samples; `samples.len()` must be a multiple of `names.len()`.
-    pub fn new(names: Vec<String>, t0: f64, dt: f64, samples: Vec<f64>, provenance: Provenance) -> Self {
+    pub fn new(
+        names: Vec<String>,
+        t0: f64,
+        dt: f64,
+        samples: Vec<f64>,
+        provenance: Provenance,
+    ) -> Self {
         assert!(
             !names.is_empty() && samples.len() % names.len() == 0,
             "samples must fill whole rows"
@@ -195,7 +201,13 @@ mod tests {
 
     fn ramp(n: usize) -> Trajectory {
         let samples = (0..n).flat_map(|k| [k as f64, 2.0 * k as f64]).collect();
-        Trajectory::new(vec!["a".into(), "b".into()], 0.0, 0.5, samples, Provenance::file("x"))
+        Trajectory::new(
+            vec!["a".into(), "b".into()],
+            0.0,
+            0.5,
+            samples,
+            Provenance::file("x"),
+        )
     }
 
     #[test]
@@ -214,7 +226,12 @@ mod tests {
         b.add_noise(0.1, 7);
         assert_eq!(a, b);
         let clean = ramp(2000);
-        let resid: Vec<f64> = a.samples().iter().zip(clean.samples()).map(|(x, y)| x - y).collect();
+        let resid: Vec<f64> = a
+            .samples()
+            .iter()
+            .zip(clean.samples())
+            .map(|(x, y)| x - y)
+            .collect();
         let (_, std) = clean.mean_std();
         let s0 = (resid.iter().step_by(2).map(|r| r * r).sum::<f64>() / 2000.0).sqrt();
         assert!((s0 / (0.1 * std[0]) - 1.0).abs() < 0.1, "{s0}");

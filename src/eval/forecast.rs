@@ -45,7 +45,10 @@ pub fn score_forecast(
     let mut error = Vec::with_capacity(steps);
     let mut smape = 0.0;
     for k in 0..steps {
-        let (t, f) = (&truth[k * dim..(k + 1) * dim], &forecast[k * dim..(k + 1) * dim]);
+        let (t, f) = (
+            &truth[k * dim..(k + 1) * dim],
+            &forecast[k * dim..(k + 1) * dim],
+        );
         let mut e2 = 0.0;
         let mut sm = 0.0;
         for j in 0..dim {
@@ -63,7 +66,11 @@ pub fn score_forecast(
     ForecastScore {
         vpt: crossing.unwrap_or(steps.saturating_sub(1)) as f64 * unit,
         vpt_reached: crossing.is_some(),
-        smape: if steps > 0 { 200.0 * smape / steps as f64 } else { 0.0 },
+        smape: if steps > 0 {
+            200.0 * smape / steps as f64
+        } else {
+            0.0
+        },
         error,
         step_in_units: unit,
     }
@@ -87,7 +94,11 @@ mod tests {
         let s = score_forecast(&truth, &forecast, 2, dt, &[1.0, 1.0], lambda, 0.4);
         assert!(s.vpt_reached);
         let expected = 40f64.ln(); // in Lyapunov times: λ · ln(40)/λ
-        assert!((s.vpt - expected).abs() < lambda * dt + 1e-12, "{} vs {expected}", s.vpt);
+        assert!(
+            (s.vpt - expected).abs() < lambda * dt + 1e-12,
+            "{} vs {expected}",
+            s.vpt
+        );
         assert_eq!(s.error[0], 0.01);
     }
 

@@ -143,7 +143,13 @@ fn flow_spectrum(
         let (x, q) = y.split_at(n);
         let (dx, dq) = dy.split_at_mut(n);
         for i in 0..k {
-            sys.jvp(x, &q[i * n..(i + 1) * n], &mut fx, &mut dq[i * n..(i + 1) * n], &mut work);
+            sys.jvp(
+                x,
+                &q[i * n..(i + 1) * n],
+                &mut fx,
+                &mut dq[i * n..(i + 1) * n],
+                &mut work,
+            );
         }
         dx.copy_from_slice(&fx);
     };
@@ -230,14 +236,27 @@ fn map_spectrum(
     let mut div = 0.0;
     for it in 0..transient + iterations {
         for i in 0..k {
-            system.jvp(&x, &q[i * n..(i + 1) * n], &mut next, &mut jq[i * n..(i + 1) * n], &mut work);
+            system.jvp(
+                &x,
+                &q[i * n..(i + 1) * n],
+                &mut next,
+                &mut jq[i * n..(i + 1) * n],
+                &mut work,
+            );
         }
         if it >= transient {
             let jac = system.jacobian(&x);
-            div += faer::Mat::from_fn(n, n, |i, j| jac[i * n + j]).determinant().abs().ln();
+            div += faer::Mat::from_fn(n, n, |i, j| jac[i * n + j])
+                .determinant()
+                .abs()
+                .ln();
         }
         if next.iter().any(|v| !v.is_finite()) {
-            return Err(diverged(it as f64, "the orbit left every bounded region", system));
+            return Err(diverged(
+                it as f64,
+                "the orbit left every bounded region",
+                system,
+            ));
         }
         std::mem::swap(&mut x, &mut next);
         std::mem::swap(&mut q, &mut jq);
@@ -249,7 +268,10 @@ fn map_spectrum(
         }
         if it % 65536 == 0 {
             job.check()?;
-            job.report(it as f32 / (transient + iterations) as f32, "Lyapunov spectrum");
+            job.report(
+                it as f32 / (transient + iterations) as f32,
+                "Lyapunov spectrum",
+            );
         }
     }
     Ok((sums, div, iterations as f64))
@@ -261,7 +283,11 @@ pub fn kaplan_yorke(exponents: &[f64]) -> f64 {
     let mut sum = 0.0;
     for (j, &l) in exponents.iter().enumerate() {
         if sum + l < 0.0 {
-            return if j == 0 { 0.0 } else { j as f64 + sum / l.abs() };
+            return if j == 0 {
+                0.0
+            } else {
+                j as f64 + sum / l.abs()
+            };
         }
         sum += l;
     }
@@ -286,8 +312,16 @@ mod tests {
         // The sum equals the constant divergence −(σ + 1 + β).
         let exact = -(10.0 + 1.0 + 8.0 / 3.0);
         assert!((res.sum / exact - 1.0).abs() < 0.01, "sum {}", res.sum);
-        assert!((res.mean_divergence / exact - 1.0).abs() < 1e-9, "{}", res.mean_divergence);
-        assert!((res.kaplan_yorke - 2.06).abs() < 0.01, "KY {}", res.kaplan_yorke);
+        assert!(
+            (res.mean_divergence / exact - 1.0).abs() < 1e-9,
+            "{}",
+            res.mean_divergence
+        );
+        assert!(
+            (res.kaplan_yorke - 2.06).abs() < 0.01,
+            "KY {}",
+            res.kaplan_yorke
+        );
     }
 
     #[test]
@@ -300,7 +334,11 @@ mod tests {
         };
         let res = lyapunov_spectrum(&sys, &opts, &JobContext::detached()).expect("runs");
         // 0.41922 per iteration (Sprott 2003); the sum is log|det J| = log 0.3.
-        assert!((res.exponents[0] - 0.41922).abs() < 0.005, "{:?}", res.exponents);
+        assert!(
+            (res.exponents[0] - 0.41922).abs() < 0.005,
+            "{:?}",
+            res.exponents
+        );
         assert!((res.sum - 0.3f64.ln()).abs() < 1e-9, "{}", res.sum);
         assert!((res.mean_divergence - 0.3f64.ln()).abs() < 1e-9);
     }

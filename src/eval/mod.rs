@@ -7,5 +7,5 @@ mod orthonormalize;
 pub mod protocol;
 
 pub use forecast::{ForecastScore, score_forecast};
-pub use protocol::{HeldOutForecast, forecast_held_out};
 pub use lyapunov::{LyapunovOptions, LyapunovResult, kaplan_yorke, lyapunov_spectrum};
+pub use protocol::{HeldOutForecast, forecast_held_out};

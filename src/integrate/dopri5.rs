@@ -119,14 +119,22 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Dopri5<F> {
         };
         let d0 = scale(&self.x, &self.x, self.rtol, self.atol);
         let d1 = scale(&self.k[0], &self.x, self.rtol, self.atol);
-        let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
+        let h0 = if d0 < 1e-5 || d1 < 1e-5 {
+            1e-6
+        } else {
+            0.01 * d0 / d1
+        };
         let h0 = h0.min(self.h_max);
         for i in 0..n {
             self.tmp[i] = self.x[i] + h0 * self.k[0][i];
         }
         (self.f)(&self.tmp, &mut self.k[1]);
         self.stats.evaluations += 1;
-        let diff: Vec<f64> = self.k[1].iter().zip(&self.k[0]).map(|(a, b)| a - b).collect();
+        let diff: Vec<f64> = self.k[1]
+            .iter()
+            .zip(&self.k[0])
+            .map(|(a, b)| a - b)
+            .collect();
         let d2 = scale(&diff, &self.x, self.rtol, self.atol) / h0;
         let dm = d1.max(d2);
         let h1 = if !dm.is_finite() || dm <= 1e-15 {
@@ -160,19 +168,19 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Dopri5<F> {
         }
         (self.f)(tmp, k5);
         for i in 0..n {
-            tmp[i] = x[i]
-                + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
+            tmp[i] =
+                x[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
         }
         (self.f)(tmp, k6);
         for i in 0..n {
-            self.y_new[i] = x[i]
-                + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
+            self.y_new[i] =
+                x[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
         }
         (self.f)(&self.y_new, k7);
         self.stats.evaluations += 6;
         for i in 0..n {
-            tmp[i] = h
-                * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
+            tmp[i] =
+                h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
         }
     }
 }
@@ -208,7 +216,8 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Stepper for Dopri5<F> {
             // PI controller (Hairer II, §IV.2, with beta = 0.04).
             let fac11 = err.powf(0.2 - BETA * 0.75);
             if err <= 1.0 {
-                let fac = (fac11 / self.err_prev.powf(BETA) / SAFETY).clamp(1.0 / FAC_MAX, 1.0 / FAC_MIN);
+                let fac =
+                    (fac11 / self.err_prev.powf(BETA) / SAFETY).clamp(1.0 / FAC_MAX, 1.0 / FAC_MIN);
                 self.err_prev = err.max(1e-4);
                 // Continuous extension of this step.
                 let [k1, _, k3, k4, k5, k6, k7] = &self.k;
@@ -220,7 +229,11 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Stepper for Dopri5<F> {
                     self.cont[2][i] = bspl;
                     self.cont[3][i] = ydiff - h * k7[i] - bspl;
                     self.cont[4][i] = h
-                        * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i]
+                        * (D1 * k1[i]
+                            + D3 * k3[i]
+                            + D4 * k4[i]
+                            + D5 * k5[i]
+                            + D6 * k6[i]
                             + D7 * k7[i]);
                 }
                 self.t_prev = self.t;
@@ -319,7 +332,14 @@ mod tests {
     #[test]
     fn step_collapse_is_reported() {
         // x' = x² from x(0) = 1 has a pole at t = 1: the step must collapse near it.
-        let mut s = Dopri5::new(|x: &[f64], d: &mut [f64]| d[0] = x[0] * x[0], 0.0, &[1.0], 1e-8, 1e-10, 1.0);
+        let mut s = Dopri5::new(
+            |x: &[f64], d: &mut [f64]| d[0] = x[0] * x[0],
+            0.0,
+            &[1.0],
+            1e-8,
+            1e-10,
+            1.0,
+        );
         let err = loop {
             match s.step() {
                 Ok(()) => assert!(s.t() < 1.0 + 1e-6, "passed the pole at {}", s.t()),

@@ -138,7 +138,9 @@ impl StepError {
             StepError::NonFinite { t } => (t, "the state became infinite or NaN".into()),
             StepError::StepCollapse { t, h } => (
                 t,
-                format!("the adaptive step size collapsed to {h:.3e}, which usually means blow-up or stiffness"),
+                format!(
+                    "the adaptive step size collapsed to {h:.3e}, which usually means blow-up or stiffness"
+                ),
             ),
         }
     }

@@ -167,7 +167,12 @@ mod tests {
 
     #[test]
     fn blow_up_is_reported_with_its_time() {
-        let mut s = Rk4::new(|x: &[f64], d: &mut [f64]| d[0] = x[0] * x[0], 0.0, &[1.0], 0.1);
+        let mut s = Rk4::new(
+            |x: &[f64], d: &mut [f64]| d[0] = x[0] * x[0],
+            0.0,
+            &[1.0],
+            0.1,
+        );
         // x' = x² from x(0)=1 blows up at t = 1.
         let err = loop {
             if let Err(e) = s.step() {

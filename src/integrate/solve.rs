@@ -85,8 +85,7 @@ impl Simulation {
         }
         if !(positive(self.rtol) && positive(self.atol)) {
             return Err(IntegrateError::Invalid(
-                "tolerances must be positive numbers (for example --rtol 1e-9 --atol 1e-12)"
-                    .into(),
+                "tolerances must be positive numbers (for example --rtol 1e-9 --atol 1e-12)".into(),
             ));
         }
         if self.n_samples() > 200_000_000 / system.dim().max(1) {

@@ -16,9 +16,7 @@ pub fn write_trajectory(path: &Path, traj: &Trajectory) -> anyhow::Result<()> {
     let bytes = match ext.as_str() {
         "csv" => csv_bytes(traj)?,
         "npy" => npy_bytes(traj)?,
-        other => bail!(
-            "cannot write '.{other}' files: give the output a .csv or .npy extension"
-        ),
+        other => bail!("cannot write '.{other}' files: give the output a .csv or .npy extension"),
     };
     write_atomic(path, &bytes)?;
     let sidecar = serde_json::json!({
@@ -116,7 +114,13 @@ pub fn read_trajectory(path: &Path, dt_override: Option<f64>) -> anyhow::Result<
         bail!("the time step must be positive, got {dt}");
     }
     let t0 = times.as_ref().map(|t| t[0]).unwrap_or(0.0);
-    Ok(Trajectory::new(names, t0, dt, samples, Provenance::file(&shown)))
+    Ok(Trajectory::new(
+        names,
+        t0,
+        dt,
+        samples,
+        Provenance::file(&shown),
+    ))
 }
 
 fn uniform_step(t: &[f64], shown: &str) -> anyhow::Result<f64> {
@@ -201,7 +205,8 @@ fn parse_csv(bytes: &[u8], shown: &str) -> anyhow::Result<Parsed> {
 }
 
 fn parse_npy(bytes: &[u8], shown: &str) -> anyhow::Result<Parsed> {
-    let npy = npyz::NpyFile::new(bytes).with_context(|| format!("'{shown}' is not a valid .npy file"))?;
+    let npy =
+        npyz::NpyFile::new(bytes).with_context(|| format!("'{shown}' is not a valid .npy file"))?;
     let shape = npy.shape().to_vec();
     let fortran = npy.order() == npyz::Order::Fortran;
     let type_str = npy.dtype().descr();
@@ -215,13 +220,18 @@ fn parse_npy(bytes: &[u8], shown: &str) -> anyhow::Result<Parsed> {
     let (rows, cols) = match shape.as_slice() {
         [n] => (*n as usize, 1),
         [n, d] => (*n as usize, *d as usize),
-        other => bail!("'{shown}' has shape {other:?}; give a 1-D or 2-D array (samples × variables)"),
+        other => {
+            bail!("'{shown}' has shape {other:?}; give a 1-D or 2-D array (samples × variables)")
+        }
     };
     if cols == 0 {
         bail!("'{shown}' has no columns");
     }
     let data = if fortran && cols > 1 {
-        (0..rows).flat_map(|i| (0..cols).map(move |j| (i, j))).map(|(i, j)| data[j * rows + i]).collect()
+        (0..rows)
+            .flat_map(|i| (0..cols).map(move |j| (i, j)))
+            .map(|(i, j)| data[j * rows + i])
+            .collect()
     } else {
         data
     };
@@ -239,8 +249,16 @@ mod tests {
     }
 
     fn sample() -> Trajectory {
-        let samples = (0..50).flat_map(|k| [k as f64 * 0.1, (k as f64).sin()]).collect();
-        Trajectory::new(vec!["u".into(), "v".into()], 0.0, 0.25, samples, Provenance::file("x"))
+        let samples = (0..50)
+            .flat_map(|k| [k as f64 * 0.1, (k as f64).sin()])
+            .collect();
+        Trajectory::new(
+            vec!["u".into(), "v".into()],
+            0.0,
+            0.25,
+            samples,
+            Provenance::file("x"),
+        )
     }
 
     #[test]

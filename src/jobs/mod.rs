@@ -245,7 +245,10 @@ mod tests {
         job.cancel();
         assert_eq!(job.poll(), JobState::Cancelled);
         while !stopped.load(Ordering::SeqCst) {
-            assert!(t.elapsed() < Duration::from_millis(100), "worker ignored cancel");
+            assert!(
+                t.elapsed() < Duration::from_millis(100),
+                "worker ignored cancel"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
     }

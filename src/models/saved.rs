@@ -89,9 +89,15 @@ mod tests {
     #[test]
     fn dmd_round_trips_bit_for_bit() {
         let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
-        let (traj, _) = solve(&sys, &Simulation::for_system(&sys, 5.0), &JobContext::detached())
-            .expect("integrates");
-        let fitted = Dmd::default().fit(&traj, &JobContext::detached()).expect("fits");
+        let (traj, _) = solve(
+            &sys,
+            &Simulation::for_system(&sys, 5.0),
+            &JobContext::detached(),
+        )
+        .expect("integrates");
+        let fitted = Dmd::default()
+            .fit(&traj, &JobContext::detached())
+            .expect("fits");
         let text = fitted.to_saved().to_json();
         let back = SavedModel::from_json(&text).expect("parses").into_fitted();
         let a = fitted.forecast(traj.row(0), 50).expect("finite");
@@ -101,8 +107,9 @@ mod tests {
 
     #[test]
     fn newer_version_is_refused_with_advice() {
-        let err = SavedModel::from_json(r#"{"format":"chaoslab-model","version":9,"family":"dmd"}"#)
-            .expect_err("refused");
+        let err =
+            SavedModel::from_json(r#"{"format":"chaoslab-model","version":9,"family":"dmd"}"#)
+                .expect_err("refused");
         assert!(err.to_string().contains("version 9"), "{err}");
     }
 }

@@ -52,6 +52,9 @@ pub struct Scene {
     pub curves: Vec<Curve>,
 }
 
+/// How much larger than the data the box is when the view follows a growing orbit.
+const FOLLOW_MARGIN: f32 = 1.3;
+
 /// Cached bounding box of one curve.
 struct CachedBounds {
     generation: u64,
@@ -66,6 +69,11 @@ pub struct AttractorView {
     pub camera: OrbitCamera,
     /// Frame the camera on the data as soon as there is some.
     auto_frame: bool,
+    /// Until the user moves the camera, re-frame whenever the data grow out of the
+    /// framed box (a live orbit starts as a dot and fills its attractor).
+    follow: bool,
+    /// The box the camera was last framed on.
+    framed: Option<(Vec3, Vec3)>,
     bounds: Vec<CachedBounds>,
 }
 
@@ -142,6 +150,8 @@ impl AttractorView {
             id,
             camera: OrbitCamera::default(),
             auto_frame: true,
+            follow: true,
+            framed: None,
             bounds: Vec::new(),
         }
     }
@@ -149,6 +159,7 @@ impl AttractorView {
     /// Frame the camera on the scene's bounding box on the next call to ui.
     pub fn request_frame(&mut self) {
         self.auto_frame = true;
+        self.follow = true;
     }
 
     /// Bounding box of all finite points, recomputed only for changed curves.
@@ -186,8 +197,11 @@ impl AttractorView {
             let d = response.drag_delta();
             self.camera.pan(d.x, d.y);
         }
+        if response.dragged() {
+            self.follow = false;
+        }
         if response.double_clicked() {
-            self.auto_frame = true;
+            self.request_frame();
         }
         if response.hovered() {
             let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
@@ -196,6 +210,7 @@ impl AttractorView {
                 amount += zoom.ln() / ZOOM_PER_POINT;
             }
             if amount != 0.0 {
+                self.follow = false;
                 self.camera.zoom(amount);
                 ui.ctx().input_mut(|i| i.smooth_scroll_delta.y = 0.0);
             }
@@ -226,11 +241,22 @@ impl AttractorView {
 
         let bounds = self.scene_bounds(scene);
         self.handle_input(ui, &response);
-        if self.auto_frame
-            && let Some((min, max)) = bounds
-        {
-            self.camera.frame_for_aspect(min, max, rect.aspect_ratio());
-            self.auto_frame = false;
+        if let Some((min, max)) = bounds {
+            let outgrown = self
+                .framed
+                .is_none_or(|(lo, hi)| min.cmplt(lo).any() || max.cmpgt(hi).any());
+            if self.auto_frame {
+                self.camera.frame_for_aspect(min, max, rect.aspect_ratio());
+                self.framed = Some((min, max));
+                self.auto_frame = false;
+            } else if self.follow && outgrown {
+                // Frame a box a little larger than the data so a growing orbit
+                // does not re-frame on every frame.
+                let (centre, half) = ((min + max) * 0.5, (max - min) * 0.5 * FOLLOW_MARGIN);
+                self.camera
+                    .frame_for_aspect(centre - half, centre + half, rect.aspect_ratio());
+                self.framed = Some((centre - half, centre + half));
+            }
         }
         if !ui.is_rect_visible(rect) {
             return;

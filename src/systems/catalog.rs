@@ -123,7 +123,10 @@ impl Catalog {
                     s.state_names.len()
                 )));
             }
-            if s.params.iter().any(|p| !(p.min <= p.default && p.default <= p.max)) {
+            if s.params
+                .iter()
+                .any(|p| !(p.min <= p.default && p.default <= p.max))
+            {
                 return Err(SystemError::Catalog(format!(
                     "{}: a default lies outside its slider range",
                     s.name
@@ -166,11 +169,20 @@ impl Catalog {
         let mut scored: Vec<(f64, &str)> = self
             .systems
             .iter()
-            .map(|s| (strsim::jaro_winkler(&lower, &s.name.to_lowercase()), s.name.as_str()))
+            .map(|s| {
+                (
+                    strsim::jaro_winkler(&lower, &s.name.to_lowercase()),
+                    s.name.as_str(),
+                )
+            })
             .filter(|(score, _)| *score > 0.7)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, n)| n.to_string())
+            .collect()
     }
 }
 

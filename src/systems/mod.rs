@@ -226,7 +226,9 @@ mod tests {
     use super::*;
 
     fn lorenz() -> System {
-        Catalog::builtin().system("Lorenz").expect("Lorenz is in the catalog")
+        Catalog::builtin()
+            .system("Lorenz")
+            .expect("Lorenz is in the catalog")
     }
 
     #[test]
@@ -237,16 +239,24 @@ mod tests {
         // A fixed pseudo-random sequence of states (LCG), so the test is reproducible.
         let mut seed = 12345u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 11) as f64 / (1u64 << 53) as f64) * 60.0 - 30.0
         };
         for _ in 0..50 {
             let x = [next(), next(), next()];
             let jac = sys.jacobian(&x);
             let exact = [
-                -sigma, sigma, 0.0, //
-                rho - x[2], -1.0, -x[0], //
-                x[1], x[0], -beta,
+                -sigma,
+                sigma,
+                0.0, //
+                rho - x[2],
+                -1.0,
+                -x[0], //
+                x[1],
+                x[0],
+                -beta,
             ];
             for (a, b) in jac.iter().zip(exact) {
                 assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
@@ -256,7 +266,9 @@ mod tests {
 
     #[test]
     fn unknown_name_suggests_close_matches() {
-        let err = Catalog::builtin().system("Lorenzz").expect_err("not a system");
+        let err = Catalog::builtin()
+            .system("Lorenzz")
+            .expect_err("not a system");
         let msg = err.to_string();
         assert!(msg.contains("did you mean Lorenz"), "{msg}");
     }
@@ -264,7 +276,10 @@ mod tests {
     #[test]
     fn wrong_dimension_names_expected_dimension() {
         let err = lorenz().check_state(&[1.0, 2.0]).expect_err("too short");
-        assert!(err.to_string().contains("2 values, Lorenz has 3 states"), "{err}");
+        assert!(
+            err.to_string().contains("2 values, Lorenz has 3 states"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -73,8 +73,14 @@ pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<Dmd
         .eigen()
         .map_err(|e| FitError::Numerical(format!("eigen-decomposition failed: {e:?}")))?;
     let lambdas: Vec<faer::c64> = (0..r).map(|j| eig.S()[j]).collect();
-    let basis: Vec<f64> = (0..n).flat_map(|i| (0..r).map(move |j| (i, j))).map(|(i, j)| u_r[(i, j)]).collect();
-    let operator: Vec<f64> = (0..r).flat_map(|i| (0..r).map(move |j| (i, j))).map(|(i, j)| a_tilde[(i, j)]).collect();
+    let basis: Vec<f64> = (0..n)
+        .flat_map(|i| (0..r).map(move |j| (i, j)))
+        .map(|(i, j)| u_r[(i, j)])
+        .collect();
+    let operator: Vec<f64> = (0..r)
+        .flat_map(|i| (0..r).map(move |j| (i, j)))
+        .map(|(i, j)| a_tilde[(i, j)])
+        .collect();
 
     job.report(0.8, "residuals on held-out pairs");
     let res = if n_res >= 1 {
@@ -170,7 +176,9 @@ mod tests {
     #[test]
     fn recovers_eigenvalues_of_a_linear_map_to_1e10() {
         let (data, exact) = linear_data(60);
-        let model = Dmd::default().fit(&data, &JobContext::detached()).expect("fits");
+        let model = Dmd::default()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
         let spec = model.spectrum().expect("DMD has a spectrum");
         assert_eq!(spec.eigenvalues.len(), 3);
         for e in exact {
@@ -193,7 +201,9 @@ mod tests {
     #[test]
     fn forecast_reproduces_the_linear_map() {
         let (data, _) = linear_data(60);
-        let model = Dmd::default().fit(&data, &JobContext::detached()).expect("fits");
+        let model = Dmd::default()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
         let f = model.forecast(data.row(0), 40).expect("finite");
         for k in 0..=40 {
             for j in 0..3 {
@@ -215,7 +225,13 @@ mod tests {
     #[test]
     fn too_little_data_is_a_clear_error() {
         let (data, _) = linear_data(3);
-        let err = Dmd::default().fit(&data, &JobContext::detached()).err().expect("fails");
-        assert!(err.to_string().contains("more snapshot pairs than states"), "{err}");
+        let err = Dmd::default()
+            .fit(&data, &JobContext::detached())
+            .err()
+            .expect("fails");
+        assert!(
+            err.to_string().contains("more snapshot pairs than states"),
+            "{err}"
+        );
     }
 }

@@ -45,7 +45,11 @@ pub(super) fn residuals(
                 num += (gy - lambda * gx).norm_sqr();
                 den += gx.norm_sqr();
             }
-            if den > 0.0 { (num / den).sqrt() } else { f64::NAN }
+            if den > 0.0 {
+                (num / den).sqrt()
+            } else {
+                f64::NAN
+            }
         })
         .collect()
 }
