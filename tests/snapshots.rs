@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use chaoslab::app::ChaosApp;
-use chaoslab::app::model_card::FitStatus;
+use chaoslab::app::bench::FitStatus;
 use chaoslab::app::preset::Preset;
 use egui_kittest::Harness;
 
@@ -36,7 +36,7 @@ fn lorenz_with_a_dmd_fit() {
     }
     // The card prints the wall-clock fit time, which differs on every run: pin it so the
     // image compares equal (every other number on screen is deterministic).
-    match &mut h.state_mut().fit_status {
+    match &mut h.state_mut().bench.cards[0].status {
         FitStatus::Done(out) => out.fit_seconds = 0.01,
         _ => panic!("the preset's DMD fit did not succeed"),
     }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chaoslab::app::ChaosApp;
-use chaoslab::app::model_card::FitStatus;
+use chaoslab::app::bench::FitStatus;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -47,11 +47,14 @@ fn fit_dmd_from_the_card_shows_the_result() {
     h.run_steps(2);
     h.get_by_label("Fit DMD").click();
     h.step();
-    assert!(matches!(h.state().fit_status, FitStatus::Running(_)));
+    assert!(matches!(
+        h.state().bench.cards[0].status,
+        FitStatus::Running(_)
+    ));
     step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.fit_status, FitStatus::Running(_))
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
     });
-    let FitStatus::Done(out) = &h.state().fit_status else {
+    let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
         panic!("fit did not succeed")
     };
     let spec = out.model.spectrum().expect("DMD has eigenvalues");
@@ -68,7 +71,7 @@ fn fit_dmd_from_the_card_shows_the_result() {
 }
 
 fn out_vpt(h: &Harness<'_, ChaosApp>) -> f64 {
-    match &h.state().fit_status {
+    match &h.state().bench.cards[0].status {
         FitStatus::Done(o) => o.held_out.score.vpt,
         _ => f64::NAN,
     }
@@ -78,15 +81,21 @@ fn out_vpt(h: &Harness<'_, ChaosApp>) -> f64 {
 fn a_running_fit_can_be_cancelled() {
     let mut h = harness();
     // A long fit (many periods) so it is still running when Cancel is pressed.
-    h.state_mut().fit_settings.periods = 1000.0;
+    h.state_mut().bench.data.periods = 1000.0;
     h.run_steps(2);
     h.get_by_label("Fit DMD").click();
     h.step();
-    assert!(matches!(h.state().fit_status, FitStatus::Running(_)));
+    assert!(matches!(
+        h.state().bench.cards[0].status,
+        FitStatus::Running(_)
+    ));
     h.step(); // the card draws its Cancel button once it knows the fit runs
-    h.get_by_label("Cancel").click();
+    h.get_by_label("Cancel DMD").click();
     h.step();
-    assert!(matches!(h.state().fit_status, FitStatus::Cancelled));
+    assert!(matches!(
+        h.state().bench.cards[0].status,
+        FitStatus::Cancelled
+    ));
     h.run_steps(2);
     h.get_by_label("cancelled");
     assert!(!h.state().busy());

@@ -1,7 +1,9 @@
-//! The "Fit DMD" job the window runs in the background: integrate training data from
-//! the live state, estimate the largest Lyapunov exponent, fit, forecast the held-out
-//! part, score it. No egui here: the model card only starts it and reads its state.
+//! The fit job the window runs in the background for any model family: integrate the
+//! training data from the live state, estimate the largest Lyapunov exponent, fit,
+//! forecast the held-out part, score it. No egui here.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::data::Trajectory;
@@ -9,27 +11,29 @@ use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 use crate::eval::{HeldOutForecast, LyapunovOptions, forecast_held_out, lyapunov_spectrum};
 use crate::integrate::{Simulation, solve};
 use crate::jobs::{Job, Waker};
-use crate::models::dmd::{Dmd, Rank};
 use crate::models::{FittedModel, Model};
 use crate::systems::{Kind, System};
 
-/// Settings of a fit from the window.
+/// The training data every card is fitted on (one dataset, so the comparison is fair).
 #[derive(Clone, Debug, PartialEq)]
-pub struct FitSettings {
-    /// DMD rank (0 = full).
-    pub rank: usize,
+pub struct DataSettings {
     /// Training-plus-test span in dominant periods.
     pub periods: f64,
     /// Share of the samples used for training.
     pub train_fraction: f64,
+    /// Measurement noise (fraction of each variable's standard deviation).
+    pub noise: f64,
+    /// Seed of the noise.
+    pub seed: u64,
 }
 
-impl Default for FitSettings {
+impl Default for DataSettings {
     fn default() -> Self {
         Self {
-            rank: 0,
             periods: 60.0,
             train_fraction: 0.8,
+            noise: 0.0,
+            seed: 0,
         }
     }
 }
@@ -39,7 +43,7 @@ pub struct FitOutcome {
     /// The fitted model.
     pub model: Box<dyn FittedModel>,
     /// The held-out truth.
-    pub test: Trajectory,
+    pub test: Arc<Trajectory>,
     /// The forecast from the first held-out state and its score.
     pub held_out: HeldOutForecast,
     /// Largest Lyapunov exponent of the system (QR method) used for the time axis.
@@ -48,21 +52,40 @@ pub struct FitOutcome {
     pub fit_seconds: f64,
     /// Training samples.
     pub train_samples: usize,
+    /// A process-unique id (the renderer re-uploads a curve when it changes).
+    pub id: u64,
+    /// The forecast's first three coordinates, for the 3-D view.
+    pub forecast_points: Arc<Vec<[f32; 3]>>,
 }
 
-/// Starts a DMD fit of `system` from state `x0` on a background thread.
-pub fn spawn_dmd_fit(
+static NEXT_OUTCOME_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The first three coordinates of row-major states (2-D states lie in z = 0).
+pub fn points_3d(rows: &[f64], dim: usize) -> Vec<[f32; 3]> {
+    rows.chunks_exact(dim)
+        .map(|x| {
+            let at = |j: usize| x.get(j).copied().unwrap_or(0.0) as f32;
+            [at(0), at(1), at(2)]
+        })
+        .collect()
+}
+
+/// Starts fitting `model` to `system`'s orbit from `x0` on a background thread.
+pub fn spawn_fit(
+    label: &str,
     system: System,
     x0: Vec<f64>,
-    settings: FitSettings,
+    model: Box<dyn Model>,
+    data: DataSettings,
     waker: Option<Waker>,
 ) -> Job<FitOutcome> {
-    Job::spawn("Fit DMD", waker, move |job| {
-        let mut sim = Simulation::for_system(&system, settings.periods);
+    Job::spawn(label, waker, move |job| {
+        let mut sim = Simulation::for_system(&system, data.periods);
         sim.initial_condition = x0.clone();
         job.report(0.0, "integrating training data");
-        let (data, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
-        job.report(0.3, "largest Lyapunov exponent");
+        let (mut traj, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
+        traj.add_noise(data.noise, data.seed);
+        job.report(0.1, "largest Lyapunov exponent");
         let lyap_opts = LyapunovOptions {
             count: Some(1),
             periods: if system.kind() == Kind::Map {
@@ -77,21 +100,13 @@ pub fn spawn_dmd_fit(
         let lyapunov = lyapunov_spectrum(&system, &lyap_opts, job)
             .map_err(|e| e.to_string())?
             .exponents[0];
-        job.report(0.6, "fitting DMD");
-        let (train, test) = data.split(settings.train_fraction);
-        let model = Dmd {
-            rank: if settings.rank == 0 {
-                Rank::Full
-            } else {
-                Rank::Fixed(settings.rank)
-            },
-            ..Dmd::default()
-        };
+        job.report(0.2, &format!("fitting {}", model.family()));
+        let (train, test) = traj.split(data.train_fraction);
         let started = Instant::now();
         let fitted = model.fit(&train, job).map_err(|e| e.to_string())?;
         let fit_seconds = started.elapsed().as_secs_f64();
         job.check().map_err(|e| e.to_string())?;
-        job.report(0.9, "forecasting the held-out part");
+        job.report(0.95, "forecasting the held-out part");
         let held_out = forecast_held_out(
             fitted.as_ref(),
             &train,
@@ -101,9 +116,12 @@ pub fn spawn_dmd_fit(
         )
         .map_err(|e| e.to_string())?;
         job.report(1.0, "done");
+        let forecast_points = Arc::new(points_3d(&held_out.forecast, test.dim()));
         Ok(FitOutcome {
+            id: NEXT_OUTCOME_ID.fetch_add(1, Ordering::Relaxed),
+            forecast_points,
             model: fitted,
-            test,
+            test: Arc::new(test),
             held_out,
             lyapunov,
             fit_seconds,

@@ -148,12 +148,9 @@ impl LiveSimulation {
     }
 
     fn push_sample(&mut self, x: &[f64]) {
-        let p = [
-            x[0] as f32,
-            x.get(1).copied().unwrap_or(0.0) as f32,
-            // 2-D systems are drawn in the plane z = 0.
-            x.get(2).copied().unwrap_or(0.0) as f32,
-        ];
+        let &[p] = &super::fit_job::points_3d(x, x.len())[..] else {
+            return;
+        };
         if self.trail.len() >= TRAIL_CAPACITY {
             self.trail.drain(..TRAIL_CAPACITY / 10);
         }

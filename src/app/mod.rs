@@ -6,10 +6,11 @@
 //! ([`divergence_plot`]). Fits run as background [`crate::jobs::Job`]s; panels only
 //! send actions, which [`ChaosApp`] carries out.
 
+pub mod bench;
+pub mod cards;
 pub mod divergence_plot;
 pub mod fit_job;
 pub mod live;
-pub mod model_card;
 pub mod preset;
 pub mod spectrum_plot;
 pub mod system_panel;
@@ -21,12 +22,10 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::cli::GuiArgs;
-use crate::jobs::{Job, JobState};
 use crate::render::{AttractorView, Curve, Scene};
 use crate::systems::Catalog;
-use fit_job::{FitOutcome, FitSettings, spawn_dmd_fit};
+use bench::{Bench, BenchAction};
 use live::LiveSimulation;
-use model_card::{CardAction, FitStatus};
 use preset::Preset;
 
 /// Dominant periods integrated before a newly picked system is first drawn.
@@ -38,17 +37,14 @@ pub struct ChaosApp {
     pub live: LiveSimulation,
     ic_text: String,
     view: AttractorView,
-    /// DMD card settings.
-    pub fit_settings: FitSettings,
-    /// DMD card status.
-    pub fit_status: FitStatus,
-    fit_job: Option<Job<FitOutcome>>,
-    forecast_curve: Option<Curve>,
+    /// The model cards and their fits.
+    pub bench: Bench,
     epsilon: f64,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
     last_frame: Option<f64>,
-    pending_fit: bool,
+    /// Cards to fit on the first frame (from a preset).
+    pending_fits: Vec<usize>,
 }
 
 /// `--screenshot`: wait for jobs and a filled attractor, capture, save, close.
@@ -60,7 +56,7 @@ struct Screenshot {
 }
 
 impl ChaosApp {
-    /// Builds the app; `preset` sets the system and the jobs to start.
+    /// Builds the app; `preset` sets the system and the fits to start.
     pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<Preset>) -> anyhow::Result<Self> {
         crate::render::install(cc.wgpu_render_state.as_ref());
         let ctx = cc.egui_ctx.clone();
@@ -83,108 +79,56 @@ impl ChaosApp {
         let mut live = LiveSimulation::new(system);
         live.initial_condition = ic;
         live.reset();
-        let mut fit_settings = FitSettings::default();
         // Open with some of the attractor already drawn; the orbit keeps running live.
         live.fast_forward(
             preset
                 .as_ref()
                 .map_or(OPENING_PERIODS, |p| p.fast_forward_periods),
         );
+        let mut bench = Bench::default();
+        let mut pending_fits = Vec::new();
         if let Some(p) = &preset {
-            fit_settings.rank = p.dmd.rank;
-            if let Some(periods) = p.dmd.periods {
-                fit_settings.periods = periods;
+            if let Some(periods) = p.data_periods {
+                bench.data.periods = periods;
+            }
+            for family in &p.fit {
+                let i = bench.index_of(family).with_context(|| {
+                    format!("the preset asks to fit '{family}', which has no card")
+                })?;
+                pending_fits.push(i);
             }
         }
         let ic_text = format_vector(&live.initial_condition);
-        let mut app = Self {
+        Ok(Self {
             live,
             ic_text,
             view: AttractorView::new(1),
-            fit_settings,
-            fit_status: FitStatus::Idle,
-            fit_job: None,
-            forecast_curve: None,
+            bench,
             epsilon: 0.05,
             screenshot: None,
             waker: None,
             last_frame: None,
-            pending_fit: false,
-        };
-        if preset
-            .as_ref()
-            .is_some_and(|p| p.fit.iter().any(|f| f == "dmd"))
-        {
-            app.pending_fit = true;
-        }
-        Ok(app)
-    }
-}
-
-impl ChaosApp {
-    /// Starts a DMD fit from the live state.
-    pub fn start_fit(&mut self) {
-        if let Some(job) = &mut self.fit_job {
-            job.cancel();
-        }
-        let job = spawn_dmd_fit(
-            self.live.system.clone(),
-            self.live.state().to_vec(),
-            self.fit_settings.clone(),
-            self.waker.clone(),
-        );
-        self.fit_job = Some(job);
-        self.fit_status = FitStatus::Running(Default::default());
-        self.forecast_curve = None;
+            pending_fits,
+        })
     }
 
-    /// Cancels the running fit; the card shows "cancelled" at once.
-    pub fn cancel_fit(&mut self) {
-        if let Some(job) = &mut self.fit_job {
-            job.cancel();
-        }
-        self.fit_job = None;
-        self.fit_status = FitStatus::Cancelled;
+    /// Starts card `i`'s fit from the live state.
+    pub fn start_fit(&mut self, i: usize) {
+        self.bench
+            .start(i, &self.live.system, self.live.state(), self.waker.clone());
     }
 
-    /// True while a background job runs.
+    /// True while a background job runs or is about to start.
     pub fn busy(&self) -> bool {
-        self.pending_fit || self.fit_job.is_some()
-    }
-
-    /// Polls the fit job without blocking.
-    fn poll_jobs(&mut self) {
-        let Some(job) = &mut self.fit_job else { return };
-        match job.poll() {
-            JobState::Running(p) => self.fit_status = FitStatus::Running(p),
-            JobState::Done(outcome) => {
-                self.forecast_curve = Some(forecast_curve(&outcome));
-                self.fit_status = FitStatus::Done(Box::new(outcome));
-                self.fit_job = None;
-            }
-            JobState::Failed(msg) => {
-                self.fit_status = FitStatus::Failed(msg);
-                self.fit_job = None;
-            }
-            JobState::Cancelled | JobState::Taken => {
-                self.fit_job = None;
-            }
-        }
-    }
-
-    fn outcome(&self) -> Option<&FitOutcome> {
-        match &self.fit_status {
-            FitStatus::Done(o) => Some(o),
-            _ => None,
-        }
+        !self.pending_fits.is_empty() || self.bench.busy()
     }
 
     /// One frame of the whole window.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
-        if std::mem::take(&mut self.pending_fit) {
-            self.start_fit();
+        for i in std::mem::take(&mut self.pending_fits) {
+            self.start_fit(i);
         }
-        self.poll_jobs();
+        self.bench.poll();
         let now = ui.input(|i| i.time);
         let dt = self
             .last_frame
@@ -208,23 +152,19 @@ impl ChaosApp {
                         self.live.fast_forward(OPENING_PERIODS);
                         self.ic_text = format_vector(&self.live.initial_condition);
                         self.view.request_frame();
-                        self.cancel_fit();
-                        self.fit_status = FitStatus::Idle;
+                        self.bench.reset();
                     }
                 });
             });
         egui::Panel::right("model_bench")
-            .default_size(280.0)
-            .show(ui, |ui| {
-                ui.heading("Models");
-                if let Some(action) =
-                    model_card::dmd_card(ui, &mut self.fit_settings, &self.fit_status)
-                {
-                    match action {
-                        CardAction::Fit => self.start_fit(),
-                        CardAction::Cancel => self.cancel_fit(),
-                    }
+            .default_size(290.0)
+            .show(ui, |ui| match self.bench.ui(ui) {
+                Some(BenchAction::Fit(i)) => self.start_fit(i),
+                Some(BenchAction::Cancel(i)) => self.bench.cancel(i),
+                Some(BenchAction::FitAll) => {
+                    (0..self.bench.cards.len()).for_each(|i| self.start_fit(i))
                 }
+                None => {}
             });
         egui::Panel::bottom("comparison")
             .default_size(300.0)
@@ -233,14 +173,9 @@ impl ChaosApp {
                 let h = ui.available_height();
                 ui.columns(3, |cols| {
                     cols[0].set_height(h);
-                    let spectrum = self.outcome().and_then(|o| o.model.spectrum()).cloned();
-                    spectrum_plot::spectrum_plot(
-                        &mut cols[0],
-                        spectrum.as_ref(),
-                        &mut self.epsilon,
-                    );
-                    divergence_plot::divergence_plot(&mut cols[1], self.outcome());
-                    divergence_plot::series_plot(&mut cols[2], self.outcome());
+                    spectrum_plot::spectrum_plot(&mut cols[0], &self.bench, &mut self.epsilon);
+                    divergence_plot::divergence_plot(&mut cols[1], &self.bench);
+                    divergence_plot::series_plot(&mut cols[2], &self.bench);
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
@@ -250,7 +185,11 @@ impl ChaosApp {
                 generation: self.live.generation,
                 fade: true,
             }];
-            curves.extend(self.forecast_curve.clone());
+            for card in &self.bench.cards {
+                if let Some(out) = card.outcome() {
+                    curves.push(forecast_curve(out, card.spec.color()));
+                }
+            }
             self.view.ui(ui, &Scene { curves });
         });
         self.screenshot_step(ui.ctx());
@@ -297,24 +236,11 @@ impl eframe::App for ChaosApp {
     }
 }
 
-fn forecast_curve(outcome: &FitOutcome) -> Curve {
-    let n = outcome.test.dim();
-    let points: Vec<[f32; 3]> = outcome
-        .held_out
-        .forecast
-        .chunks_exact(n)
-        .map(|r| {
-            [
-                r[0] as f32,
-                r.get(1).copied().unwrap_or(0.0) as f32,
-                r.get(2).copied().unwrap_or(0.0) as f32,
-            ]
-        })
-        .collect();
+fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3]) -> Curve {
     Curve {
-        points: Arc::new(points),
-        color: [1.0, 0.6, 0.2, 1.0],
-        generation: 1,
+        points: outcome.forecast_points.clone(),
+        color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
+        generation: outcome.id,
         fade: false,
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Format (JSON): `{"format": "chaoslab-preset", "version": 1, "system": "Lorenz",
 //! "params": {"rho": 28.0}, "initial_condition": [..] (optional),
-//! "fast_forward_periods": 20 (optional), "fit": ["dmd"] (optional),
-//! "dmd": {"rank": 0, "periods": 60} (optional)}`.
+//! "fast_forward_periods": 20 (optional), "fit": ["DMD"] (card titles, optional),
+//! "data_periods": 60 (optional)}`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,17 +13,6 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::systems::{Catalog, System};
-
-/// DMD card settings in a preset.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DmdPreset {
-    /// Rank (0 = full).
-    #[serde(default)]
-    pub rank: usize,
-    /// Periods of data.
-    pub periods: Option<f64>,
-}
 
 /// A parsed preset.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,12 +30,11 @@ pub struct Preset {
     /// Periods to integrate before the first frame, so the attractor is filled in.
     #[serde(default)]
     pub fast_forward_periods: f64,
-    /// Model families to fit at start (`"dmd"`).
+    /// Model cards to fit at start, by title (`"DMD"`).
     #[serde(default)]
     pub fit: Vec<String>,
-    /// DMD settings.
-    #[serde(default)]
-    pub dmd: DmdPreset,
+    /// Periods of training data (default: the bench's).
+    pub data_periods: Option<f64>,
 }
 
 impl Preset {
@@ -64,10 +52,12 @@ impl Preset {
                 p.version
             );
         }
+        let titles: Vec<&str> = super::cards::all_cards().iter().map(|c| c.title()).collect();
         for f in &p.fit {
-            if f != "dmd" {
+            if !titles.iter().any(|t| t.eq_ignore_ascii_case(f)) {
                 bail!(
-                    "the preset asks to fit '{f}', which this chaoslab does not offer; use \"dmd\""
+                    "the preset asks to fit '{f}', which has no model card; use one of {}",
+                    titles.join(", ")
                 );
             }
         }

@@ -1,13 +1,13 @@
-//! The eigenvalue plane: the unit circle and each eigenvalue, filled when its ResDMD
-//! residual is at most ε (verified) and hollow otherwise.
+//! The eigenvalue plane: the unit circle and every fitted model's eigenvalues, filled
+//! when the eigenpair's ResDMD residual is at most ε (verified), hollow otherwise.
 
 use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
-use crate::models::Spectrum;
+use super::bench::Bench;
 
 /// Draws the eigenvalue plane; `epsilon` is the residual threshold slider's value.
-pub fn spectrum_plot(ui: &mut Ui, spectrum: Option<&Spectrum>, epsilon: &mut f64) {
+pub fn spectrum_plot(ui: &mut Ui, bench: &Bench, epsilon: &mut f64) {
     ui.horizontal(|ui| {
         ui.strong("Eigenvalues");
         ui.add(
@@ -37,7 +37,10 @@ pub fn spectrum_plot(ui: &mut Ui, spectrum: Option<&Spectrum>, epsilon: &mut f64
                     .color(Color32::GRAY)
                     .width(1.0),
             );
-            if let Some(spec) = spectrum {
+            for card in &bench.cards {
+                let Some(spec) = card.outcome().and_then(|o| o.model.spectrum()) else {
+                    continue;
+                };
                 let (mut ok, mut bad) = (Vec::new(), Vec::new());
                 for (l, r) in spec.eigenvalues.iter().zip(&spec.residuals) {
                     if r.is_finite() && *r <= *epsilon {
@@ -46,16 +49,17 @@ pub fn spectrum_plot(ui: &mut Ui, spectrum: Option<&Spectrum>, epsilon: &mut f64
                         bad.push(*l);
                     }
                 }
+                let title = card.spec.title();
                 plot.points(
-                    Points::new(format!("residual ≤ ε ({})", ok.len()), ok)
-                        .color(Color32::from_rgb(80, 200, 120))
+                    Points::new(format!("{title}: residual ≤ ε ({})", ok.len()), ok)
+                        .color(card.color())
                         .shape(MarkerShape::Circle)
                         .filled(true)
                         .radius(5.0),
                 );
                 plot.points(
-                    Points::new(format!("unverified ({})", bad.len()), bad)
-                        .color(Color32::from_rgb(240, 150, 60))
+                    Points::new(format!("{title}: unverified ({})", bad.len()), bad)
+                        .color(card.color())
                         .shape(MarkerShape::Circle)
                         .filled(false)
                         .radius(5.0),

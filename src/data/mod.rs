@@ -90,7 +90,7 @@ impl Trajectory {
         provenance: Provenance,
     ) -> Self {
         assert!(
-            !names.is_empty() && samples.len() % names.len() == 0,
+            !names.is_empty() && samples.len().is_multiple_of(names.len()),
             "samples must fill whole rows"
         );
         Self {

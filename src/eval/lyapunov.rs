@@ -191,7 +191,7 @@ fn flow_spectrum(
         trace_prev = trace;
         t_prev = t;
         steps += 1;
-        if steps % 2048 == 0 {
+        if steps.is_multiple_of(2048) {
             job.check()?;
             job.report((t / t_total) as f32, "Lyapunov spectrum");
         }

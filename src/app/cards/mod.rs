@@ -1,0 +1,57 @@
+//! Model cards: one per model family, each a small panel with the family's
+//! hyperparameters. A card only describes its model; the [`super::bench::Bench`] runs
+//! the fits, shows progress, cancel and results the same way for every family.
+//!
+//! Adding a family to the window = one new file here implementing [`ModelCard`] and
+//! one line in [`all_cards`].
+
+mod dmd;
+
+use crate::models::Model;
+
+/// The family-specific part of a card.
+pub trait ModelCard: Send {
+    /// Title, also used in button labels ("Fit DMD") and plot legends.
+    fn title(&self) -> &'static str;
+    /// One sentence on what the model is.
+    fn blurb(&self) -> &'static str;
+    /// The model's colour in plots and in the 3-D view (sRGB).
+    fn color(&self) -> [u8; 3];
+    /// Draws the hyperparameter widgets.
+    fn settings_ui(&mut self, ui: &mut egui::Ui);
+    /// The model with the current settings.
+    fn model(&self) -> Box<dyn Model>;
+}
+
+/// Every card the bench shows, in order.
+pub fn all_cards() -> Vec<Box<dyn ModelCard>> {
+    vec![Box::new(dmd::DmdCard::default())]
+}
+
+/// A labelled integer field; labelled so screen readers and UI tests can find it.
+pub fn labelled_usize(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut usize,
+    range: std::ops::RangeInclusive<usize>,
+) {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::DragValue::new(value).range(range))
+            .labelled_by(l.id);
+    });
+}
+
+/// A labelled number field.
+pub fn labelled_f64(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut f64,
+    range: std::ops::RangeInclusive<f64>,
+) {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::DragValue::new(value).range(range).speed(0.01))
+            .labelled_by(l.id);
+    });
+}
