@@ -114,3 +114,68 @@ fn a_parameter_slider_changes_the_running_system() {
     h.run_steps(5);
     assert_eq!(h.state().live.system.params()[1], 10.0);
 }
+
+/// Writes a Lorenz trajectory as CSV for the import tests.
+fn lorenz_csv(name: &str) -> std::path::PathBuf {
+    use chaoslab::integrate::{Simulation, solve};
+    use chaoslab::jobs::JobContext;
+    use chaoslab::systems::Catalog;
+    let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+    let (traj, _) = solve(&sys, &Simulation::for_system(&sys, 30.0), &JobContext::detached()).expect("integrates");
+    let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    chaoslab::io::write_trajectory(&path, &traj).expect("writes");
+    path
+}
+
+#[test]
+fn imported_data_is_fitted_like_a_system() {
+    let path = lorenz_csv("import.csv");
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Your data").click();
+    h.run_steps(2);
+    type_into(&mut h, "file", path.to_str().expect("utf8"));
+    h.get_by_label("Load").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), |a| a.data.loaded.is_some());
+    assert_eq!(h.state().data.loaded.as_ref().map(|d| d.len()), Some(3001));
+    h.run_steps(2);
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| !matches!(a.bench.cards[0].status, FitStatus::Running(_)));
+    let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
+        panic!("fit on imported data failed")
+    };
+    // Without a known λ the forecast is scored in time units.
+    assert_eq!(out.lyapunov, 0.0);
+    // 3001 samples split at round(0.8 · 3001) = 2401: the test part has 600.
+    assert_eq!(out.test.len(), 600);
+}
+
+#[test]
+fn a_bad_file_shows_a_message_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ragged.csv");
+    std::fs::write(&path, "t,x\n0,1\n1,2,3\n").expect("write");
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Your data").click();
+    h.run_steps(2);
+    type_into(&mut h, "file", path.to_str().expect("utf8"));
+    h.get_by_label("Load").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), |a| !a.data.busy());
+    let err = h.state().data.error.clone().expect("an error message");
+    assert!(err.contains("same number of columns"), "{err}");
+}
+
+/// Focuses the text field labelled `label` and types `text` into it.
+fn type_into(h: &mut Harness<'_, ChaosApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}

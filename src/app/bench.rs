@@ -6,9 +6,8 @@ use egui::{Color32, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::cards::{ModelCard, all_cards, labelled_f64};
-use super::fit_job::{DataSettings, FitOutcome, spawn_fit};
+use super::fit_job::{DataSettings, FitOutcome, FitSource, spawn_fit};
 use crate::jobs::{Job, JobState, Progress, Waker};
-use crate::systems::System;
 
 /// Where a card's fit stands.
 #[derive(Default)]
@@ -99,8 +98,8 @@ impl Bench {
         self.cards.iter().any(|c| c.job.is_some())
     }
 
-    /// Starts card `i`'s fit on `system` from `x0` (cancelling a previous run).
-    pub fn start(&mut self, i: usize, system: &System, x0: &[f64], waker: Option<Waker>) {
+    /// Starts card `i`'s fit on `source` (cancelling a previous run).
+    pub fn start(&mut self, i: usize, source: FitSource, waker: Option<Waker>) {
         let data = self.data.clone();
         let Some(card) = self.cards.get_mut(i) else {
             return;
@@ -109,14 +108,7 @@ impl Bench {
             job.cancel();
         }
         let label = format!("Fit {}", card.spec.title());
-        card.job = Some(spawn_fit(
-            &label,
-            system.clone(),
-            x0.to_vec(),
-            card.spec.model(),
-            data,
-            waker,
-        ));
+        card.job = Some(spawn_fit(&label, source, card.spec.model(), data, waker));
         card.status = FitStatus::Running(Progress::default());
     }
 

@@ -70,51 +70,75 @@ pub fn points_3d(rows: &[f64], dim: usize) -> Vec<[f32; 3]> {
         .collect()
 }
 
-/// Starts fitting `model` to `system`'s orbit from `x0` on a background thread.
+/// What the models are fitted on.
+#[derive(Clone)]
+pub enum FitSource {
+    /// A catalog system integrated from a state (the live orbit's).
+    System {
+        /// The system with its current parameters.
+        system: System,
+        /// The start state.
+        x0: Vec<f64>,
+    },
+    /// An imported dataset, with the user's largest Lyapunov exponent if known.
+    Dataset {
+        /// The data.
+        data: Arc<Trajectory>,
+        /// λ_max for the time axis (None: plot in time units).
+        lyapunov: Option<f64>,
+    },
+}
+
+/// Starts fitting `model` to `source` on a background thread.
 pub fn spawn_fit(
     label: &str,
-    system: System,
-    x0: Vec<f64>,
+    source: FitSource,
     model: Box<dyn Model>,
     data: DataSettings,
     waker: Option<Waker>,
 ) -> Job<FitOutcome> {
     Job::spawn(label, waker, move |job| {
-        let mut sim = Simulation::for_system(&system, data.periods);
-        sim.initial_condition = x0.clone();
-        job.report(0.0, "integrating training data");
-        let (mut traj, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
-        traj.add_noise(data.noise, data.seed);
-        job.report(0.1, "largest Lyapunov exponent");
-        let lyap_opts = LyapunovOptions {
-            count: Some(1),
-            periods: if system.kind() == Kind::Map {
-                20_000.0
-            } else {
-                200.0
-            },
-            transient_periods: 5.0,
-            initial_condition: Some(x0),
-            ..LyapunovOptions::default()
+        let (traj, lyapunov) = match source {
+            FitSource::System { system, x0 } => {
+                let mut sim = Simulation::for_system(&system, data.periods);
+                sim.initial_condition = x0.clone();
+                job.report(0.0, "integrating training data");
+                let (mut traj, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
+                traj.add_noise(data.noise, data.seed);
+                job.report(0.1, "largest Lyapunov exponent");
+                let lyap_opts = LyapunovOptions {
+                    count: Some(1),
+                    periods: if system.kind() == Kind::Map { 20_000.0 } else { 200.0 },
+                    transient_periods: 5.0,
+                    initial_condition: Some(x0),
+                    ..LyapunovOptions::default()
+                };
+                let lyapunov = lyapunov_spectrum(&system, &lyap_opts, job)
+                    .map_err(|e| e.to_string())?
+                    .exponents[0];
+                (traj, lyapunov)
+            }
+            FitSource::Dataset { data: d, lyapunov } => {
+                let mut traj = (*d).clone();
+                traj.add_noise(data.noise, data.seed);
+                (traj, lyapunov.unwrap_or(0.0))
+            }
         };
-        let lyapunov = lyapunov_spectrum(&system, &lyap_opts, job)
-            .map_err(|e| e.to_string())?
-            .exponents[0];
         job.report(0.2, &format!("fitting {}", model.family()));
         let (train, test) = traj.split(data.train_fraction);
+        if test.len() < 2 {
+            return Err(format!(
+                "the test part has {} sample(s); use more data or a smaller train fraction",
+                test.len()
+            ));
+        }
         let started = Instant::now();
         let fitted = model.fit(&train, job).map_err(|e| e.to_string())?;
         let fit_seconds = started.elapsed().as_secs_f64();
         job.check().map_err(|e| e.to_string())?;
         job.report(0.95, "forecasting the held-out part");
-        let held_out = forecast_held_out(
-            fitted.as_ref(),
-            &train,
-            &test,
-            lyapunov,
-            DEFAULT_VPT_THRESHOLD,
-        )
-        .map_err(|e| e.to_string())?;
+        let held_out = forecast_held_out(fitted.as_ref(), &train, &test, lyapunov, DEFAULT_VPT_THRESHOLD)
+            .map_err(|e| e.to_string())?;
         job.report(1.0, "done");
         let forecast_points = Arc::new(points_3d(&held_out.forecast, test.dim()));
         Ok(FitOutcome {

@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod cards;
+pub mod data_panel;
 pub mod divergence_plot;
 pub mod fit_job;
 pub mod live;
@@ -25,6 +26,8 @@ use crate::cli::GuiArgs;
 use crate::render::{AttractorView, Curve, Scene};
 use crate::systems::Catalog;
 use bench::{Bench, BenchAction};
+use data_panel::DataPanel;
+use fit_job::FitSource;
 use live::LiveSimulation;
 use preset::Preset;
 
@@ -39,12 +42,25 @@ pub struct ChaosApp {
     view: AttractorView,
     /// The model cards and their fits.
     pub bench: Bench,
+    /// What the models are fitted on.
+    pub source: SourceKind,
+    /// Imported data.
+    pub data: DataPanel,
     epsilon: f64,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
     last_frame: Option<f64>,
     /// Cards to fit on the first frame (from a preset).
     pending_fits: Vec<usize>,
+}
+
+/// Whether the models see the live system or an imported dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// The catalog system in the left panel.
+    System,
+    /// The dataset loaded in the data panel.
+    Dataset,
 }
 
 /// `--screenshot`: wait for jobs and a filled attractor, capture, save, close.
@@ -104,6 +120,8 @@ impl ChaosApp {
             ic_text,
             view: AttractorView::new(1),
             bench,
+            source: SourceKind::System,
+            data: DataPanel::default(),
             epsilon: 0.05,
             screenshot: None,
             waker: None,
@@ -112,15 +130,28 @@ impl ChaosApp {
         })
     }
 
-    /// Starts card `i`'s fit from the live state.
+    /// Starts card `i`'s fit on the current source (the live state, or the dataset).
     pub fn start_fit(&mut self, i: usize) {
-        self.bench
-            .start(i, &self.live.system, self.live.state(), self.waker.clone());
+        let source = match (self.source, &self.data.loaded) {
+            (SourceKind::Dataset, Some(d)) => FitSource::Dataset {
+                data: d.clone(),
+                lyapunov: self.data.lyapunov(),
+            },
+            (SourceKind::Dataset, None) => {
+                self.data.error = Some("load a data file before fitting it".into());
+                return;
+            }
+            (SourceKind::System, _) => FitSource::System {
+                system: self.live.system.clone(),
+                x0: self.live.state().to_vec(),
+            },
+        };
+        self.bench.start(i, source, self.waker.clone());
     }
 
     /// True while a background job runs or is about to start.
     pub fn busy(&self) -> bool {
-        !self.pending_fits.is_empty() || self.bench.busy()
+        !self.pending_fits.is_empty() || self.bench.busy() || self.data.busy()
     }
 
     /// One frame of the whole window.
@@ -129,13 +160,20 @@ impl ChaosApp {
             self.start_fit(i);
         }
         self.bench.poll();
+        if self.data.poll(self.waker.clone()) {
+            self.source = SourceKind::Dataset;
+            self.bench.reset();
+            self.view.request_frame();
+        }
         let now = ui.input(|i| i.time);
         let dt = self
             .last_frame
             .map(|t| (now - t).clamp(0.0, 0.1))
             .unwrap_or(0.0);
         self.last_frame = Some(now);
-        self.live.advance(dt, 5_000);
+        if self.source == SourceKind::System {
+            self.live.advance(dt, 5_000);
+        }
         if self.live.playing && self.live.error.is_none() || self.busy() {
             ui.ctx().request_repaint();
         }
@@ -144,6 +182,20 @@ impl ChaosApp {
             .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        let before = self.source;
+                        ui.selectable_value(&mut self.source, SourceKind::System, "System");
+                        ui.selectable_value(&mut self.source, SourceKind::Dataset, "Your data");
+                        if before != self.source {
+                            self.bench.reset();
+                            self.view.request_frame();
+                        }
+                    });
+                    ui.separator();
+                    if self.source == SourceKind::Dataset {
+                        self.data.ui(ui, self.waker.clone());
+                        return;
+                    }
                     let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text);
                     if let Some(name) = actions.pick
                         && let Ok(sys) = Catalog::builtin().system(&name)
@@ -179,11 +231,20 @@ impl ChaosApp {
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            let mut curves = vec![Curve {
-                points: self.live.trail(),
-                color: [0.35, 0.75, 1.0, 1.0],
-                generation: self.live.generation,
-                fade: true,
+            let mut curves = vec![match self.source {
+                SourceKind::System => Curve {
+                    points: self.live.trail(),
+                    color: [0.35, 0.75, 1.0, 1.0],
+                    generation: self.live.generation,
+                    fade: true,
+                },
+                SourceKind::Dataset => Curve {
+                    points: self.data.points.clone(),
+                    color: [0.35, 0.75, 1.0, 1.0],
+                    // Offset so a dataset never shares a generation with the live trail.
+                    generation: self.data.generation + (1 << 40),
+                    fade: false,
+                },
             }];
             for card in &self.bench.cards {
                 if let Some(out) = card.outcome() {
