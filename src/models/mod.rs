@@ -8,6 +8,7 @@
 //! implement the same two traits.
 
 pub mod dmd;
+pub mod koopman;
 pub mod saved;
 
 use serde::{Deserialize, Serialize};

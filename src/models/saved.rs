@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FittedModel;
 use super::dmd::DmdModel;
+use super::koopman::EdmdModel;
 
 /// The current saved-model schema version.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -17,6 +18,8 @@ pub const MODEL_FORMAT_VERSION: u32 = 1;
 pub enum SavedModel {
     /// Exact DMD.
     Dmd(DmdModel),
+    /// EDMD with a dictionary (eigenvectors and the quadrature form are not saved).
+    Edmd(EdmdModel),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -45,6 +48,7 @@ impl SavedModel {
     pub fn into_fitted(self) -> Box<dyn FittedModel> {
         match self {
             SavedModel::Dmd(m) => Box::new(m),
+            SavedModel::Edmd(m) => Box::new(m),
         }
     }
 
