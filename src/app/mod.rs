@@ -84,50 +84,55 @@ impl ChaosApp {
 
     /// The app without a window context (tests drive it through egui_kittest).
     pub fn headless(preset: Option<Preset>) -> anyhow::Result<Self> {
-        let (system, ic) = match &preset {
-            Some(p) => p.system()?,
-            None => {
-                let s = Catalog::builtin().system("Lorenz")?;
-                let ic = s.info().initial_conditions.clone();
-                (s, ic)
-            }
-        };
+        let system = Catalog::builtin().system("Lorenz")?;
         let mut live = LiveSimulation::new(system);
-        live.initial_condition = ic;
-        live.reset();
-        // Open with some of the attractor already drawn; the orbit keeps running live.
-        live.fast_forward(
-            preset
-                .as_ref()
-                .map_or(OPENING_PERIODS, |p| p.fast_forward_periods),
-        );
-        let mut bench = Bench::default();
-        let mut pending_fits = Vec::new();
-        if let Some(p) = &preset {
-            if let Some(periods) = p.data_periods {
-                bench.data.periods = periods;
-            }
-            for family in &p.fit {
-                let i = bench.index_of(family).with_context(|| {
-                    format!("the preset asks to fit '{family}', which has no card")
-                })?;
-                pending_fits.push(i);
-            }
-        }
+        live.fast_forward(OPENING_PERIODS);
         let ic_text = format_vector(&live.initial_condition);
-        Ok(Self {
+        let mut app = Self {
             live,
             ic_text,
             view: AttractorView::new(1),
-            bench,
+            bench: Bench::default(),
             source: SourceKind::System,
             data: DataPanel::default(),
             epsilon: 0.05,
             screenshot: None,
             waker: None,
             last_frame: None,
-            pending_fits,
-        })
+            pending_fits: Vec::new(),
+        };
+        if let Some(p) = preset {
+            app.apply_preset(&p)?;
+        }
+        Ok(app)
+    }
+
+    /// Sets the system, parameters and initial condition a preset names, fills in its
+    /// attractor, and queues its fits for the next frame.
+    pub fn apply_preset(&mut self, p: &Preset) -> anyhow::Result<()> {
+        let (system, ic) = p.system()?;
+        let mut pending = Vec::new();
+        for family in &p.fit {
+            let i = self
+                .bench
+                .index_of(family)
+                .with_context(|| format!("the preset asks to fit '{family}', which has no card"))?;
+            pending.push(i);
+        }
+        self.bench.reset();
+        self.bench.data = Default::default();
+        if let Some(periods) = p.data_periods {
+            self.bench.data.periods = periods;
+        }
+        self.source = SourceKind::System;
+        self.live.set_system(system);
+        self.live.initial_condition = ic;
+        self.live.reset();
+        self.live.fast_forward(p.fast_forward_periods);
+        self.ic_text = format_vector(&self.live.initial_condition);
+        self.view.request_frame();
+        self.pending_fits = pending;
+        Ok(())
     }
 
     /// Starts card `i`'s fit on the current source (the live state, or the dataset).
@@ -182,6 +187,20 @@ impl ChaosApp {
             .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
+                    egui::ComboBox::from_id_salt("presets")
+                        .selected_text("Presets")
+                        .width(220.0)
+                        .show_ui(ui, |ui| {
+                            for p in preset::builtin() {
+                                let clicked = ui
+                                    .selectable_label(false, &p.title)
+                                    .on_hover_text(&p.description)
+                                    .clicked();
+                                if clicked && let Err(e) = self.apply_preset(&p) {
+                                    self.live.error = Some(format!("{e:#}"));
+                                }
+                            }
+                        });
                     ui.horizontal(|ui| {
                         let before = self.source;
                         ui.selectable_value(&mut self.source, SourceKind::System, "System");

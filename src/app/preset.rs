@@ -1,10 +1,14 @@
 //! Preset files: a system with parameters and the jobs to start, loaded by
 //! `chaoslab gui --preset FILE`. A preset only sets values; it cannot run code.
 //!
-//! Format (JSON): `{"format": "chaoslab-preset", "version": 1, "system": "Lorenz",
+//! Format (JSON): `{"format": "chaoslab-preset", "version": 1, "title": "…",
+//! "description": "one line for the menu", "system": "Lorenz",
 //! "params": {"rho": 28.0}, "initial_condition": [..] (optional),
 //! "fast_forward_periods": 20 (optional), "fit": ["DMD"] (card titles, optional),
 //! "data_periods": 60 (optional)}`.
+//!
+//! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
+//! listed in the window's Presets menu.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +24,10 @@ use crate::systems::{Catalog, System};
 pub struct Preset {
     format: String,
     version: u32,
+    /// Menu title.
+    pub title: String,
+    /// One line for the menu.
+    pub description: String,
     /// Catalog name.
     pub system: String,
     /// Parameter overrides.
@@ -37,17 +45,36 @@ pub struct Preset {
     pub data_periods: Option<f64>,
 }
 
+/// The presets shipped in `presets/`, in menu order: (file name, contents).
+const BUILTIN: &[(&str, &str)] = &[
+    ("lorenz-dmd.json", include_str!("../../presets/lorenz-dmd.json")),
+    ("lorenz-below-threshold.json", include_str!("../../presets/lorenz-below-threshold.json")),
+    ("vanderpol-dmd.json", include_str!("../../presets/vanderpol-dmd.json")),
+    ("henon.json", include_str!("../../presets/henon.json")),
+];
+
+/// The shipped presets, parsed.
+pub fn builtin() -> Vec<Preset> {
+    BUILTIN
+        .iter()
+        .filter_map(|(name, text)| Preset::from_json(text, name).ok())
+        .collect()
+}
+
 impl Preset {
     /// Reads and checks a preset file.
     pub fn load(path: &Path) -> anyhow::Result<Preset> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("could not read the preset '{}'", path.display()))?;
-        let p: Preset = serde_json::from_str(&text)
-            .with_context(|| format!("'{}' is not a valid preset", path.display()))?;
+        Preset::from_json(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a preset's text; `shown` names it in errors.
+    pub fn from_json(text: &str, shown: &str) -> anyhow::Result<Preset> {
+        let p: Preset = serde_json::from_str(text).with_context(|| format!("'{shown}' is not a valid preset"))?;
         if p.format != "chaoslab-preset" || p.version != 1 {
             bail!(
-                "'{}' is a {} version {} file; this chaoslab reads chaoslab-preset version 1",
-                path.display(),
+                "'{shown}' is a {} version {} file; this chaoslab reads chaoslab-preset version 1",
                 p.format,
                 p.version
             );
@@ -100,5 +127,7 @@ mod tests {
             }
         }
         assert!(n >= 1);
+        // Every file in presets/ is also in the menu.
+        assert_eq!(builtin().len(), n, "a preset file is missing from BUILTIN or invalid");
     }
 }

@@ -140,10 +140,38 @@ fn uniform_step(t: &[f64], shown: &str) -> anyhow::Result<f64> {
 
 type Parsed = (Vec<String>, Option<Vec<f64>>, Vec<f64>);
 
+/// Picks the delimiter from the first non-empty line: the most frequent of `,`, `;` and
+/// tab; `None` when the line has none of them (then columns are split on whitespace).
+fn sniff_delimiter(bytes: &[u8]) -> Option<u8> {
+    let line = bytes
+        .split(|&b| b == b'\n')
+        .find(|l| l.iter().any(|b| !b.is_ascii_whitespace()))?;
+    [b',', b';', b'\t']
+        .into_iter()
+        .map(|d| (line.iter().filter(|&&b| b == d).count(), d))
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, d)| d)
+}
+
 fn parse_csv(bytes: &[u8], shown: &str) -> anyhow::Result<Parsed> {
+    // Whitespace-separated text (as written by numpy.savetxt) becomes comma-separated.
+    let normalised;
+    let (bytes, delimiter) = match sniff_delimiter(bytes) {
+        Some(d) => (bytes, d),
+        None => {
+            normalised = String::from_utf8_lossy(bytes)
+                .lines()
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(","))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (normalised.as_bytes(), b',')
+        }
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_reader(bytes);
     let mut rows = reader.records();
@@ -270,6 +298,19 @@ mod tests {
             assert_eq!(back.samples(), sample().samples());
             assert_eq!(back.dt(), 0.25);
         }
+    }
+
+    #[test]
+    fn delimiters_and_headerless_files_are_detected() {
+        let p = tmp("semi.csv");
+        std::fs::write(&p, "time;u;v\n0;1;2\n0.5;3;4\n1.0;5;6\n").expect("write");
+        let t = read_trajectory(&p, None).expect("semicolons");
+        assert_eq!((t.names(), t.dt(), t.row(2)), (&["u".to_string(), "v".to_string()][..], 0.5, &[5.0, 6.0][..]));
+        let p = tmp("plain.txt");
+        std::fs::write(&p, "1.0  2.0\n3.0\t4.0\n  5 6\n").expect("write");
+        let t = read_trajectory(&p, Some(0.1)).expect("whitespace, no header");
+        assert_eq!((t.names().len(), t.len(), t.dt()), (2, 3, 0.1));
+        assert_eq!(t.row(1), &[3.0, 4.0]);
     }
 
     #[test]
