@@ -155,6 +155,9 @@ pub fn solve(
     );
     let mut samples = Vec::with_capacity(n_samples * n);
     let mut row = vec![0.0; n];
+    // dysts records the output map of the state (sin/cos of unbounded angles), not the
+    // raw state; so do we, so that a model sees what dysts' users see.
+    let mut observed = vec![0.0; n];
     let provenance = Provenance {
         source: Source::System {
             name: system.name().to_string(),
@@ -175,7 +178,7 @@ pub fn solve(
     };
     let make = |samples: Vec<f64>| {
         Trajectory::new(
-            system.info().state_names.clone(),
+            system.observed_names().to_vec(),
             0.0,
             sim.dt,
             samples,
@@ -188,7 +191,12 @@ pub fn solve(
         let tk = k as f64 * sim.dt;
         if stepper.t() >= tk - 1e-12 * sim.dt.max(tk.abs()) {
             stepper.interpolate(tk, &mut row);
-            samples.extend_from_slice(&row);
+            if system.has_output_map() {
+                system.observe(&row, &mut observed);
+                samples.extend_from_slice(&observed);
+            } else {
+                samples.extend_from_slice(&row);
+            }
             k += 1;
             continue;
         }

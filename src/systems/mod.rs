@@ -10,7 +10,7 @@ mod catalog;
 pub mod equations;
 pub mod scalar;
 
-pub use catalog::{Catalog, Kind, ParamSpec, SystemInfo};
+pub use catalog::{Catalog, Kind, ParamSpec, SystemInfo, VectorParam};
 
 use std::sync::Arc;
 
@@ -75,7 +75,12 @@ fn suggest(s: &[String]) -> String {
 #[derive(Clone)]
 pub struct System {
     info: Arc<SystemInfo>,
+    /// Scalar parameters, in the order of `info.params`.
     params: Vec<f64>,
+    /// Every parameter (vectors flattened) in sorted-name order: what the equations read.
+    packed: Vec<f64>,
+    /// Where each scalar parameter sits in `packed`.
+    slots: Vec<usize>,
     equations: Equations,
 }
 
@@ -90,10 +95,23 @@ impl std::fmt::Debug for System {
 
 impl System {
     pub(crate) fn new(info: Arc<SystemInfo>, equations: Equations) -> Self {
-        let params = info.params.iter().map(|p| p.default).collect();
+        let params: Vec<f64> = info.params.iter().map(|p| p.default).collect();
+        let layout = info.param_layout();
+        let mut packed = vec![0.0; layout.iter().map(|l| l.2).sum()];
+        let mut slots = vec![0; params.len()];
+        for (name, at, len) in layout {
+            if let Some(i) = info.params.iter().position(|p| p.name == name) {
+                packed[at] = params[i];
+                slots[i] = at;
+            } else if let Some(v) = info.vector_params.iter().find(|v| v.name == name) {
+                packed[at..at + len].copy_from_slice(&v.values);
+            }
+        }
         Self {
             info,
             params,
+            packed,
+            slots,
             equations,
         }
     }
@@ -152,6 +170,7 @@ impl System {
                 known: self.info.params.iter().map(|p| p.name.clone()).collect(),
             })?;
         self.params[i] = value;
+        self.packed[self.slots[i]] = value;
         Ok(())
     }
 
@@ -161,6 +180,7 @@ impl System {
             && value.is_finite()
         {
             *p = value;
+            self.packed[self.slots[index]] = value;
         }
     }
 
@@ -185,7 +205,31 @@ impl System {
 
     /// The vector field `f(x)` of a flow, or the image of `x` under a map.
     pub fn rhs(&self, x: &[f64], out: &mut [f64]) {
-        (self.equations.f)(x, &self.params, out);
+        (self.equations.f)(x, &self.packed, out);
+    }
+
+    /// Whether the system has an output map (dysts' sin/cos of unbounded angles, phases
+    /// and clocks), so that trajectories record `observe(x)` rather than `x`.
+    pub fn has_output_map(&self) -> bool {
+        self.equations.output.is_some()
+    }
+
+    /// The observed coordinates `y = g(x)` of a state, as dysts' `make_trajectory`
+    /// returns them (`postprocess=True`); the state itself when there is no output map.
+    /// `out` has `dim` entries.
+    pub fn observe(&self, x: &[f64], out: &mut [f64]) {
+        match self.equations.output {
+            Some(g) => g(x, &self.packed, out),
+            None => out.copy_from_slice(x),
+        }
+    }
+
+    /// Names of the observed coordinates (the state names when there is no output map).
+    pub fn observed_names(&self) -> &[String] {
+        self.info
+            .output_names
+            .as_deref()
+            .unwrap_or(&self.info.state_names)
     }
 
     /// `f(x)` and the directional derivative `J(x) v`, exact to rounding (forward-mode
@@ -196,7 +240,7 @@ impl System {
         for i in 0..n {
             input[i] = Dual::new(x[i], v[i]);
         }
-        (self.equations.dual)(input, &self.params, &mut output[..n]);
+        (self.equations.dual)(input, &self.packed, &mut output[..n]);
         for i in 0..n {
             fx[i] = output[i].re;
             jv[i] = output[i].eps;
