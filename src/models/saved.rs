@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::FittedModel;
-use super::dmd::DmdModel;
+use super::dmd::{DmdModel, HankelDmdModel};
 use super::koopman::EdmdModel;
 
 /// The current saved-model schema version.
@@ -20,6 +20,9 @@ pub enum SavedModel {
     Dmd(DmdModel),
     /// EDMD with a dictionary (eigenvectors and the quadrature form are not saved).
     Edmd(EdmdModel),
+    /// Hankel (time-delay) DMD.
+    #[serde(rename = "hankel-dmd")]
+    HankelDmd(HankelDmdModel),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -49,6 +52,7 @@ impl SavedModel {
         match self {
             SavedModel::Dmd(m) => Box::new(m),
             SavedModel::Edmd(m) => Box::new(m),
+            SavedModel::HankelDmd(m) => Box::new(m),
         }
     }
 

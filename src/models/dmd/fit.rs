@@ -2,14 +2,12 @@
 
 use faer::Mat;
 
+use super::rank::choose_rank;
 use super::residual::residuals;
 use super::{Dmd, DmdModel, Rank};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
 use crate::models::{FitError, Spectrum};
-
-/// Singular values below `REL_CUTOFF × σ_1` are treated as zero (numerical rank).
-const REL_CUTOFF: f64 = 1e-12;
 
 /// Fits exact DMD (Tu et al. 2014, Algorithm 2) to `data`, holding out the last
 /// `options.residual_holdout` of the snapshot pairs for the residuals.
@@ -47,7 +45,7 @@ pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<Dmd
         .map_err(|e| FitError::Numerical(format!("SVD did not converge: {e:?}")))?;
     job.check()?;
     let sigma: Vec<f64> = (0..svd.S().dim()).map(|i| svd.S()[i]).collect();
-    let r = choose_rank(&sigma, options.rank);
+    let r = choose_rank(&sigma, (n, n_fit), options.rank);
     if r == 0 {
         return Err(FitError::Data(
             "the snapshot matrix is zero: every sample is the origin".into(),
@@ -106,30 +104,6 @@ pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<Dmd
         pairs: (n_fit, n_res),
         last_state: data.row(data.len() - 1).to_vec(),
     })
-}
-
-/// Applies a rank rule to singular values sorted in decreasing order.
-pub(crate) fn choose_rank(sigma: &[f64], rule: Rank) -> usize {
-    let s1 = sigma.first().copied().unwrap_or(0.0);
-    if s1 <= 0.0 {
-        return 0;
-    }
-    let numerical = sigma.iter().take_while(|&&s| s > REL_CUTOFF * s1).count();
-    match rule {
-        Rank::Full => numerical,
-        Rank::Fixed(r) => r.min(numerical),
-        Rank::Energy(e) => {
-            let total: f64 = sigma.iter().map(|s| s * s).sum();
-            let mut acc = 0.0;
-            for (i, s) in sigma.iter().enumerate() {
-                acc += s * s;
-                if acc >= e * total {
-                    return (i + 1).min(numerical);
-                }
-            }
-            numerical
-        }
-    }
 }
 
 #[cfg(test)]
@@ -210,16 +184,6 @@ mod tests {
                 assert!((f[k * 3 + j] - data.row(k)[j]).abs() < 1e-10);
             }
         }
-    }
-
-    #[test]
-    fn rank_rules() {
-        let s = [10.0, 5.0, 1.0, 1e-14];
-        assert_eq!(choose_rank(&s, Rank::Full), 3);
-        assert_eq!(choose_rank(&s, Rank::Fixed(2)), 2);
-        assert_eq!(choose_rank(&s, Rank::Fixed(9)), 3);
-        // 100/126 = 0.79, 125/126 = 0.99
-        assert_eq!(choose_rank(&s, Rank::Energy(0.9)), 2);
     }
 
     #[test]

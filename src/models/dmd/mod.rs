@@ -16,9 +16,13 @@
 //!   properties of Koopman operators for dynamical systems", CPAM 77 (2024) — residuals.
 
 mod fit;
+pub mod hankel;
+pub mod rank;
 mod residual;
 
 pub use fit::fit_dmd;
+pub use hankel::{HankelDmd, HankelDmdModel};
+pub use rank::{NoiseLevel, choose_rank};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +42,8 @@ pub enum Rank {
     Fixed(usize),
     /// The smallest rank whose squared singular values reach this fraction of the total.
     Energy(f64),
+    /// The Gavish–Donoho optimal hard threshold ([`rank`]).
+    Svht(NoiseLevel),
 }
 
 /// Exact DMD and its options.
