@@ -31,6 +31,15 @@ use fit_job::FitSource;
 use live::LiveSimulation;
 use preset::Preset;
 
+/// Colours of perturbation-ensemble trails (warm, to stand out from the blue orbit).
+const ENSEMBLE_COLORS: [[f32; 4]; 5] = [
+    [1.0, 0.45, 0.45, 1.0],
+    [1.0, 0.7, 0.3, 1.0],
+    [0.95, 0.9, 0.4, 1.0],
+    [0.9, 0.5, 0.9, 1.0],
+    [0.6, 0.95, 0.6, 1.0],
+];
+
 /// Dominant periods integrated before a newly picked system is first drawn.
 const OPENING_PERIODS: f64 = 8.0;
 
@@ -129,6 +138,10 @@ impl ChaosApp {
         self.live.initial_condition = ic;
         self.live.reset();
         self.live.fast_forward(p.fast_forward_periods);
+        if p.perturb {
+            self.live.perturb(live::DEFAULT_ENSEMBLE, live::DEFAULT_PERTURBATION, 1);
+            self.live.fast_forward(p.after_perturb_periods);
+        }
         self.ic_text = format_vector(&self.live.initial_condition);
         self.view.request_frame();
         self.pending_fits = pending;
@@ -265,6 +278,17 @@ impl ChaosApp {
                     fade: false,
                 },
             }];
+            if self.source == SourceKind::System {
+                for (k, (points, generation)) in self.live.ensemble_trails().into_iter().enumerate() {
+                    curves.push(Curve {
+                        points,
+                        color: ENSEMBLE_COLORS[k % ENSEMBLE_COLORS.len()],
+                        // Offset so ensemble trails never share a generation with others.
+                        generation: generation + ((k as u64 + 2) << 40),
+                        fade: true,
+                    });
+                }
+            }
             for card in &self.bench.cards {
                 if let Some(out) = card.outcome() {
                     curves.push(forecast_curve(out, card.spec.color()));

@@ -5,7 +5,8 @@
 //! "description": "one line for the menu", "system": "Lorenz",
 //! "params": {"rho": 28.0}, "initial_condition": [..] (optional),
 //! "fast_forward_periods": 20 (optional), "fit": ["DMD"] (card titles, optional),
-//! "data_periods": 60 (optional)}`.
+//! "data_periods": 60 (optional), "perturb": true (optional: start the butterfly-effect
+//! ensemble), "after_perturb_periods": 3 (optional)}`.
 //!
 //! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
 //! listed in the window's Presets menu.
@@ -43,6 +44,12 @@ pub struct Preset {
     pub fit: Vec<String>,
     /// Periods of training data (default: the bench's).
     pub data_periods: Option<f64>,
+    /// Start a perturbation ensemble (the butterfly effect) after the fast-forward.
+    #[serde(default)]
+    pub perturb: bool,
+    /// Periods to integrate after perturbing, so the separation is under way.
+    #[serde(default)]
+    pub after_perturb_periods: f64,
 }
 
 /// The presets shipped in `presets/`, in menu order: (file name, contents).
@@ -51,6 +58,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("lorenz-below-threshold.json", include_str!("../../presets/lorenz-below-threshold.json")),
     ("vanderpol-dmd.json", include_str!("../../presets/vanderpol-dmd.json")),
     ("henon.json", include_str!("../../presets/henon.json")),
+    ("lorenz-butterfly.json", include_str!("../../presets/lorenz-butterfly.json")),
 ];
 
 /// The shipped presets, parsed.

@@ -97,6 +97,8 @@ pub fn system_panel(
     ui.label(format!("t = {:.2}", live.time()));
     let state: Vec<String> = live.state().iter().map(|v| format!("{v:.3}")).collect();
     ui.label(format!("state = ({})", state.join(", ")));
+    ui.separator();
+    butterfly(ui, live);
     if let Some(err) = &live.error {
         ui.colored_label(egui::Color32::from_rgb(255, 110, 90), err);
     }
@@ -107,4 +109,44 @@ pub fn system_panel(
             .weak(),
     );
     actions
+}
+
+/// The butterfly effect: perturb, and the log separation against time with the slope of
+/// the catalog's largest Lyapunov exponent beside it.
+fn butterfly(ui: &mut Ui, live: &mut LiveSimulation) {
+    ui.strong("Butterfly effect");
+    ui.horizontal(|ui| {
+        if ui
+            .button("Perturb")
+            .on_hover_text("Start 10 orbits within 1e-6 of the attractor's size around the current state")
+            .clicked()
+        {
+            live.perturb(super::live::DEFAULT_ENSEMBLE, super::live::DEFAULT_PERTURBATION, live.generation);
+        }
+        if !live.separation.is_empty() && ui.button("Clear").clicked() {
+            live.clear_ensemble();
+        }
+    });
+    if live.separation.len() < 2 {
+        return;
+    }
+    let [t0, s0] = live.separation[0];
+    let lambda = live.system.info().max_lyapunov;
+    let t_end = live.separation[live.separation.len() - 1][0];
+    let sep: egui_plot::PlotPoints = live.separation.iter().copied().collect();
+    // log10 separation grows like λ t / ln 10.
+    let slope: egui_plot::PlotPoints = vec![[t0, s0], [t_end, s0 + lambda * (t_end - t0) / std::f64::consts::LN_10]].into();
+    egui_plot::Plot::new("separation")
+        .height(140.0)
+        .x_axis_label("t")
+        .y_axis_label("log10 separation")
+        .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightBottom))
+        .show(ui, |plot| {
+            plot.line(egui_plot::Line::new("mean separation", sep).color(egui::Color32::from_rgb(255, 120, 120)));
+            plot.line(
+                egui_plot::Line::new(format!("slope λ = {lambda:.3}"), slope)
+                    .color(egui::Color32::GRAY)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
+        });
 }
