@@ -16,12 +16,17 @@ use crate::eval::{LyapunovOptions, forecast_held_out, lyapunov_spectrum};
 use crate::jobs::JobContext;
 use crate::models::Model;
 use crate::models::dmd::{Dmd, Rank};
+use crate::models::sindy::{
+    Differentiation, FiniteDifference, Library, PolynomialLibrary, Sindy, Stlsq,
+};
 
 /// Model families the CLI can fit.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
     /// Exact DMD with ResDMD residuals.
     Dmd,
+    /// SINDy: sparse polynomial equations (STLSQ, PySINDy 2.1 semantics).
+    Sindy,
 }
 
 /// Arguments of `fit`.
@@ -52,6 +57,18 @@ pub struct FitArgs {
     /// DMD: fraction of training pairs held out for the residuals.
     #[arg(long, default_value_t = crate::models::dmd::DEFAULT_RESIDUAL_HOLDOUT)]
     residual_holdout: f64,
+    /// SINDy: STLSQ threshold (coefficients below it are cut).
+    #[arg(long, default_value_t = crate::models::sindy::stlsq::DEFAULT_THRESHOLD)]
+    threshold: f64,
+    /// SINDy: STLSQ ridge weight.
+    #[arg(long, default_value_t = crate::models::sindy::stlsq::DEFAULT_ALPHA)]
+    alpha: f64,
+    /// SINDy: polynomial library degree.
+    #[arg(long, default_value_t = crate::models::sindy::library::DEFAULT_DEGREE)]
+    degree: usize,
+    /// SINDy: finite-difference accuracy order (2, 4, 6 or 8).
+    #[arg(long, default_value_t = crate::models::sindy::derivative::DEFAULT_FD_ORDER)]
+    fd_order: usize,
     /// Normalised-error threshold of the valid prediction time.
     #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
     vpt_threshold: f64,
@@ -91,6 +108,7 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             rank: args.rank.map(Rank::Fixed).unwrap_or(Rank::Full),
             residual_holdout: args.residual_holdout,
         }),
+        Family::Sindy => Box::new(sindy_options(args)),
     };
     let started = Instant::now();
     let fitted = model.fit(&train, &JobContext::detached())?;
@@ -125,6 +143,12 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         train.len(),
         fit_seconds
     );
+    if let Some(equations) = fitted.equations() {
+        for line in equations {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
     if let Some(spec) = fitted.spectrum() {
         text.push_str("eigenvalue (re, im)          |λ|       residual   ω = log(λ)/dt\n");
         for ((l, r), w) in spec
@@ -159,6 +183,25 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         text.push_str(&format!("saved to {}\n", path.display()));
     }
     Ok(text)
+}
+
+/// SINDy with the command line's library degree, derivative order and STLSQ settings.
+fn sindy_options(args: &FitArgs) -> Sindy {
+    Sindy {
+        library: Library::Polynomial(PolynomialLibrary {
+            degree: args.degree,
+            ..PolynomialLibrary::default()
+        }),
+        differentiation: Differentiation::FiniteDifference(FiniteDifference {
+            order: args.fd_order,
+            ..FiniteDifference::default()
+        }),
+        optimizer: Stlsq {
+            threshold: args.threshold,
+            alpha: args.alpha,
+            ..Stlsq::default()
+        },
+    }
 }
 
 /// The trajectory to fit and, for systems, their largest Lyapunov exponent.

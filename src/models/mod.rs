@@ -10,6 +10,7 @@
 pub mod dmd;
 pub mod koopman;
 pub mod saved;
+pub mod sindy;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::FittedModel;
 use super::dmd::{DmdModel, HankelDmdModel};
 use super::koopman::EdmdModel;
+use super::sindy::SindyModel;
 
 /// The current saved-model schema version.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -23,6 +24,8 @@ pub enum SavedModel {
     /// Hankel (time-delay) DMD.
     #[serde(rename = "hankel-dmd")]
     HankelDmd(HankelDmdModel),
+    /// SINDy: the recovered sparse equations.
+    Sindy(SindyModel),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -51,6 +54,7 @@ impl SavedModel {
     pub fn into_fitted(self) -> Box<dyn FittedModel> {
         match self {
             SavedModel::Dmd(m) => Box::new(m),
+            SavedModel::Sindy(m) => Box::new(m),
             SavedModel::Edmd(m) => Box::new(m),
             SavedModel::HankelDmd(m) => Box::new(m),
         }

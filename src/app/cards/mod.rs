@@ -6,6 +6,7 @@
 //! one line in [`all_cards`].
 
 mod dmd;
+mod sindy;
 
 use crate::models::Model;
 
@@ -25,7 +26,10 @@ pub trait ModelCard: Send {
 
 /// Every card the bench shows, in order.
 pub fn all_cards() -> Vec<Box<dyn ModelCard>> {
-    vec![Box::new(dmd::DmdCard::default())]
+    vec![
+        Box::new(dmd::DmdCard::default()),
+        Box::new(sindy::SindyCard::default()),
+    ]
 }
 
 /// A labelled integer field; labelled so screen readers and UI tests can find it.

@@ -1,0 +1,60 @@
+//! The SINDy card: STLSQ threshold, ridge weight and polynomial degree. The recovered
+//! equations are part of the fitted model's report and appear with its result.
+
+use super::{ModelCard, labelled_f64, labelled_usize};
+use crate::models::Model;
+use crate::models::sindy::library::{DEFAULT_DEGREE, MAX_DEGREE};
+use crate::models::sindy::stlsq::{DEFAULT_ALPHA, DEFAULT_THRESHOLD};
+use crate::models::sindy::{Library, PolynomialLibrary, Sindy, Stlsq};
+
+/// SINDy card settings (PySINDy's defaults).
+pub struct SindyCard {
+    threshold: f64,
+    alpha: f64,
+    degree: usize,
+}
+
+impl Default for SindyCard {
+    fn default() -> Self {
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+            alpha: DEFAULT_ALPHA,
+            degree: DEFAULT_DEGREE,
+        }
+    }
+}
+
+impl ModelCard for SindyCard {
+    fn title(&self) -> &'static str {
+        "SINDy"
+    }
+
+    fn blurb(&self) -> &'static str {
+        "SINDy: sparse polynomial equations found by sequentially thresholded least squares (Brunton, Proctor & Kutz 2016), as PySINDy."
+    }
+
+    fn color(&self) -> [u8; 3] {
+        [120, 220, 120]
+    }
+
+    fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        labelled_f64(ui, "threshold", &mut self.threshold, 0.0..=100.0);
+        labelled_f64(ui, "ridge alpha", &mut self.alpha, 0.0..=100.0);
+        labelled_usize(ui, "polynomial degree", &mut self.degree, 1..=MAX_DEGREE);
+    }
+
+    fn model(&self) -> Box<dyn Model> {
+        Box::new(Sindy {
+            library: Library::Polynomial(PolynomialLibrary {
+                degree: self.degree,
+                ..PolynomialLibrary::default()
+            }),
+            optimizer: Stlsq {
+                threshold: self.threshold,
+                alpha: self.alpha,
+                ..Stlsq::default()
+            },
+            ..Sindy::default()
+        })
+    }
+}

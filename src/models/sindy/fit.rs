@@ -1,0 +1,109 @@
+//! The SINDy fit as the paper lists its steps: check the data, estimate `Ẋ`, build
+//! `Θ(X)`, drop rows with a missing derivative, solve `Ẋ ≈ Θ Ξᵀ` sparsely, and package
+//! the recovered equations with a simulator.
+//!
+//! # References
+//! - S. L. Brunton, J. L. Proctor, J. N. Kutz, PNAS 113 (2016) 3932, eqs. 3–5.
+
+use faer::Mat;
+
+use super::library::{feature_names, theta};
+use super::simulate::SparseField;
+use super::{Sindy, SindyModel};
+use crate::data::Trajectory;
+use crate::jobs::JobContext;
+use crate::models::FitError;
+
+/// Orbits leaving `DIVERGENCE_FACTOR × max |training value|` count as diverged.
+pub const DIVERGENCE_FACTOR: f64 = 100.0;
+
+/// Fits `options` to `data` (spec §1).
+pub fn fit_sindy(
+    options: &Sindy,
+    data: &Trajectory,
+    job: &JobContext,
+) -> Result<SindyModel, FitError> {
+    let n = data.dim();
+    check_data(data)?;
+    let terms = options.library.terms(n)?;
+    if terms.is_empty() {
+        return Err(FitError::Options("the library has no terms".into()));
+    }
+    options.optimizer.validate()?;
+    job.report(0.05, "derivatives");
+    let x_dot = options
+        .differentiation
+        .differentiate(data.samples(), n, data.dt())?;
+    job.check()?;
+    // Rows whose derivative was not computed are dropped (spec §1 step 3).
+    let keep: Vec<usize> = (0..data.len())
+        .filter(|&k| x_dot[k * n..(k + 1) * n].iter().all(|v| v.is_finite()))
+        .collect();
+    let p = terms.len();
+    if keep.len() < p {
+        return Err(FitError::Data(format!(
+            "the library has {p} features but only {} samples have derivatives: the regression is underdetermined; use a longer trajectory or a smaller library (lower --degree)",
+            keep.len()
+        )));
+    }
+    job.report(0.2, "library");
+    let rows: Vec<f64> = keep.iter().flat_map(|&k| data.row(k).to_vec()).collect();
+    let th = theta(&terms, &rows, n);
+    let y = Mat::from_fn(keep.len(), n, |r, c| x_dot[keep[r] * n + c]);
+    if th.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+        return Err(FitError::Data(
+            "the library overflows on these data (values too large for the chosen degree); rescale the data or lower the degree".into(),
+        ));
+    }
+    job.check()?;
+    job.report(0.4, "sparse regression (STLSQ)");
+    let (xi, info) = options.optimizer.fit(th.as_ref(), y.as_ref(), job)?;
+    let coefficients: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..p).map(|j| xi[(i, j)]).collect())
+        .collect();
+    let max_abs = data.samples().iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    job.report(1.0, "done");
+    Ok(SindyModel {
+        names: data.names().to_vec(),
+        dt: data.dt(),
+        feature_names: feature_names(&terms, data.names()),
+        field: SparseField::new(&terms, &coefficients),
+        terms,
+        coefficients,
+        info,
+        options: options.clone(),
+        divergence_bound: DIVERGENCE_FACTOR * max_abs.max(1.0),
+        last_state: data.row(data.len() - 1).to_vec(),
+    })
+}
+
+/// Refuses data SINDy cannot use, with the reason and the fix.
+fn check_data(data: &Trajectory) -> Result<(), FitError> {
+    if data.provenance.method == "map" {
+        return Err(FitError::Data(
+            "these data come from a map (one sample per iteration); SINDy here fits continuous-time flows — use a flow, or DMD/PLRNN for maps".into(),
+        ));
+    }
+    if data.samples().iter().any(|v| !v.is_finite()) {
+        return Err(FitError::Data(
+            "the data contain NaN or infinite values; remove or interpolate those rows first"
+                .into(),
+        ));
+    }
+    if data.len() < 3 {
+        return Err(FitError::Data(format!(
+            "SINDy needs at least 3 samples to estimate derivatives, the data have {}",
+            data.len()
+        )));
+    }
+    let n = data.dim();
+    for (k, name) in data.names().iter().enumerate() {
+        let first = data.row(0)[k];
+        if data.samples().iter().skip(k).step_by(n).all(|v| *v == first) {
+            return Err(FitError::Data(format!(
+                "state '{name}' is constant ({first} in every sample): its library columns duplicate the constant term, so the regression cannot tell them apart; drop that column or use data where it varies"
+            )));
+        }
+    }
+    Ok(())
+}
