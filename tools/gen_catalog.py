@@ -656,7 +656,7 @@ def entry(name: str, sysd: dict, meta: dict, curated: dict | None) -> dict:
             e["hamiltonian"] = True
     if vector_params:
         e["vector_params"] = vector_params
-    if sysd["output"] or name in HAND_WRITTEN_OUTPUT:
+    if sysd["output"]:
         e["output_names"] = output_names(name, sysd)
     if curated is not None:
         # Keep every chaoslab-added field; add the new optional ones.

@@ -16,6 +16,8 @@ use crate::eval::{LyapunovOptions, forecast_held_out, lyapunov_spectrum};
 use crate::jobs::JobContext;
 use crate::models::Model;
 use crate::models::dmd::{Dmd, Rank};
+use crate::models::plrnn::Plrnn;
+use crate::models::plrnn::gtf::AlphaRule;
 use crate::models::sindy::{
     Differentiation, FiniteDifference, Library, PolynomialLibrary, Sindy, Stlsq,
 };
@@ -27,6 +29,8 @@ pub enum Family {
     Dmd,
     /// SINDy: sparse polynomial equations (STLSQ, PySINDy 2.1 semantics).
     Sindy,
+    /// Clipped shallow PLRNN trained with generalized teacher forcing.
+    Plrnn,
 }
 
 /// Arguments of `fit`.
@@ -69,6 +73,30 @@ pub struct FitArgs {
     /// SINDy: finite-difference accuracy order (2, 4, 6 or 8).
     #[arg(long, default_value_t = crate::models::sindy::derivative::DEFAULT_FD_ORDER)]
     fd_order: usize,
+    /// PLRNN: latent dimension M (default: the data's dimension).
+    #[arg(long)]
+    latent: Option<usize>,
+    /// PLRNN: hidden width L.
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_HIDDEN)]
+    hidden: usize,
+    /// PLRNN: training epochs (of 50 gradient steps).
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_EPOCHS)]
+    epochs: usize,
+    /// PLRNN: fixed teacher-forcing strength α in [0, 1] (`--alpha` is SINDy's ridge).
+    #[arg(long, default_value_t = crate::models::plrnn::gtf::DEFAULT_ALPHA)]
+    gtf_alpha: f64,
+    /// PLRNN: adaptive α (aGTF, starting at 1) instead of a fixed one.
+    #[arg(long)]
+    adaptive_alpha: bool,
+    /// PLRNN: steps per training sequence.
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_SEQ_LEN)]
+    seq_len: usize,
+    /// PLRNN: sequences per batch.
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_BATCH_SIZE)]
+    batch: usize,
+    /// PLRNN: starting learning rate (decays to 1e-6). The PLRNN's seed is --seed.
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_START)]
+    lr: f64,
     /// Normalised-error threshold of the valid prediction time.
     #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
     vpt_threshold: f64,
@@ -109,6 +137,7 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             residual_holdout: args.residual_holdout,
         }),
         Family::Sindy => Box::new(sindy_options(args)),
+        Family::Plrnn => Box::new(plrnn_options(args)),
     };
     let started = Instant::now();
     let fitted = model.fit(&train, &JobContext::detached())?;
@@ -119,6 +148,7 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     let lyap = true_lyapunov.unwrap_or(0.0);
     let held = forecast_held_out(fitted.as_ref(), &train, &test, lyap, args.vpt_threshold)?;
     let (score, diverged_at) = (held.score, held.diverged_at);
+    let mut text_extra = String::new();
     let mut out = json!({
         "model": model.family(),
         "fit_seconds": fit_seconds,
@@ -133,6 +163,19 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     });
     if let (Some(obj), serde_json::Value::Object(extra)) = (out.as_object_mut(), fitted.report()) {
         obj.extend(extra);
+    }
+    if args.model == Family::Plrnn {
+        // Long-term statistics of a free run against the test data (specs/plrnn.md §3.1).
+        let scores = crate::models::plrnn::invariants::free_run_scores(fitted.as_ref(), &test);
+        out["d_stsp"] = json!(scores.d_stsp);
+        out["d_h"] = json!(scores.d_h);
+        text_extra = format!(
+            "free run vs test data: D_stsp {}, D_H {}; model λ_max {} (true {})\n",
+            fmt_opt(scores.d_stsp),
+            fmt_opt(scores.d_h),
+            fmt_opt(out["max_lyapunov"].as_f64()),
+            fmt_opt(true_lyapunov)
+        );
     }
     if args.json {
         return Ok(json_out(out));
@@ -179,6 +222,7 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             score.vpt, score.smape
         ));
     }
+    text.push_str(&text_extra);
     if let Some(path) = &args.save {
         text.push_str(&format!("saved to {}\n", path.display()));
     }
@@ -202,6 +246,32 @@ fn sindy_options(args: &FitArgs) -> Sindy {
             ..Stlsq::default()
         },
     }
+}
+
+/// The PLRNN options from the command line (the seed is the shared `--seed`).
+fn plrnn_options(args: &FitArgs) -> Plrnn {
+    Plrnn {
+        latent: args.latent,
+        hidden: args.hidden,
+        epochs: args.epochs,
+        alpha: if args.adaptive_alpha {
+            AlphaRule::adaptive()
+        } else {
+            AlphaRule::Fixed {
+                alpha: args.gtf_alpha,
+            }
+        },
+        seq_len: args.seq_len,
+        batch_size: args.batch,
+        lr_start: args.lr,
+        seed: args.sampling.seed,
+        ..Plrnn::default()
+    }
+}
+
+/// A number with four significant digits, or "n/a".
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".into(), |v| format!("{v:.4}"))
 }
 
 /// The trajectory to fit and, for systems, their largest Lyapunov exponent.

@@ -4,7 +4,9 @@
 pub mod forecast;
 pub mod lyapunov;
 mod orthonormalize;
+pub mod power_spectrum;
 pub mod protocol;
+pub mod stsp;
 
 pub use forecast::{ForecastScore, score_forecast};
 pub use lyapunov::{LyapunovOptions, LyapunovResult, kaplan_yorke, lyapunov_spectrum};

@@ -9,6 +9,7 @@
 
 pub mod dmd;
 pub mod koopman;
+pub mod plrnn;
 pub mod saved;
 pub mod sindy;
 

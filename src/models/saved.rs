@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::FittedModel;
 use super::dmd::{DmdModel, HankelDmdModel};
 use super::koopman::EdmdModel;
+use super::plrnn::PlrnnModel;
 use super::sindy::SindyModel;
 
 /// The current saved-model schema version.
@@ -26,6 +27,8 @@ pub enum SavedModel {
     HankelDmd(HankelDmdModel),
     /// SINDy: the recovered sparse equations.
     Sindy(SindyModel),
+    /// Clipped shPLRNN: sizes, parameters, standardisation and training record.
+    Plrnn(PlrnnModel),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -54,6 +57,7 @@ impl SavedModel {
     pub fn into_fitted(self) -> Box<dyn FittedModel> {
         match self {
             SavedModel::Dmd(m) => Box::new(m),
+            SavedModel::Plrnn(m) => Box::new(m),
             SavedModel::Sindy(m) => Box::new(m),
             SavedModel::Edmd(m) => Box::new(m),
             SavedModel::HankelDmd(m) => Box::new(m),

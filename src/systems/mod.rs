@@ -7,8 +7,6 @@
 //! interpretable benchmark for forecasting and data-driven modelling", NeurIPS 2021).
 
 mod catalog;
-#[cfg(test)]
-mod catalog_checks;
 pub mod equations;
 pub mod scalar;
 

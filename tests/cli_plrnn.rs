@@ -1,0 +1,139 @@
+//! `chaoslab fit --model plrnn` and `chaoslab generate` with a saved PLRNN: the JSON
+//! fields of the contract, and a free run from the saved file in original units.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn chaoslab() -> Command {
+    Command::cargo_bin("chaoslab").expect("binary is built")
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("chaoslab-cli-plrnn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+/// A quick configuration (3 epochs of 50 steps on short sequences) so the test runs in
+/// about a second; it checks the contract, not the quality of the fit.
+#[test]
+fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
+    let model = tmp("plrnn.json");
+    let out = chaoslab()
+        .args([
+            "fit",
+            "--model",
+            "plrnn",
+            "--system",
+            "Lorenz",
+            "--periods",
+            "30",
+            "--epochs",
+            "3",
+            "--hidden",
+            "16",
+            "--seq-len",
+            "40",
+            "--batch",
+            "8",
+            "--gtf-alpha",
+            "0.2",
+            "--seed",
+            "7",
+            "--save",
+        ])
+        .arg(&model)
+        .arg("--json")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["model"], "plrnn");
+    assert_eq!(v["epochs"], 3);
+    assert_eq!(v["gradient_steps"], 150);
+    assert_eq!(v["hidden"], 16);
+    assert_eq!(v["latent"], 3);
+    // 3 + 2·3·16 + 3 + 16 parameters.
+    assert_eq!(v["parameters"], 3 + 2 * 3 * 16 + 3 + 16);
+    for key in [
+        "steps_per_second",
+        "train_seconds",
+        "fit_seconds",
+        "final_loss",
+    ] {
+        assert!(
+            v[key].as_f64().is_some_and(|x| x > 0.0),
+            "{key}: {}",
+            v[key]
+        );
+    }
+    // Metrics may be null only if the free run diverged, which the clipped model cannot.
+    assert!(
+        v["d_stsp"].as_f64().is_some_and(|x| x >= 0.0),
+        "{}",
+        v["d_stsp"]
+    );
+    assert!(v["d_h"].as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)));
+    assert!(v["max_lyapunov"].as_f64().is_some_and(f64::is_finite));
+
+    let csv = tmp("run.csv");
+    let out = chaoslab()
+        .args(["generate", "--model"])
+        .arg(&model)
+        .args(["--steps", "500", "--from", "1,1,20", "--out"])
+        .arg(&csv)
+        .arg("--json")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let g: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(g["model"], "plrnn");
+    assert_eq!(g["samples"], 501);
+    let text = std::fs::read_to_string(&csv).expect("written");
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .map(|c| c.trim().parse().expect("number"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 501);
+    // The first row is the start state, in the data's original units (t, x, y, z).
+    assert_eq!(&rows[0][1..], &[1.0, 1.0, 20.0]);
+    // The clipped model stays bounded: the free run keeps within Lorenz's scale.
+    assert!(rows.iter().all(|r| r[1..].iter().all(|v| v.abs() < 200.0)));
+}
+
+#[test]
+fn bad_plrnn_options_are_clear_errors() {
+    let out = chaoslab()
+        .args([
+            "fit",
+            "--model",
+            "plrnn",
+            "--system",
+            "Lorenz",
+            "--periods",
+            "10",
+            "--latent",
+            "2",
+            "--epochs",
+            "1",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least the data's dimension"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
