@@ -15,7 +15,8 @@ use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 use crate::eval::{LyapunovOptions, forecast_held_out, lyapunov_spectrum};
 use crate::jobs::JobContext;
 use crate::models::Model;
-use crate::models::dmd::{Dmd, Rank};
+use crate::models::dmd::{Dmd, HankelDmd, Rank};
+use crate::models::koopman::{Dictionary, Edmd, PseudospectrumGrid, StateFeatures};
 use crate::models::plrnn::Plrnn;
 use crate::models::plrnn::gtf::AlphaRule;
 use crate::models::sindy::{
@@ -27,6 +28,12 @@ use crate::models::sindy::{
 pub enum Family {
     /// Exact DMD with ResDMD residuals.
     Dmd,
+    /// Hankel (time-delay) DMD: exact DMD on `--delays` stacked samples.
+    HankelDmd,
+    /// EDMD with a `--dictionary` and ResDMD residuals on held-out pairs.
+    Edmd,
+    /// EDMD plus the ResDMD pseudospectrum on a `--grid`.
+    Resdmd,
     /// SINDy: sparse polynomial equations (STLSQ, PySINDy 2.1 semantics).
     Sindy,
     /// Clipped shallow PLRNN trained with generalized teacher forcing.
@@ -55,9 +62,10 @@ pub struct FitArgs {
     /// Fraction of the data used for training (the rest is the test part).
     #[arg(long, default_value_t = 0.8)]
     train_fraction: f64,
-    /// DMD: keep at most this many singular values (default: all).
+    /// DMD, Hankel DMD: rank rule — a number, 'full', 'energy:0.99', 'svht' (Gavish–Donoho,
+    /// unknown noise) or 'svht:SIGMA' (known noise level); default: full.
     #[arg(long)]
-    rank: Option<usize>,
+    rank: Option<Rank>,
     /// DMD: fraction of training pairs held out for the residuals.
     #[arg(long, default_value_t = crate::models::dmd::DEFAULT_RESIDUAL_HOLDOUT)]
     residual_holdout: f64,
@@ -97,6 +105,30 @@ pub struct FitArgs {
     /// PLRNN: starting learning rate (decays to 1e-6). The PLRNN's seed is --seed.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_START)]
     lr: f64,
+    /// Hankel DMD: number of delays (stacked samples per delay vector).
+    #[arg(long, default_value_t = crate::models::dmd::hankel::DEFAULT_DELAYS)]
+    delays: usize,
+    /// EDMD, ResDMD: the dictionary.
+    #[arg(long, value_enum, default_value_t = DictionaryArg::Monomials)]
+    dictionary: DictionaryArg,
+    /// EDMD, ResDMD: number of RBF centres (k-means).
+    #[arg(long, default_value_t = crate::models::koopman::dictionary::DEFAULT_CENTERS)]
+    centers: usize,
+    /// EDMD, ResDMD: seed of the k-means centres.
+    #[arg(long, default_value_t = crate::models::koopman::dictionary::DEFAULT_KMEANS_SEED)]
+    kmeans_seed: u64,
+    /// ResDMD: pseudospectrum grid points per axis.
+    #[arg(long, default_value_t = crate::models::koopman::pseudospectrum::DEFAULT_GRID_POINTS)]
+    grid: usize,
+    /// ResDMD: the grid covers [-R, R] on both axes.
+    #[arg(long, default_value_t = 1.5)]
+    grid_radius: f64,
+    /// ResDMD: write log10 τ(z) on the grid here (CSV: re,im,log10_tau).
+    #[arg(long)]
+    pseudospectrum_out: Option<PathBuf>,
+    /// Spectral models: count eigenvalues with residual ≤ ε as verified.
+    #[arg(long, default_value_t = 0.1)]
+    epsilon: f64,
     /// Normalised-error threshold of the valid prediction time.
     #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
     vpt_threshold: f64,
@@ -133,9 +165,15 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     }
     let model: Box<dyn Model> = match args.model {
         Family::Dmd => Box::new(Dmd {
-            rank: args.rank.map(Rank::Fixed).unwrap_or(Rank::Full),
+            rank: args.rank.unwrap_or(Rank::Full),
             residual_holdout: args.residual_holdout,
         }),
+        Family::HankelDmd => Box::new(HankelDmd {
+            delays: args.delays,
+            rank: args.rank.unwrap_or(Rank::Full),
+            residual_holdout: args.residual_holdout,
+        }),
+        Family::Edmd | Family::Resdmd => Box::new(edmd_options(args)),
         Family::Sindy => Box::new(sindy_options(args)),
         Family::Plrnn => Box::new(plrnn_options(args)),
     };
@@ -144,6 +182,9 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     let fit_seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &args.save {
         crate::io::write_atomic(path, fitted.to_saved().to_json().as_bytes())?;
+    }
+    if let Some(path) = &args.pseudospectrum_out {
+        write_pseudospectrum(args, fitted.as_ref(), path)?;
     }
     let lyap = true_lyapunov.unwrap_or(0.0);
     let held = forecast_held_out(fitted.as_ref(), &train, &test, lyap, args.vpt_threshold)?;
@@ -163,6 +204,11 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     });
     if let (Some(obj), serde_json::Value::Object(extra)) = (out.as_object_mut(), fitted.report()) {
         obj.extend(extra);
+    }
+    if let (Some(obj), Some(spec)) = (out.as_object_mut(), fitted.spectrum()) {
+        let verified = spec.residuals.iter().filter(|r| **r <= args.epsilon).count();
+        obj.insert("epsilon".into(), json!(args.epsilon));
+        obj.insert("verified_eigenvalues".into(), json!(verified));
     }
     if args.model == Family::Plrnn {
         // Long-term statistics of a free run against the test data (specs/plrnn.md §3.1).
@@ -272,6 +318,55 @@ fn plrnn_options(args: &FitArgs) -> Plrnn {
 /// A number with four significant digits, or "n/a".
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.4}"))
+}
+
+/// EDMD dictionaries on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DictionaryArg {
+    /// Monomials up to `--degree` (the constant and the state included).
+    Monomials,
+    /// Gaussian RBFs at `--centers` k-means centres, plus the constant and the state.
+    Rbf,
+}
+
+/// EDMD (or ResDMD with `--model resdmd`) with the command line's dictionary and grid.
+fn edmd_options(args: &FitArgs) -> Edmd {
+    let dictionary = match args.dictionary {
+        DictionaryArg::Monomials => Dictionary::Monomials {
+            degree: args.degree,
+        },
+        DictionaryArg::Rbf => Dictionary::Rbf {
+            centers: args.centers,
+            seed: args.kmeans_seed,
+            state: StateFeatures::Include,
+        },
+    };
+    Edmd {
+        dictionary,
+        residual_holdout: args.residual_holdout,
+        pseudospectrum: (args.model == Family::Resdmd)
+            .then(|| PseudospectrumGrid::square(args.grid_radius, args.grid)),
+    }
+}
+
+/// Writes the fitted ResDMD pseudospectrum as CSV, or says how to get one.
+fn write_pseudospectrum(
+    args: &FitArgs,
+    fitted: &dyn crate::models::FittedModel,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    if args.model != Family::Resdmd {
+        bail!("--pseudospectrum-out needs --model resdmd");
+    }
+    let report = fitted.to_saved();
+    let crate::models::saved::SavedModel::Edmd(model) = report else {
+        bail!("--pseudospectrum-out needs --model resdmd");
+    };
+    let ps = model
+        .pseudospectrum
+        .context("the ResDMD fit returned no pseudospectrum")?;
+    crate::io::write_atomic(path, ps.to_csv().as_bytes())?;
+    Ok(())
 }
 
 /// The trajectory to fit and, for systems, their largest Lyapunov exponent.

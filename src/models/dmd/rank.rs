@@ -96,6 +96,48 @@ pub fn choose_rank(sigma: &[f64], shape: (usize, usize), rule: Rank) -> usize {
     r.clamp(1, numerical)
 }
 
+impl std::str::FromStr for Rank {
+    type Err = String;
+
+    /// Parses `full`, a number `N`, `energy:E` with `0 < E ≤ 1`, `svht` (unknown noise)
+    /// or `svht:SIGMA` (known noise level).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase();
+        let bad = || {
+            format!(
+                "unknown rank rule '{s}'; use a number, 'full', 'energy:0.99', 'svht' or 'svht:SIGMA'"
+            )
+        };
+        if s == "full" {
+            return Ok(Rank::Full);
+        }
+        if s == "svht" {
+            return Ok(Rank::Svht(NoiseLevel::Unknown));
+        }
+        if let Some(v) = s.strip_prefix("svht:") {
+            let sigma: f64 = v.parse().map_err(|_| bad())?;
+            if !(sigma.is_finite() && sigma > 0.0) {
+                return Err(format!(
+                    "the noise level of 'svht:SIGMA' must be positive, got {v}"
+                ));
+            }
+            return Ok(Rank::Svht(NoiseLevel::Known(sigma)));
+        }
+        if let Some(v) = s.strip_prefix("energy:") {
+            let e: f64 = v.parse().map_err(|_| bad())?;
+            if !(e > 0.0 && e <= 1.0) {
+                return Err(format!("the energy fraction must be in (0, 1], got {v}"));
+            }
+            return Ok(Rank::Energy(e));
+        }
+        match s.parse::<usize>() {
+            Ok(0) => Err("the rank must be at least 1 (or 'full')".into()),
+            Ok(r) => Ok(Rank::Fixed(r)),
+            Err(_) => Err(bad()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,47 +216,5 @@ mod tests {
         assert_eq!(choose_rank(&sv, (a, b), Rank::Svht(NoiseLevel::Unknown)), 5);
         // Without truncation every one of the 100 noisy values would be kept.
         assert_eq!(choose_rank(&sv, (a, b), Rank::Full), 100);
-    }
-}
-
-impl std::str::FromStr for Rank {
-    type Err = String;
-
-    /// Parses `full`, a number `N`, `energy:E` with `0 < E ≤ 1`, `svht` (unknown noise)
-    /// or `svht:SIGMA` (known noise level).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().to_ascii_lowercase();
-        let bad = || {
-            format!(
-                "unknown rank rule '{s}'; use a number, 'full', 'energy:0.99', 'svht' or 'svht:SIGMA'"
-            )
-        };
-        if s == "full" {
-            return Ok(Rank::Full);
-        }
-        if s == "svht" {
-            return Ok(Rank::Svht(NoiseLevel::Unknown));
-        }
-        if let Some(v) = s.strip_prefix("svht:") {
-            let sigma: f64 = v.parse().map_err(|_| bad())?;
-            if !(sigma.is_finite() && sigma > 0.0) {
-                return Err(format!(
-                    "the noise level of 'svht:SIGMA' must be positive, got {v}"
-                ));
-            }
-            return Ok(Rank::Svht(NoiseLevel::Known(sigma)));
-        }
-        if let Some(v) = s.strip_prefix("energy:") {
-            let e: f64 = v.parse().map_err(|_| bad())?;
-            if !(e > 0.0 && e <= 1.0) {
-                return Err(format!("the energy fraction must be in (0, 1], got {v}"));
-            }
-            return Ok(Rank::Energy(e));
-        }
-        match s.parse::<usize>() {
-            Ok(0) => Err("the rank must be at least 1 (or 'full')".into()),
-            Ok(r) => Ok(Rank::Fixed(r)),
-            Err(_) => Err(bad()),
-        }
     }
 }

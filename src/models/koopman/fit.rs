@@ -81,6 +81,15 @@ pub fn fit_edmd_pairs(
             options.residual_holdout
         )));
     }
+    if let Some(g) = &options.pseudospectrum {
+        let ok_range = |r: (f64, f64)| r.0.is_finite() && r.1.is_finite() && r.0 < r.1;
+        if g.nx < 2 || g.ny < 2 || !ok_range(g.re) || !ok_range(g.im) {
+            return Err(FitError::Options(format!(
+                "the pseudospectrum grid needs at least 2 points per axis and increasing finite ranges, got {}×{} over {:?}×{:?}",
+                g.nx, g.ny, g.re, g.im
+            )));
+        }
+    }
     let n = pairs.dim();
     let (fit, quad) = pairs.split_holdout(options.residual_holdout);
     job.report(0.05, "dictionary");
@@ -129,6 +138,24 @@ pub fn fit_edmd_pairs(
         // The pseudospectrum needs M ≥ N held-out pairs; without them it is unavailable.
         (res, QuadratureForm::new(qx.as_ref(), qy.as_ref()).ok())
     };
+    let pseudospectrum = match (&options.pseudospectrum, &form) {
+        (None, _) => None,
+        (Some(grid), Some(form)) => {
+            job.report(0.9, "pseudospectrum");
+            Some(super::pseudospectrum::pseudospectrum(
+                form,
+                grid,
+                super::Symmetry::RealData,
+                job,
+            )?)
+        }
+        (Some(_), None) => {
+            return Err(FitError::Data(format!(
+                "the pseudospectrum needs at least as many held-out pairs as the {big_n} dictionary functions (and a full-rank dictionary on them); there are {} — use more data, a larger residual hold-out or a smaller dictionary",
+                quad.len()
+            )));
+        }
+    };
     job.report(1.0, "done");
     let row_major = |m: &Mat<f64>| -> Vec<f64> {
         (0..m.nrows())
@@ -150,6 +177,7 @@ pub fn fit_edmd_pairs(
         options: options.clone(),
         pairs: (fit.len(), quad.len()),
         last_state: pairs.ys()[(pairs.len().max(1) - 1) * n..].to_vec(),
+        pseudospectrum,
         eigenvectors: Some(vecs),
         quadrature: form,
     })

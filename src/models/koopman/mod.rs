@@ -51,6 +51,9 @@ pub struct Edmd {
     /// Fraction of the pairs held out of the fit as the quadrature set for residuals and
     /// the pseudospectrum (residuals on the fit pairs are biased low; CPAM 2024 §3).
     pub residual_holdout: f64,
+    /// Where to compute the pseudospectrum `τ_N(z)` as part of the fit (ResDMD R2);
+    /// `None` for plain EDMD with residuals.
+    pub pseudospectrum: Option<PseudospectrumGrid>,
 }
 
 impl Default for Edmd {
@@ -58,13 +61,25 @@ impl Default for Edmd {
         Self {
             dictionary: Dictionary::default(),
             residual_holdout: DEFAULT_RESIDUAL_HOLDOUT,
+            pseudospectrum: None,
+        }
+    }
+}
+
+impl Edmd {
+    /// `resdmd` when the fit includes the pseudospectrum, else `edmd`.
+    pub fn family_name(&self) -> &'static str {
+        if self.pseudospectrum.is_some() {
+            "resdmd"
+        } else {
+            "edmd"
         }
     }
 }
 
 impl Model for Edmd {
     fn family(&self) -> &'static str {
-        "edmd"
+        self.family_name()
     }
 
     fn fit(&self, data: &Trajectory, job: &JobContext) -> Result<Box<dyn FittedModel>, FitError> {
@@ -93,6 +108,9 @@ pub struct EdmdModel {
     pub pairs: (usize, usize),
     /// The last sample of the training data: the default start of a free run.
     pub last_state: Vec<f64>,
+    /// `log10 τ_N(z)` on the grid of [`Edmd::pseudospectrum`], when it was asked for.
+    #[serde(default)]
+    pub pseudospectrum: Option<Pseudospectrum>,
     /// Eigenvector coefficients `c_j` as columns (in spectrum order); not saved.
     #[serde(skip)]
     pub eigenvectors: Option<Mat<c64>>,
@@ -113,6 +131,7 @@ impl PartialEq for EdmdModel {
             && self.options == other.options
             && self.pairs == other.pairs
             && self.last_state == other.last_state
+            && self.pseudospectrum == other.pseudospectrum
     }
 }
 
@@ -161,7 +180,7 @@ impl EdmdModel {
 
 impl FittedModel for EdmdModel {
     fn family(&self) -> &'static str {
-        "edmd"
+        self.options.family_name()
     }
 
     fn state_names(&self) -> &[String] {
@@ -224,7 +243,19 @@ impl FittedModel for EdmdModel {
                 serde_json::Value::Null
             }
         };
+        let pseudospectrum = self.pseudospectrum.as_ref().map(|p| {
+            let finite = p.log10_tau.iter().copied().filter(|v| v.is_finite());
+            serde_json::json!({
+                "re": [p.grid.re.0, p.grid.re.1],
+                "im": [p.grid.im.0, p.grid.im.1],
+                "nx": p.grid.nx,
+                "ny": p.grid.ny,
+                "min_log10_tau": finite.clone().fold(f64::INFINITY, f64::min),
+                "max_log10_tau": finite.fold(f64::NEG_INFINITY, f64::max),
+            })
+        });
         serde_json::json!({
+            "pseudospectrum": pseudospectrum,
             "dictionary": self.options.dictionary,
             "dictionary_size": self.size(),
             "eigenvalues": self.spectrum.eigenvalues,

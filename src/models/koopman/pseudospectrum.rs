@@ -104,6 +104,24 @@ pub struct Pseudospectrum {
     pub log10_tau: Vec<f64>,
 }
 
+impl Pseudospectrum {
+    /// CSV text with header `re,im,log10_tau`, one line per grid point.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("re,im,log10_tau\n");
+        for j in 0..self.grid.ny {
+            for i in 0..self.grid.nx {
+                out.push_str(&format!(
+                    "{},{},{}\n",
+                    self.grid.x(i),
+                    self.grid.y(j),
+                    self.log10_tau[j * self.grid.nx + i]
+                ));
+            }
+        }
+        out
+    }
+}
+
 /// The `M`-independent form `(Â, D)` of a quadrature set, from which `τ_N(z)` is a
 /// `2N × N` smallest-singular-value problem.
 #[derive(Clone, Debug, PartialEq)]
