@@ -162,7 +162,9 @@ class Emitter:
             raise ValueError(f"unknown symbol {n}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             c, s = self.emit(node.operand)
-            return f"-{c}", s
+            # Parenthesised: a method call binds tighter than unary minus in Rust, so
+            # `-x.exp()` would be `-(x.exp())`.
+            return f"(-{c})", s
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):
                 return self.power(node)
@@ -656,7 +658,7 @@ def entry(name: str, sysd: dict, meta: dict, curated: dict | None) -> dict:
             e["hamiltonian"] = True
     if vector_params:
         e["vector_params"] = vector_params
-    if sysd["output"]:
+    if sysd["output"] or name in HAND_WRITTEN_OUTPUT:
         e["output_names"] = output_names(name, sysd)
     if curated is not None:
         # Keep every chaoslab-added field; add the new optional ones.

@@ -7,6 +7,10 @@
 //! interpretable benchmark for forecasting and data-driven modelling", NeurIPS 2021).
 
 mod catalog;
+#[cfg(test)]
+mod catalog_checks;
+#[cfg(test)]
+mod dysts_parity;
 pub mod equations;
 pub mod scalar;
 

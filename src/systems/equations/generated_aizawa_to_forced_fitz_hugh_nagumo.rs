@@ -42,7 +42,7 @@ pub fn anishchenko_astakhov<S: Scalar>(state: &[S], params: &[f64], out: &mut [S
     let (eta, mu) = (params[0], params[1]);
     out[0] = ((x * mu) + y) - (x * z);
     out[1] = -x;
-    out[2] = (z * -eta) + ((x.heaviside() * eta) * x.powi(2));
+    out[2] = (z * (-eta)) + ((x.heaviside() * eta) * x.powi(2));
 }
 
 /// Arneodo (flow): the vector field. State `x, y, z`; params `a, b, c, d` (sorted, as dysts).
@@ -51,7 +51,7 @@ pub fn arneodo<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d) = (params[0], params[1], params[2], params[3]);
     out[0] = y;
     out[1] = z;
-    out[2] = (((x * -a) - (y * b)) - (z * c)) + (x.powi(3) * d);
+    out[2] = (((x * (-a)) - (y * b)) - (z * c)) + (x.powi(3) * d);
 }
 
 /// ArnoldBeltramiChildress (flow): the vector field. State `x, y, z`; params `a, b, c` (sorted, as dysts).
@@ -76,8 +76,8 @@ pub fn arnold_web<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (p1, p2, x1, x2, z) = (state[0], state[1], state[2], state[3], state[4]);
     let (mu, w) = (params[0], params[1]);
     let D = ((z.cos() + 4.0) + x1.cos()) + x2.cos();
-    out[0] = (x1.sin() * -mu) / D.powi(2);
-    out[1] = (x2.sin() * -mu) / D.powi(2);
+    out[0] = (x1.sin() * (-mu)) / D.powi(2);
+    out[1] = (x2.sin() * (-mu)) / D.powi(2);
     out[2] = p1;
     out[3] = p2;
     out[4] = S::c(w);
@@ -152,9 +152,9 @@ pub fn blasius<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
         params[0], params[1], params[2], params[3], params[4], params[5], params[6], params[7],
     );
     out[0] = (x * a) - (((x * alpha1) * y) / ((x * k1) + 1.0));
-    out[1] = ((y * -b) + (((x * alpha1) * y) / ((x * k1) + 1.0)))
+    out[1] = ((y * (-b)) + (((x * alpha1) * y) / ((x * k1) + 1.0)))
         - (((y * alpha2) * z) / ((y * k2) + 1.0));
-    out[2] = ((z - zs) * -c) + (((y * alpha2) * z) / ((y * k2) + 1.0));
+    out[2] = ((z - zs) * (-c)) + (((y * alpha2) * z) / ((y * k2) + 1.0));
 }
 
 /// BlinkingRotlet (flow): the vector field. State `r, theta, tt`; params `a, b, bc, sigma, tau` (sorted, as dysts).
@@ -175,7 +175,7 @@ pub fn blinking_rotlet<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
         |s: S| -> S { (s.powi(2) + a.powi(2)) - (((s.powi(2) * 2.0) * r.powi(2)) / a.powi(2)) };
     let vr = |s: S| -> S {
         (s * theta.sin())
-            * ((((gam(s) * -bc) / kap(s).powi(2)) - (S::c(1.0) / kap(s))) + (S::c(1.0) / zet(s)))
+            * ((((gam(s) * (-bc)) / kap(s).powi(2)) - (S::c(1.0) / kap(s))) + (S::c(1.0) / zet(s)))
     };
     let vth = |s: S| -> S {
         (((((gam(s) * bc) * iot(s)) / kap(s).powi(2))
@@ -215,14 +215,14 @@ pub fn bouali<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     );
     out[0] = ((x * a) * (S::c(y0) - y)) - (z * b);
     out[1] = (y * g) * (x.powi(2) - 1.0);
-    out[2] = ((x * (-1.5 * m)) + ((x * (m * bb)) * z)) - (z * c);
+    out[2] = ((x * ((-1.5) * m)) + ((x * (m * bb)) * z)) - (z * c);
 }
 
 /// BurkeShaw (flow): the vector field. State `x, y, z`; params `e, n` (sorted, as dysts).
 pub fn burke_shaw<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (e, n) = (params[0], params[1]);
-    out[0] = (x + y) * -n;
+    out[0] = (x + y) * (-n);
     out[1] = y - ((x * n) * z);
     out[2] = ((x * n) * y) + e;
 }
@@ -269,9 +269,9 @@ pub fn cellular_neural_network<S: Scalar>(state: &[S], params: &[f64], out: &mut
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b, c, d) = (params[0], params[1], params[2], params[3]);
     let sat = |u: S| -> S { ((u + 1.0).abs() - (u - 1.0).abs()) * 0.5 };
-    out[0] = ((-x + (sat(x) * d)) - (sat(y) * b)) - (sat(z) * b);
-    out[1] = ((-y - (sat(x) * b)) + (sat(y) * c)) - (sat(z) * a);
-    out[2] = ((-z - (sat(x) * b)) + (sat(y) * a)) + sat(z);
+    out[0] = (((-x) + (sat(x) * d)) - (sat(y) * b)) - (sat(z) * b);
+    out[1] = (((-y) - (sat(x) * b)) + (sat(y) * c)) - (sat(z) * a);
+    out[2] = (((-z) - (sat(x) * b)) + (sat(y) * a)) + sat(z);
 }
 
 /// Chebyshev (map): the next iterate. State `x`; params `a` (sorted, as dysts).
@@ -317,7 +317,7 @@ pub fn chua<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let g = |u: S| -> S { (u * m1) + (((u + 1.0).abs() - (u - 1.0).abs()) * (0.5 * (m0 - m1))) };
     out[0] = ((y - x) - g(x)) * alpha;
     out[1] = (x - y) + z;
-    out[2] = y * -beta;
+    out[2] = y * (-beta);
 }
 
 /// CircadianRhythm (flow): the vector field. State `m, fc, fs, fn, th`; params `Ki, k, k1, k2, kd, kdn, km, ks, n, ps, vc, vd, vdn, vm, vmax, vmin` (sorted, as dysts).
@@ -369,7 +369,7 @@ pub fn coevolving_predator_prey<S: Scalar>(state: &[S], params: &[f64], out: &mu
                 + ((alpha.powi(4) * k4) * (delta.powi(4) - 1.0)))
                 * d1));
     out[1] = y * (((x * a2) / ((x * b2) + 1.0)) - d2);
-    out[2] = (((((x * (-a1 * k1)) * alpha) * delta) / ((alpha * b1) + 1.0))
+    out[2] = (((((x * ((-a1) * k1)) * alpha) * delta) / ((alpha * b1) + 1.0))
         - ((((alpha.powi(3) * (4.0 * k4)) * delta.powi(4))
             - ((alpha * (2.0 * k2)) * delta.powi(2)))
             * d1))
@@ -423,7 +423,7 @@ pub fn double_gyre<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let s1 = z.sin() * eps;
     let s2 = S::c(1.0) - (z.sin() * (2.0 * eps));
     let q = (s1 * x.powi(2)) + (s2 * x);
-    out[0] = ((q * PI).sin() * (-alpha * PI)) * (y * PI).cos();
+    out[0] = ((q * PI).sin() * ((-alpha) * PI)) * (y * PI).cos();
     out[1] = (((q * PI).cos() * (alpha * PI)) * (y * PI).sin()) * (((s1 * 2.0) * x) + s2);
     out[2] = S::c(omega);
 }
@@ -448,8 +448,8 @@ pub fn double_pendulum<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
         * ((th1 - th2) * 2.0).sin();
     out[0] = ((p1 * l2) - ((p2 * l1) * (th1 - th2).cos())) / (D * l1);
     out[1] = w2;
-    out[2] = ((th1.sin() * ((-(m1 + m2) * g) * l1)) - h1) + h2;
-    out[3] = ((th2.sin() * ((-m2 * g) * l2)) + h1) - h2;
+    out[2] = ((th1.sin() * (((-(m1 + m2)) * g) * l1)) - h1) + h2;
+    out[3] = ((th2.sin() * (((-m2) * g) * l2)) + h1) - h2;
 }
 
 /// DoublePendulum: dysts' output map `(sin(th1), sin(th2), p1, p2)`, which wraps the unbounded coordinates.
@@ -467,7 +467,7 @@ pub fn duffing<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (alpha, beta, delta, gamma, omega) =
         (params[0], params[1], params[2], params[3], params[4]);
     out[0] = y;
-    out[1] = (((y * -delta) - (x * beta)) - (x.powi(3) * alpha)) + (z.cos() * gamma);
+    out[1] = (((y * (-delta)) - (x * beta)) - (x.powi(3) * alpha)) + (z.cos() * gamma);
     out[2] = S::c(omega);
 }
 
@@ -484,7 +484,7 @@ pub fn duffing_map<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y) = (state[0], state[1]);
     let (a, b) = (params[0], params[1]);
     let x_next = y;
-    let y_next = ((x * -b) + (y * a)) - y.powi(3);
+    let y_next = ((x * (-b)) + (y * a)) - y.powi(3);
     out[0] = x_next;
     out[1] = y_next;
 }
@@ -528,14 +528,14 @@ pub fn excitable_cell<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
         params[15], params[16], params[17], params[18], params[19], params[20], params[21],
         params[22], params[23], params[24], params[25], params[26], params[27], params[28],
     );
-    let am = ((v + amvb) * ams) / (S::c(1.0) - ((v * -ar) - amvo).exp());
-    let bm = ((v * -bmr) - bmo).exp() * bms;
+    let am = ((v + amvb) * ams) / (S::c(1.0) - ((v * (-ar)) - amvo).exp());
+    let bm = ((v * (-bmr)) - bmo).exp() * bms;
     let minf = am / (am + bm);
-    let ah = ((v * -ahr) - aho).exp() * ahs;
-    let bh = S::c(1.0) / (((v * -bhr) - bho).exp() + 1.0);
+    let ah = ((v * (-ahr)) - aho).exp() * ahs;
+    let bh = S::c(1.0) / (((v * (-bhr)) - bho).exp() + 1.0);
     let hinf = ah / (ah + bh);
-    let an = ((v + anvb) * ans) / (S::c(1.0) - ((v * -ar) - anvo).exp());
-    let bn = ((v * -bnr) - bno).exp() * bns;
+    let an = ((v + anvb) * ans) / (S::c(1.0) - ((v * (-ar)) - anvo).exp());
+    let bn = ((v * (-bnr)) - bno).exp() * bns;
     let ninf = an / (an + bn);
     let taun = S::c(1.0) / ((an + bn) * tscl);
     out[0] = (((((minf.powi(3) * gi) * hinf) * (S::c(vi) - v))
@@ -551,8 +551,8 @@ pub fn finance<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b, c) = (params[0], params[1], params[2]);
     out[0] = ((x * ((1.0 / b) - a)) + z) + (x * y);
-    out[1] = (y * -b) - x.powi(2);
-    out[2] = -x - (z * c);
+    out[1] = (y * (-b)) - x.powi(2);
+    out[2] = (-x) - (z * c);
 }
 
 /// FluidTrampoline (flow): the vector field. State `x, y, th`; params `gamma, psi, w` (sorted, as dysts).
@@ -560,7 +560,7 @@ pub fn fluid_trampoline<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, th) = (state[0], state[1], state[2]);
     let (gamma, psi, w) = (params[0], params[1], params[2]);
     out[0] = y;
-    out[1] = (S::c(-1.0) - (-x.heaviside() * (x + ((y * psi) * y.abs())))) + (th.cos() * gamma);
+    out[1] = (S::c((-1.0)) - ((-x).heaviside() * (x + ((y * psi) * y.abs())))) + (th.cos() * gamma);
     out[2] = S::c(w);
 }
 

@@ -45,7 +45,7 @@ pub fn forced_van_der_pol_output<S: Scalar>(state: &[S], _params: &[f64], out: &
 pub fn gauss<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x,) = (state[0],);
     let (a, b) = (params[0], params[1]);
-    let x_next = (x.powi(2) * -a).exp() + b;
+    let x_next = (x.powi(2) * (-a)).exp() + b;
     out[0] = x_next;
 }
 
@@ -55,7 +55,7 @@ pub fn genesio_tesi<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c) = (params[0], params[1], params[2]);
     out[0] = y;
     out[1] = z;
-    out[2] = (((x * -c) - (y * b)) - (z * a)) + x.powi(2);
+    out[2] = (((x * (-c)) - (y * b)) - (z * a)) + x.powi(2);
 }
 
 /// Gingerbreadman (map): the next iterate. State `x, y`; params `none` (sorted, as dysts).
@@ -109,7 +109,7 @@ pub fn gumowski_mira<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn hadley<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b, f, g) = (params[0], params[1], params[2], params[3]);
-    out[0] = ((-y.powi(2) - z.powi(2)) - (x * a)) + (a * f);
+    out[0] = (((-y.powi(2)) - z.powi(2)) - (x * a)) + (a * f);
     out[1] = (((x * y) - ((x * b) * z)) - y) + g;
     out[2] = (((x * b) * y) + (x * z)) - z;
 }
@@ -118,9 +118,9 @@ pub fn hadley<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn halvorsen<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b) = (params[0], params[1]);
-    out[0] = (((x * -a) - (y * b)) - (z * b)) - y.powi(2);
-    out[1] = (((y * -a) - (z * b)) - (x * b)) - z.powi(2);
-    out[2] = (((z * -a) - (x * b)) - (y * b)) - x.powi(2);
+    out[0] = (((x * (-a)) - (y * b)) - (z * b)) - y.powi(2);
+    out[1] = (((y * (-a)) - (z * b)) - (x * b)) - z.powi(2);
+    out[2] = (((z * (-a)) - (x * b)) - (y * b)) - x.powi(2);
 }
 
 /// HastingsPowell (flow): the vector field. State `x, y, z`; params `a1, a2, b1, b2, d1, d2` (sorted, as dysts).
@@ -150,8 +150,8 @@ pub fn henon_heiles<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (lam,) = (params[0],);
     out[0] = px;
     out[1] = py;
-    out[2] = -x - ((x * (2.0 * lam)) * y);
-    out[3] = (-y - (x.powi(2) * lam)) + (y.powi(2) * lam);
+    out[2] = (-x) - ((x * (2.0 * lam)) * y);
+    out[3] = ((-y) - (x.powi(2) * lam)) + (y.powi(2) * lam);
 }
 
 /// HindmarshRose (flow): the vector field. State `x, y, z`; params `a, b, c, d, s, tx, tz` (sorted, as dysts).
@@ -160,9 +160,9 @@ pub fn hindmarsh_rose<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d, s, tx, tz) = (
         params[0], params[1], params[2], params[3], params[4], params[5], params[6],
     );
-    out[0] = -x + ((((y - (x.powi(3) * a)) + (x.powi(2) * b)) + z) / tx);
-    out[1] = ((x.powi(3) * -a) - (x.powi(2) * (d - b))) + z;
-    out[2] = (((x * -s) - z) + c) / tz;
+    out[0] = (-x) + ((((y - (x.powi(3) * a)) + (x.powi(2) * b)) + z) / tx);
+    out[1] = ((x.powi(3) * (-a)) - (x.powi(2) * (d - b))) + z;
+    out[2] = (((x * (-s)) - z) + c) / tz;
 }
 
 /// Hopalong (map): the next iterate. State `x, y`; params `a, b, c` (sorted, as dysts).
@@ -191,8 +191,8 @@ pub fn hyper_cai<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d, e) = (params[0], params[1], params[2], params[3], params[4]);
     out[0] = (y - x) * a;
     out[1] = (((x * b) + (y * c)) - (x * z)) + w;
-    out[2] = (z * -d) + y.powi(2);
-    out[3] = x * -e;
+    out[2] = (z * (-d)) + y.powi(2);
+    out[3] = x * (-e);
 }
 
 /// HyperJha (flow): the vector field. State `x, y, z, w`; params `a, b, c, d` (sorted, as dysts).
@@ -232,7 +232,7 @@ pub fn hyper_pang<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     out[0] = (y - x) * a;
     out[1] = ((y * c) - (x * z)) + w;
     out[2] = (x * y) - (z * b);
-    out[3] = (x + y) * -d;
+    out[3] = (x + y) * (-d);
 }
 
 /// HyperQi (flow): the vector field. State `x, y, z, w`; params `a, b, c, d, e, f` (sorted, as dysts).
@@ -243,18 +243,18 @@ pub fn hyper_qi<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     );
     out[0] = ((y - x) * a) + (y * z);
     out[1] = ((x + y) * b) - (x * z);
-    out[2] = ((z * -c) - (w * e)) + (x * y);
-    out[3] = ((w * -d) + (z * f)) + (x * y);
+    out[2] = ((z * (-c)) - (w * e)) + (x * y);
+    out[3] = ((w * (-d)) + (z * f)) + (x * y);
 }
 
 /// HyperRossler (flow): the vector field. State `x, y, z, w`; params `a, b, c, d` (sorted, as dysts).
 pub fn hyper_rossler<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z, w) = (state[0], state[1], state[2], state[3]);
     let (a, b, c, d) = (params[0], params[1], params[2], params[3]);
-    out[0] = -y - z;
+    out[0] = (-y) - z;
     out[1] = (x + (y * a)) + w;
     out[2] = (x * z) + b;
-    out[3] = (z * -c) + (w * d);
+    out[3] = (z * (-c)) + (w * d);
 }
 
 /// HyperWang (flow): the vector field. State `x, y, z, w`; params `a, b, c, d, e` (sorted, as dysts).
@@ -263,8 +263,8 @@ pub fn hyper_wang<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d, e) = (params[0], params[1], params[2], params[3], params[4]);
     out[0] = (y - x) * a;
     out[1] = ((x * b) - (x * z)) + w;
-    out[2] = (z * -c) + (x.powi(2) * e);
-    out[3] = x * -d;
+    out[2] = (z * (-c)) + (x.powi(2) * e);
+    out[3] = x * (-d);
 }
 
 /// HyperXu (flow): the vector field. State `x, y, z, w`; params `a, b, c, d, e` (sorted, as dysts).
@@ -273,7 +273,7 @@ pub fn hyper_xu<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d, e) = (params[0], params[1], params[2], params[3], params[4]);
     out[0] = ((y - x) * a) + w;
     out[1] = (x * b) + ((x * e) * z);
-    out[2] = (z * -c) - (x * y);
+    out[2] = (z * (-c)) - (x * y);
     out[3] = (x * z) - (y * d);
 }
 
@@ -283,8 +283,8 @@ pub fn hyper_yan<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d) = (params[0], params[1], params[2], params[3]);
     out[0] = (y - x) * a;
     out[1] = ((x * (c - a)) - (x * z)) + (y * c);
-    out[2] = ((((z * -b) + (x * y)) - (y * z)) + (x * z)) - w;
-    out[3] = ((w * -d) + (y * z)) - (x * z);
+    out[2] = ((((z * (-b)) + (x * y)) - (y * z)) + (x * z)) - w;
+    out[3] = ((w * (-d)) + (y * z)) - (x * z);
 }
 
 /// HyperYangChen (flow): the vector field. State `x, y, z, w`; params `a, b, c, d` (sorted, as dysts).
@@ -293,8 +293,8 @@ pub fn hyper_yang_chen<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d) = (params[0], params[1], params[2], params[3]);
     out[0] = (y - x) * a;
     out[1] = ((x * c) - (x * z)) + w;
-    out[2] = (z * -b) + (x * y);
-    out[3] = x * -d;
+    out[2] = (z * (-b)) + (x * y);
+    out[3] = x * (-d);
 }
 
 /// Ikeda (map): the next iterate. State `x, y`; params `u` (sorted, as dysts).
@@ -334,7 +334,7 @@ pub fn jerk_circuit<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (eps, y0) = (params[0], params[1]);
     out[0] = y;
     out[1] = z;
-    out[2] = (-z - x) - (((y / y0).exp() - 1.0) * eps);
+    out[2] = ((-z) - x) - (((y / y0).exp() - 1.0) * eps);
 }
 
 /// KaplanYorke (map): the next iterate. State `x, y`; params `alpha` (sorted, as dysts).
@@ -352,7 +352,7 @@ pub fn kawczynski_strizhak<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]
     let (x, y, z) = (state[0], state[1], state[2]);
     let (beta, gamma, kappa, mu) = (params[0], params[1], params[2], params[3]);
     out[0] = ((y - x.powi(3)) + (x * (3.0 * mu))) * gamma;
-    out[1] = (((x * (-2.0 * mu)) - y) - z) + beta;
+    out[1] = (((x * ((-2.0) * mu)) - y) - z) + beta;
     out[2] = (x - z) * kappa;
 }
 
@@ -374,11 +374,11 @@ pub fn lid_driven_cavity_flow<S: Scalar>(state: &[S], params: &[f64], out: &mut 
     let W = ((((tt * (2.0 * PI)) / tau).sin() * (20.0 * tau)).tanh() * 0.5) + 0.5;
     let D1 = ((2.0 * b) * PI) + (a * Scalar::sinh(((2.0 * PI) * b) / a));
     let D2 = ((4.0 * b) * PI) + (a * Scalar::sinh(((4.0 * PI) * b) / a));
-    let X1 = (((y * PI) / a).sinh() * ((-b * PI) * Scalar::sinh((PI * b) / a)))
+    let X1 = (((y * PI) / a).sinh() * (((-b) * PI) * Scalar::sinh((PI * b) / a)))
         + ((((y * PI) * ((y * PI) / a).cosh()) + (((y * PI) / a).sinh() * a))
             * Scalar::cosh((PI * b) / a));
     let X2 = (((y * (2.0 * PI)) / a).sinh()
-        * (((-2.0 * b) * PI) * Scalar::sinh(((2.0 * PI) * b) / a)))
+        * ((((-2.0) * b) * PI) * Scalar::sinh(((2.0 * PI) * b) / a)))
         + ((((y * (2.0 * PI)) * ((y * (2.0 * PI)) / a).cosh())
             + (((y * (2.0 * PI)) / a).sinh() * a))
             * Scalar::cosh(((2.0 * PI) * b) / a));
@@ -415,7 +415,7 @@ pub fn liu_chen<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
         params[0], params[1], params[2], params[3], params[4], params[5], params[6], params[7],
     );
     out[0] = ((x * a) + (y * h)) + ((y * s) * z);
-    out[1] = ((y * -b) - (x * p)) + ((x * q) * z);
+    out[1] = ((y * (-b)) - (x * p)) + ((x * q) * z);
     out[2] = (z * c) - ((x * r) * y);
 }
 
@@ -440,9 +440,9 @@ pub fn lorenz<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn lorenz84<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b, f, g) = (params[0], params[1], params[2], params[3]);
-    out[0] = (((x * -a) - y.powi(2)) - z.powi(2)) + (a * f);
-    out[1] = ((-y + (x * y)) - ((x * b) * z)) + g;
-    out[2] = (-z + ((x * b) * y)) + (x * z);
+    out[0] = (((x * (-a)) - y.powi(2)) - z.powi(2)) + (a * f);
+    out[1] = (((-y) + (x * y)) - ((x * b) * z)) + g;
+    out[2] = ((-z) + ((x * b) * y)) + (x * z);
 }
 
 /// LorenzBounded (flow): the vector field. State `x, y, z`; params `beta, r, rho, sigma` (sorted, as dysts).
@@ -474,7 +474,7 @@ pub fn lorenz_stenflo<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     out[0] = ((y - x) * a) + (w * d);
     out[1] = ((x * c) - (x * z)) - y;
     out[2] = (x * y) - (z * b);
-    out[3] = -x - (w * a);
+    out[3] = (-x) - (w * a);
 }
 
 /// LuChen (flow): the vector field. State `x, y, z`; params `a, b, c` (sorted, as dysts).
@@ -490,7 +490,7 @@ pub fn lu_chen<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn lu_chen_cheng<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b, c) = (params[0], params[1], params[2]);
-    out[0] = ((x * -((a * b) / (a + b))) - (y * z)) + c;
+    out[0] = ((x * (-((a * b) / (a + b)))) - (y * z)) + c;
     out[1] = (y * a) + (x * z);
     out[2] = (z * b) + (x * y);
 }
@@ -511,15 +511,15 @@ pub fn moore_spiegel<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, eps) = (params[0], params[1], params[2]);
     out[0] = y;
     out[1] = z * a;
-    out[2] = ((-z + (y * eps)) - (y * x.powi(2))) - (x * b);
+    out[2] = (((-z) + (y * eps)) - (y * x.powi(2))) - (x * b);
 }
 
 /// NewtonLiepnik (flow): the vector field. State `x, y, z`; params `a, b` (sorted, as dysts).
 pub fn newton_liepnik<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b) = (params[0], params[1]);
-    out[0] = ((x * -a) + y) + ((y * 10.0) * z);
-    out[1] = (-x - (y * 0.4)) + ((x * 5.0) * z);
+    out[0] = ((x * (-a)) + y) + ((y * 10.0) * z);
+    out[1] = ((-x) - (y * 0.4)) + ((x * 5.0) * z);
     out[2] = (z * b) - ((x * 5.0) * y);
 }
 
@@ -528,6 +528,6 @@ pub fn nose_hoover<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
     out[0] = y;
-    out[1] = -x + (y * z);
+    out[1] = (-x) + (y * z);
     out[2] = S::c(a) - y.powi(2);
 }

@@ -30,9 +30,9 @@ pub fn nuclear_quadrupole<S: Scalar>(state: &[S], params: &[f64], out: &mut [S])
     let (a, b, d) = (params[0], params[1], params[2]);
     out[0] = p1 * a;
     out[1] = p2 * a;
-    out[2] = ((q1 * -a) + ((q1.powi(2) - q2.powi(2)) * ((3.0 / Scalar::sqrt(2.0)) * b)))
+    out[2] = ((q1 * (-a)) + ((q1.powi(2) - q2.powi(2)) * ((3.0 / Scalar::sqrt(2.0)) * b)))
         - ((q1 * d) * (q1.powi(2) + q2.powi(2)));
-    out[3] = ((q2 * -a) - ((q1 * ((3.0 * Scalar::sqrt(2.0)) * b)) * q2))
+    out[3] = ((q2 * (-a)) - ((q1 * ((3.0 * Scalar::sqrt(2.0)) * b)) * q2))
         - ((q2 * d) * (q1.powi(2) + q2.powi(2)));
 }
 
@@ -42,7 +42,7 @@ pub fn oscillating_flow<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (b, k, omega, u) = (params[0], params[1], params[2], params[3]);
     let q = x + (z.sin() * b);
     out[0] = ((y * k).cos() * u) * (q * k).sin();
-    out[1] = ((y * k).sin() * -u) * (q * k).cos();
+    out[1] = ((y * k).sin() * (-u)) * (q * k).cos();
     out[2] = S::c(omega);
 }
 
@@ -79,8 +79,8 @@ pub fn qi<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b, c, d) = (params[0], params[1], params[2], params[3]);
     out[0] = ((y - x) * a) + ((y * z) * w);
     out[1] = ((x + y) * b) - ((x * z) * w);
-    out[2] = (z * -c) + ((x * y) * w);
-    out[3] = (w * -d) + ((x * y) * z);
+    out[2] = (z * (-c)) + ((x * y) * w);
+    out[3] = (w * (-d)) + ((x * y) * z);
 }
 
 /// QiChen (flow): the vector field. State `x, y, z`; params `a, b, c` (sorted, as dysts).
@@ -98,7 +98,7 @@ pub fn rabinovich_fabrikant<S: Scalar>(state: &[S], params: &[f64], out: &mut [S
     let (a, g) = (params[0], params[1]);
     out[0] = (y * ((z - 1.0) + x.powi(2))) + (x * g);
     out[1] = (x * (((z * 3.0) + 1.0) - x.powi(2))) + (y * g);
-    out[2] = (z * -2.0) * ((x * y) + a);
+    out[2] = (z * (-2.0)) * ((x * y) + a);
 }
 
 /// RayleighBenard (flow): the vector field. State `x, y, z`; params `a, b, r` (sorted, as dysts).
@@ -122,8 +122,8 @@ pub fn ricker<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn rikitake_dynamo<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, mu) = (params[0], params[1]);
-    out[0] = (x * -mu) + (y * z);
-    out[1] = ((y * -mu) - (x * a)) + (x * z);
+    out[0] = (x * (-mu)) + (y * z);
+    out[1] = ((y * (-mu)) - (x * a)) + (x * z);
     out[2] = S::c(1.0) - (x * y);
 }
 
@@ -131,7 +131,7 @@ pub fn rikitake_dynamo<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn rossler<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b, c) = (params[0], params[1], params[2]);
-    out[0] = -y - z;
+    out[0] = (-y) - z;
     out[1] = x + (y * a);
     out[2] = (z * (x - c)) + b;
 }
@@ -140,9 +140,9 @@ pub fn rossler<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn rucklidge<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b) = (params[0], params[1]);
-    out[0] = ((x * -a) + (y * b)) - (y * z);
+    out[0] = ((x * (-a)) + (y * b)) - (y * z);
     out[1] = x;
-    out[2] = -z + y.powi(2);
+    out[2] = (-z) + y.powi(2);
 }
 
 /// SaltonSea (flow): the vector field. State `x, y, z`; params `a, d, k, lam, m, mu, r, th` (sorted, as dysts).
@@ -161,8 +161,8 @@ pub fn san_um_srisuchinwong<S: Scalar>(state: &[S], params: &[f64], out: &mut [S
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
     out[0] = y - x;
-    out[1] = -z * x.tanh();
-    out[2] = ((x * y) + -a) + y.abs();
+    out[1] = (-z) * x.tanh();
+    out[2] = ((x * y) + (-a)) + y.abs();
 }
 
 /// ShimizuMorioka (flow): the vector field. State `x, y, z`; params `a, b` (sorted, as dysts).
@@ -171,14 +171,14 @@ pub fn shimizu_morioka<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a, b) = (params[0], params[1]);
     out[0] = y;
     out[1] = (x - (y * a)) - (x * z);
-    out[2] = (z * -b) + x.powi(2);
+    out[2] = (z * (-b)) + x.powi(2);
 }
 
 /// SprottA (flow): the vector field. State `x, y, z`; params `none` (sorted, as dysts).
 pub fn sprott_a<S: Scalar>(state: &[S], _params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     out[0] = y;
-    out[1] = -x + (y * z);
+    out[1] = (-x) + (y * z);
     out[2] = S::c(1.0) - y.powi(2);
 }
 
@@ -219,7 +219,7 @@ pub fn sprott_f<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
     out[0] = y + z;
-    out[1] = -x + (y * a);
+    out[1] = (-x) + (y * a);
     out[2] = x.powi(2) - z;
 }
 
@@ -229,14 +229,14 @@ pub fn sprott_g<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (a,) = (params[0],);
     out[0] = (x * a) + z;
     out[1] = (x * z) - y;
-    out[2] = -x + y;
+    out[2] = (-x) + y;
 }
 
 /// SprottH (flow): the vector field. State `x, y, z`; params `a` (sorted, as dysts).
 pub fn sprott_h<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
-    out[0] = -y + z.powi(2);
+    out[0] = (-y) + z.powi(2);
     out[1] = x + (y * a);
     out[2] = x - z;
 }
@@ -245,7 +245,7 @@ pub fn sprott_h<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn sprott_i<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
-    out[0] = y * -a;
+    out[0] = y * (-a);
     out[1] = x + z;
     out[2] = (x + y.powi(2)) - z;
 }
@@ -254,8 +254,8 @@ pub fn sprott_i<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn sprott_j<S: Scalar>(state: &[S], _params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     out[0] = z * 2.0;
-    out[1] = (y * -2.0) + z;
-    out[2] = (-x + y) + y.powi(2);
+    out[1] = (y * (-2.0)) + z;
+    out[2] = ((-x) + y) + y.powi(2);
 }
 
 /// SprottJerk (flow): the vector field. State `x, y, z`; params `mu` (sorted, as dysts).
@@ -264,7 +264,7 @@ pub fn sprott_jerk<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (mu,) = (params[0],);
     out[0] = y;
     out[1] = z;
-    out[2] = (-x + y.powi(2)) - (z * mu);
+    out[2] = ((-x) + y.powi(2)) - (z * mu);
 }
 
 /// SprottK (flow): the vector field. State `x, y, z`; params `a` (sorted, as dysts).
@@ -290,7 +290,7 @@ pub fn sprott_m<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
     out[0] = -z;
-    out[1] = -x.powi(2) - y;
+    out[1] = (-x.powi(2)) - y;
     out[2] = ((x + 1.0) * a) + y;
 }
 
@@ -298,14 +298,14 @@ pub fn sprott_m<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn sprott_more<S: Scalar>(state: &[S], _params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     out[0] = y;
-    out[1] = -x - (z.sign() * y);
-    out[2] = y.powi(2) - -x.powi(2).exp();
+    out[1] = (-x) - (z.sign() * y);
+    out[2] = y.powi(2) - (-x.powi(2)).exp();
 }
 
 /// SprottN (flow): the vector field. State `x, y, z`; params `none` (sorted, as dysts).
 pub fn sprott_n<S: Scalar>(state: &[S], _params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
-    out[0] = y * -2.0;
+    out[0] = y * (-2.0);
     out[1] = x + z.powi(2);
     out[2] = (y + 1.0) - (z * 2.0);
 }
@@ -324,7 +324,7 @@ pub fn sprott_p<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a,) = (params[0],);
     out[0] = (y * a) + z;
-    out[1] = -x + y.powi(2);
+    out[1] = (-x) + y.powi(2);
     out[2] = x + y;
 }
 
@@ -349,7 +349,7 @@ pub fn sprott_r<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 /// SprottS (flow): the vector field. State `x, y, z`; params `none` (sorted, as dysts).
 pub fn sprott_s<S: Scalar>(state: &[S], _params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
-    out[0] = -x - (y * 4.0);
+    out[0] = (-x) - (y * 4.0);
     out[1] = x + z.powi(2);
     out[2] = x + 1.0;
 }
@@ -400,7 +400,7 @@ pub fn swinging_atwood<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     out[0] = pr / (m1 + m2);
     out[1] = pth / (r.powi(2) * m1);
     out[2] = ((pth.powi(2) / (r.powi(3) * m1)) - (m2 * 9.82)) + (th.cos() * (m1 * 9.82));
-    out[3] = (r * (-m1 * 9.82)) * th.sin();
+    out[3] = (r * ((-m1) * 9.82)) * th.sin();
 }
 
 /// SwingingAtwood: dysts' output map `(r, sin(th), pr, pth)`, which wraps the unbounded coordinates.
@@ -424,9 +424,9 @@ pub fn tent<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
 pub fn thomas<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (a, b) = (params[0], params[1]);
-    out[0] = (x * -a) + (y.sin() * b);
-    out[1] = (y * -a) + (z.sin() * b);
-    out[2] = (z * -a) + (x.sin() * b);
+    out[0] = (x * (-a)) + (y.sin() * b);
+    out[1] = (y * (-a)) + (z.sin() * b);
+    out[2] = (z * (-a)) + (x.sin() * b);
 }
 
 /// Tinkerbell (map): the next iterate. State `x, y`; params `a, b, c, d` (sorted, as dysts).
@@ -465,8 +465,8 @@ pub fn vallis_el_nino<S: Scalar>(state: &[S], params: &[f64], out: &mut [S]) {
     let (x, y, z) = (state[0], state[1], state[2]);
     let (b, c, p) = (params[0], params[1], params[2]);
     out[0] = (y * b) - ((x + p) * c);
-    out[1] = -y + (x * z);
-    out[2] = (-z - (x * y)) + 1.0;
+    out[1] = (-y) + (x * z);
+    out[2] = ((-z) - (x * y)) + 1.0;
 }
 
 /// WangSun (flow): the vector field. State `x, y, z`; params `a, b, d, e, f, q` (sorted, as dysts).

@@ -1,0 +1,119 @@
+//! Whole-catalog checks (test-only): every entry loads and has equations, its vector
+//! field is finite at its initial condition, its dual-number Jacobian matches central
+//! finite differences, and a short Dormand–Prince run stays finite.
+
+use super::{Catalog, Kind, System};
+use crate::integrate::{Simulation, solve};
+use crate::jobs::JobContext;
+
+fn all() -> Vec<System> {
+    Catalog::builtin()
+        .infos()
+        .map(|i| {
+            Catalog::builtin()
+                .system(&i.name)
+                .expect("every entry loads")
+        })
+        .collect()
+}
+
+#[test]
+fn catalog_has_the_dysts_flows_and_maps() {
+    let systems = all();
+    let flows = systems.iter().filter(|s| s.kind() == Kind::Flow).count();
+    let maps = systems.iter().filter(|s| s.kind() == Kind::Map).count();
+    // 135 dysts flows minus 6 delay equations and Torus (explicit time), plus the
+    // unforced VanDerPol that is not in dysts; 23 implemented maps minus
+    // BlinkingVortexMap (stateful).
+    assert_eq!(flows, 128 + 1, "flows");
+    assert_eq!(maps, 22, "maps");
+    let outputs = systems.iter().filter(|s| s.has_output_map()).count();
+    assert_eq!(outputs, 19, "dysts has 19 output maps");
+}
+
+#[test]
+fn every_rhs_and_output_is_finite_at_the_initial_condition() {
+    for sys in all() {
+        let x = &sys.info().initial_conditions;
+        let mut f = vec![f64::NAN; sys.dim()];
+        sys.rhs(x, &mut f);
+        assert!(
+            f.iter().all(|v| v.is_finite()),
+            "{}: f(x0) = {f:?}",
+            sys.name()
+        );
+        let mut y = vec![f64::NAN; sys.dim()];
+        sys.observe(x, &mut y);
+        assert!(
+            y.iter().all(|v| v.is_finite()),
+            "{}: g(x0) = {y:?}",
+            sys.name()
+        );
+        assert_eq!(sys.observed_names().len(), sys.dim(), "{}", sys.name());
+    }
+}
+
+/// Central differences with h_j = 1e-6 (1 + |x_j|): truncation error O(h²·f‴) and
+/// rounding error O(ε‖f‖/h) ≈ 1e-10‖f‖, both far below the 1e-5 relative tolerance
+/// (relative to the largest Jacobian entry and ‖f‖/(1+|x|), so rows near zero do not
+/// demand more digits than differences can give). A wrong derivative rule or a
+/// transcription slip in a generated term is off by O(1).
+#[test]
+fn dual_jacobians_match_central_differences_at_every_initial_condition() {
+    let mut failures = Vec::new();
+    for sys in all() {
+        let n = sys.dim();
+        let x = sys.info().initial_conditions.clone();
+        let jac = sys.jacobian(&x);
+        let mut f0 = vec![0.0; n];
+        sys.rhs(&x, &mut f0);
+        let fmax = f0.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let jmax = jac.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
+        for j in 0..n {
+            let h = 1e-6 * (1.0 + x[j].abs());
+            let (mut xp, mut xm) = (x.clone(), x.clone());
+            xp[j] += h;
+            xm[j] -= h;
+            sys.rhs(&xp, &mut fp);
+            sys.rhs(&xm, &mut fm);
+            for i in 0..n {
+                let fd = (fp[i] - fm[i]) / (xp[j] - xm[j]);
+                let scale = jmax.max(fmax / (1.0 + x[j].abs())).max(1e-300);
+                if (jac[i * n + j] - fd).abs() > 1e-5 * scale {
+                    failures.push(format!(
+                        "{} d f{i}/d x{j}: dual {} vs differences {fd}",
+                        sys.name(),
+                        jac[i * n + j]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every flow for 100 dominant periods (maps: 1000 iterations) with the default
+/// Dormand–Prince settings: the samples must stay finite.
+#[test]
+fn every_system_integrates_a_few_periods() {
+    let mut failures = Vec::new();
+    for sys in all() {
+        let periods = if sys.kind() == Kind::Map {
+            1000.0
+        } else {
+            100.0
+        };
+        let sim = Simulation::for_system(&sys, periods);
+        match solve(&sys, &sim, &JobContext::detached()) {
+            Ok((traj, _)) => {
+                let n = traj.len();
+                if !(0..n).all(|k| traj.row(k).iter().all(|v| v.is_finite())) {
+                    failures.push(format!("{}: non-finite sample", sys.name()));
+                }
+            }
+            Err(e) => failures.push(format!("{}: {e}", sys.name())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
