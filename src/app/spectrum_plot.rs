@@ -1,5 +1,6 @@
 //! The eigenvalue plane: the unit circle and every fitted model's eigenvalues, filled
-//! when the eigenpair's ResDMD residual is at most ε (verified), hollow otherwise.
+//! when the eigenpair's ResDMD residual is at most ε (verified), hollow otherwise; for a
+//! ResDMD fit, the grid points where the pseudospectrum τ_N(z) ≤ ε shaded grey.
 
 use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
@@ -38,6 +39,23 @@ pub fn spectrum_plot(ui: &mut Ui, bench: &Bench, epsilon: &mut f64) {
                     .width(1.0),
             );
             for card in &bench.cards {
+                // The ε-pseudospectrum {z : τ_N(z) ≤ ε} of a ResDMD fit, as a grey region
+                // under its eigenvalues (Colbrook & Townsend, CPAM 2024, Algorithm 2).
+                if let Some(ps) = card.outcome().and_then(|o| o.model.pseudospectrum()) {
+                    let level = epsilon.log10();
+                    let inside: Vec<[f64; 2]> = (0..ps.grid.ny)
+                        .flat_map(|j| (0..ps.grid.nx).map(move |i| (i, j)))
+                        .filter(|&(i, j)| ps.log10_tau[j * ps.grid.nx + i] <= level)
+                        .map(|(i, j)| [ps.grid.x(i), ps.grid.y(j)])
+                        .collect();
+                    plot.points(
+                        Points::new(format!("{}: τ(z) ≤ ε", card.spec.title()), inside)
+                            .color(Color32::from_gray(170))
+                            .shape(MarkerShape::Square)
+                            .filled(true)
+                            .radius(2.5),
+                    );
+                }
                 let Some(spec) = card.outcome().and_then(|o| o.model.spectrum()) else {
                     continue;
                 };

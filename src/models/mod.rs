@@ -106,6 +106,10 @@ pub trait FittedModel: Send + Sync {
     fn spectrum(&self) -> Option<&Spectrum> {
         None
     }
+    /// `log10 τ_N(z)` on a grid (the ResDMD pseudospectrum), for models that computed one.
+    fn pseudospectrum(&self) -> Option<&koopman::Pseudospectrum> {
+        None
+    }
     /// Recovered equations, for symbolic models.
     fn equations(&self) -> Option<Vec<String>> {
         None

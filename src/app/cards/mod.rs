@@ -6,6 +6,7 @@
 //! one line in [`all_cards`].
 
 mod dmd;
+mod edmd;
 mod plrnn;
 mod sindy;
 
@@ -29,6 +30,7 @@ pub trait ModelCard: Send {
 pub fn all_cards() -> Vec<Box<dyn ModelCard>> {
     vec![
         Box::new(dmd::DmdCard::default()),
+        Box::new(edmd::EdmdCard::default()),
         Box::new(sindy::SindyCard::default()),
         Box::new(plrnn::PlrnnCard::default()),
     ]

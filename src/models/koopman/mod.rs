@@ -157,7 +157,7 @@ impl EdmdModel {
     }
 
     /// `log10 τ_N(z)` on `grid` from the held-out quadrature pairs (ResDMD R2).
-    pub fn pseudospectrum(
+    pub fn compute_pseudospectrum(
         &self,
         grid: &PseudospectrumGrid,
         job: &JobContext,
@@ -233,6 +233,10 @@ impl FittedModel for EdmdModel {
 
     fn spectrum(&self) -> Option<&Spectrum> {
         Some(&self.spectrum)
+    }
+
+    fn pseudospectrum(&self) -> Option<&Pseudospectrum> {
+        self.pseudospectrum.as_ref()
     }
 
     fn report(&self) -> serde_json::Value {

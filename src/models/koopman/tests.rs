@@ -186,7 +186,7 @@ fn pseudospectrum_vanishes_at_exact_eigenvalues_and_is_mirrored() {
     assert!(form.tau(c64::new(0.0, 1.0)) > 0.1);
     let grid = PseudospectrumGrid::square(1.2, 9);
     let ps = model
-        .pseudospectrum(&grid, &JobContext::detached())
+        .compute_pseudospectrum(&grid, &JobContext::detached())
         .expect("computes");
     assert_eq!(ps.log10_tau.len(), 81);
     for j in 0..9 {
