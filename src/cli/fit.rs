@@ -90,10 +90,11 @@ pub struct FitArgs {
     /// PLRNN: training epochs (of 50 gradient steps).
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_EPOCHS)]
     epochs: usize,
-    /// PLRNN: fixed teacher-forcing strength α in [0, 1] (`--alpha` is SINDy's ridge).
-    #[arg(long, default_value_t = crate::models::plrnn::gtf::DEFAULT_ALPHA)]
-    gtf_alpha: f64,
-    /// PLRNN: adaptive α (aGTF, starting at 1) instead of a fixed one.
+    /// PLRNN: a fixed teacher-forcing strength α in [0, 1] instead of the adaptive one
+    /// (`--alpha` is SINDy's ridge weight).
+    #[arg(long, conflicts_with = "adaptive_alpha")]
+    gtf_alpha: Option<f64>,
+    /// PLRNN: adaptive α (aGTF, starting at 1; the default).
     #[arg(long)]
     adaptive_alpha: bool,
     /// PLRNN: steps per training sequence.
@@ -215,6 +216,13 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         let scores = crate::models::plrnn::invariants::free_run_scores(fitted.as_ref(), &test);
         out["d_stsp"] = json!(scores.d_stsp);
         out["d_h"] = json!(scores.d_h);
+        // PE(20) from at most 2000 evenly spaced test states (the paper uses all).
+        out["pe20"] = json!(crate::models::plrnn::invariants::prediction_error(
+            fitted.as_ref(),
+            &test,
+            crate::models::plrnn::invariants::PE_STEPS,
+            2000
+        ));
         text_extra = format!(
             "free run vs test data: D_stsp {}, D_H {}; model λ_max {} (true {})\n",
             fmt_opt(scores.d_stsp),
@@ -300,12 +308,9 @@ fn plrnn_options(args: &FitArgs) -> Plrnn {
         latent: args.latent,
         hidden: args.hidden,
         epochs: args.epochs,
-        alpha: if args.adaptive_alpha {
-            AlphaRule::adaptive()
-        } else {
-            AlphaRule::Fixed {
-                alpha: args.gtf_alpha,
-            }
+        alpha: match args.gtf_alpha {
+            Some(alpha) => AlphaRule::Fixed { alpha },
+            None => AlphaRule::adaptive(),
         },
         seq_len: args.seq_len,
         batch_size: args.batch,

@@ -34,7 +34,7 @@ impl Default for PlrnnCard {
             batch: DEFAULT_BATCH_SIZE,
             lr: DEFAULT_LR_START,
             seed: 0,
-            adaptive: false,
+            adaptive: true,
             alpha: DEFAULT_ALPHA,
         }
     }

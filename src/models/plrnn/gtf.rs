@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use super::model::ShPlrnn;
 
-/// The paper's forcing strength for a fixed-α run on low-dimensional flows (the lab's
-/// ECG setting is 0.3 and EEG 0.1; we take the smaller one for smooth flows).
+/// A fixed forcing strength for low-dimensional flows when α is not adaptive (the
+/// lab's ECG setting is 0.3 and EEG 0.1).
 pub const DEFAULT_ALPHA: f64 = 0.1;
 /// aGTF: the starting α (Algorithm 1 starts with full forcing).
 pub const DEFAULT_ALPHA_START: f64 = 1.0;
@@ -56,10 +56,9 @@ pub enum AlphaRule {
 }
 
 impl Default for AlphaRule {
+    /// aGTF with the paper's defaults (`specs/plrnn.md` §7, decision 2).
     fn default() -> Self {
-        AlphaRule::Fixed {
-            alpha: DEFAULT_ALPHA,
-        }
+        AlphaRule::adaptive()
     }
 }
 

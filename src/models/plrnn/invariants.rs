@@ -71,6 +71,46 @@ pub fn max_lyapunov(net: &ShPlrnn, z0: &[f64], transient: usize, steps: usize) -
     (lambda.is_finite() && z.iter().all(|v| v.is_finite())).then_some(lambda)
 }
 
+/// The paper's horizon of the n-step prediction error.
+pub const PE_STEPS: usize = 20;
+
+/// `PE(n)`: from every true state `x_t` (`t + n` inside the data) run the model `n`
+/// steps freely and average the squared error against `x_{t+n}` over all starts and
+/// dimensions, each dimension scaled by the true data's standard deviation (an MSE in
+/// standardised units², `specs/plrnn.md` §3.5). At most `max_starts` evenly spaced
+/// starts are used; `None` when a run diverges or the data are too short.
+pub fn prediction_error(
+    model: &dyn FittedModel,
+    truth: &Trajectory,
+    n: usize,
+    max_starts: usize,
+) -> Option<f64> {
+    let (len, dim) = (truth.len(), truth.dim());
+    if len <= n || n == 0 {
+        return None;
+    }
+    let (mean, std) = truth.mean_std();
+    let starts = len - n;
+    let stride = starts.div_ceil(max_starts.max(1));
+    let mut sum = 0.0;
+    let mut count = 0usize;
+    for t in (0..starts).step_by(stride) {
+        let run = model.forecast(truth.row(t), n).ok()?;
+        let target = truth.row(t + n);
+        for j in 0..dim {
+            // A constant column (std at rounding level) is compared unscaled.
+            let s = if std[j] > 1e-12 * (1.0 + mean[j].abs()) {
+                std[j]
+            } else {
+                1.0
+            };
+            sum += ((run[n * dim + j] - target[j]) / s).powi(2);
+        }
+        count += dim;
+    }
+    Some(sum / count as f64)
+}
+
 /// Scores `model`'s free run against `truth` with the paper's protocol: `1.25 T`
 /// generated steps from `truth`'s first row, the first quarter dropped.
 pub fn free_run_scores(model: &dyn FittedModel, truth: &Trajectory) -> InvariantScores {
@@ -101,6 +141,7 @@ pub fn free_run_scores(model: &dyn FittedModel, truth: &Trajectory) -> Invariant
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Provenance;
     use crate::models::plrnn::model::Nonlinearity;
     use rand::SeedableRng;
 
@@ -117,5 +158,43 @@ mod tests {
         let l = max_lyapunov(&net, &[1.0, 1.0, 1.0], 0, 10_000).expect("finite");
         let exact = 0.9f64.ln() + (1.0 / 3f64.sqrt()).ln() / 10_000.0;
         assert!((l - exact).abs() < 1e-12, "{l} vs {exact}");
+    }
+
+    /// A network that is exactly `z ↦ 0.5 z` (W1 = 0, h1 = 0, A = 0.5) on data
+    /// `x_t = 2^{−t}`: its n-step prediction is exact, so PE = 0; with A = 0.25 the
+    /// error at each start is `((0.5³ − 0.25³) x_t / σ)²`.
+    #[test]
+    fn prediction_error_of_an_exact_and_a_wrong_model() {
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(2);
+        let mut net = ShPlrnn::init(1, 3, 1, Nonlinearity::Clipped, &mut rng);
+        let lay = net.layout();
+        net.theta.iter_mut().for_each(|w| *w = 0.0);
+        net.theta[lay.a] = 0.5;
+        let model = crate::models::plrnn::PlrnnModel {
+            names: vec!["x".into()],
+            dt: 1.0,
+            net,
+            mean: vec![0.0],
+            std: vec![1.0],
+            options: Default::default(),
+            training: Default::default(),
+            train_scores: Default::default(),
+            max_lyapunov: None,
+            last_state: vec![1.0],
+        };
+        let halving: Vec<f64> = (0..30).map(|t| 0.5f64.powi(t)).collect();
+        let data = Trajectory::new(vec!["x".into()], 0.0, 1.0, halving, Provenance::file("t"));
+        let pe = prediction_error(&model, &data, 3, 100).expect("finite");
+        assert!(pe < 1e-30, "{pe}");
+        // A = 0.25 instead of 0.5: the 3-step prediction is 0.25³ x_t against 0.5³ x_t.
+        let mut wrong = model.clone();
+        wrong.net.theta[lay.a] = 0.25;
+        let (_, std) = data.mean_std();
+        let exact = (0..27)
+            .map(|t| ((0.125 - 0.015625) * data.row(t)[0] / std[0]).powi(2))
+            .sum::<f64>()
+            / 27.0;
+        let pe = prediction_error(&wrong, &data, 3, 100).expect("finite");
+        assert!((pe / exact - 1.0).abs() < 1e-12, "{pe} vs {exact}");
     }
 }
