@@ -216,3 +216,20 @@ fn bad_numbers_and_files_are_explained() {
         "could not read the model file",
     );
 }
+
+#[test]
+fn compare_reports_every_model_with_the_contract_fields() {
+    let v = json(&["compare", "--system", "Lorenz", "--models", "dmd", "--periods", "60", "--starts", "5", "--json"]);
+    let models = v["models"].as_array().expect("array");
+    assert_eq!(models.len(), 1);
+    let dmd = &models[0];
+    assert_eq!(dmd["model"], "dmd");
+    assert!(dmd["error"].is_null());
+    for key in ["vpt_lyapunov_times", "smape", "fit_seconds"] {
+        assert!(dmd[key].is_number(), "{key}: {}", dmd[key]);
+    }
+    // A linear model of Lorenz fails within one Lyapunov time.
+    assert!(dmd["vpt_lyapunov_times"].as_f64().expect("number") < 1.0);
+    assert!((v["true_max_lyapunov"].as_f64().expect("number") - 0.906).abs() < 0.05);
+    fails_with(&["compare", "--system", "Lorenz", "--models", "dmd,nosuch"], "unknown model 'nosuch'");
+}

@@ -3,25 +3,22 @@
 //! marked; and the first variable, truth against every forecast.
 
 use egui::{Color32, Ui};
-use egui_plot::{HLine, Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{FilledArea, HLine, Legend, Line, Plot, PlotPoints, VLine};
 
 use super::bench::Bench;
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 
 const TRUTH: Color32 = Color32::from_rgb(120, 170, 255);
 
-/// Draws the error curves.
+/// Draws each model's median error over the held-out starts with its inter-quartile
+/// band, the threshold, and the median VPT.
 pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
-    let outcomes: Vec<_> = bench
-        .cards
-        .iter()
-        .filter_map(|c| c.outcome().map(|o| (c, o)))
-        .collect();
+    let outcomes: Vec<_> = bench.cards.iter().filter_map(|c| c.outcome().map(|o| (c, o))).collect();
     let unit = match outcomes.first() {
         Some((_, o)) if o.lyapunov <= 0.0 => "time",
         _ => "Lyapunov times",
     };
-    ui.strong("Forecast divergence");
+    ui.strong("Forecast error: median, IQR of 20 starts");
     Plot::new("divergence")
         .legend(Legend::default())
         .x_axis_label(format!("t ({unit})"))
@@ -29,28 +26,23 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |plot| {
-            plot.hline(
-                HLine::new(
-                    format!("threshold {DEFAULT_VPT_THRESHOLD}"),
-                    DEFAULT_VPT_THRESHOLD,
-                )
-                .color(Color32::GRAY),
-            );
+            plot.hline(HLine::new(format!("threshold {DEFAULT_VPT_THRESHOLD}"), DEFAULT_VPT_THRESHOLD).color(Color32::GRAY));
             for (card, o) in &outcomes {
-                let s = &o.held_out.score;
-                let pts: PlotPoints = s
-                    .error
-                    .iter()
-                    .enumerate()
-                    .map(|(k, e)| [k as f64 * s.step_in_units, *e])
-                    .collect();
+                let c = &o.comparison;
                 let title = card.spec.title();
-                plot.line(Line::new(title, pts).color(card.color()).width(2.0));
-                if s.vpt_reached {
-                    plot.vline(
-                        VLine::new(format!("{title} VPT = {:.2}", s.vpt), s.vpt)
-                            .color(card.color()),
+                // Infinite errors (diverged forecasts) are clipped so the band stays drawable.
+                let clip = |v: &[f64]| v.iter().map(|e| e.min(1e3)).collect::<Vec<f64>>();
+                let xs: Vec<f64> = (0..c.error_median.len()).map(|k| k as f64 * c.step_in_units).collect();
+                if !xs.is_empty() {
+                    plot.add(
+                        FilledArea::new(format!("{title} IQR"), &xs, &clip(&c.error_q25), &clip(&c.error_q75))
+                            .fill_color(card.color().gamma_multiply(0.25)),
                     );
+                }
+                let pts: PlotPoints = xs.iter().zip(clip(&c.error_median)).map(|(x, e)| [*x, e]).collect();
+                plot.line(Line::new(title, pts).color(card.color()).width(2.0));
+                if c.vpt.is_finite() {
+                    plot.vline(VLine::new(format!("{title} VPT = {:.2}", c.vpt), c.vpt).color(card.color()));
                 }
             }
         });

@@ -12,6 +12,7 @@ pub mod data_panel;
 pub mod divergence_plot;
 pub mod fit_job;
 pub mod live;
+pub mod metrics_table;
 pub mod preset;
 pub mod spectrum_plot;
 pub mod system_panel;
@@ -55,6 +56,12 @@ pub struct ChaosApp {
     pub source: SourceKind,
     /// Imported data.
     pub data: DataPanel,
+    /// What the third comparison column shows.
+    pub third_column: ThirdColumn,
+    sort: metrics_table::SortBy,
+    /// The last export's outcome, shown under the table.
+    export_status: Option<String>,
+    export_rx: Option<Receiver<Result<String, String>>>,
     epsilon: f64,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
@@ -70,6 +77,15 @@ pub enum SourceKind {
     System,
     /// The dataset loaded in the data panel.
     Dataset,
+}
+
+/// The third column of the comparison panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThirdColumn {
+    /// The first variable, truth against forecasts.
+    Series,
+    /// The metrics table.
+    Metrics,
 }
 
 /// `--screenshot`: wait for jobs and a filled attractor, capture, save, close.
@@ -104,6 +120,10 @@ impl ChaosApp {
             bench: Bench::default(),
             source: SourceKind::System,
             data: DataPanel::default(),
+            third_column: ThirdColumn::Metrics,
+            sort: Default::default(),
+            export_status: None,
+            export_rx: None,
             epsilon: 0.05,
             screenshot: None,
             waker: None,
@@ -178,6 +198,12 @@ impl ChaosApp {
             self.start_fit(i);
         }
         self.bench.poll();
+        if let Some(rx) = &self.export_rx
+            && let Ok(result) = rx.try_recv()
+        {
+            self.export_status = Some(result.unwrap_or_else(|e| e));
+            self.export_rx = None;
+        }
         if self.data.poll(self.waker.clone()) {
             self.source = SourceKind::Dataset;
             self.bench.reset();
@@ -259,7 +285,21 @@ impl ChaosApp {
                     cols[0].set_height(h);
                     spectrum_plot::spectrum_plot(&mut cols[0], &self.bench, &mut self.epsilon);
                     divergence_plot::divergence_plot(&mut cols[1], &self.bench);
-                    divergence_plot::series_plot(&mut cols[2], &self.bench);
+                    cols[2].horizontal(|ui| {
+                    ui.selectable_value(&mut self.third_column, ThirdColumn::Metrics, "Metrics");
+                    ui.selectable_value(&mut self.third_column, ThirdColumn::Series, "Series");
+                });
+                match self.third_column {
+                    ThirdColumn::Series => divergence_plot::series_plot(&mut cols[2], &self.bench),
+                    ThirdColumn::Metrics => {
+                        if metrics_table::metrics_table(&mut cols[2], &self.bench, &mut self.sort) {
+                            self.export_metrics();
+                        }
+                        if let Some(status) = &self.export_status {
+                            cols[2].label(egui::RichText::new(status).small());
+                        }
+                    }
+                }
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
@@ -297,6 +337,49 @@ impl ChaosApp {
             self.view.ui(ui, &Scene { curves });
         });
         self.screenshot_step(ui.ctx());
+    }
+
+    /// Where the compared data came from, for exported files.
+    pub fn provenance(&self) -> String {
+        let source = match (self.source, &self.data.loaded) {
+            (SourceKind::Dataset, Some(d)) => format!("data {:?}", d.provenance.source),
+            _ => format!(
+                "system {} {:?}, solver dopri5 rtol {} atol {}",
+                self.live.system.name(),
+                self.live.system.named_params(),
+                crate::integrate::solve_defaults::RTOL,
+                crate::integrate::solve_defaults::ATOL
+            ),
+        };
+        format!(
+            "chaoslab {}; {source}; data {:?}",
+            env!("CARGO_PKG_VERSION"),
+            self.bench.data
+        )
+    }
+
+    /// Asks for a file name on a helper thread and writes the metrics table there.
+    fn export_metrics(&mut self) {
+        let csv = metrics_table::to_csv(&self.bench, &self.provenance());
+        let (tx, rx) = channel();
+        let waker = self.waker.clone();
+        std::thread::spawn(move || {
+            let picked = rfd::FileDialog::new()
+                .add_filter("CSV", &["csv"])
+                .set_file_name("metrics.csv")
+                .save_file();
+            let result = match picked {
+                Some(path) => crate::io::write_atomic(&path, csv.as_bytes())
+                    .map(|()| format!("saved {}", path.display()))
+                    .map_err(|e| format!("{e:#}")),
+                None => Err("export cancelled (no file chosen)".into()),
+            };
+            let _ = tx.send(result);
+            if let Some(w) = waker {
+                w();
+            }
+        });
+        self.export_rx = Some(rx);
     }
 
     /// Drives `--screenshot`: after jobs finish and a few frames, capture and exit.

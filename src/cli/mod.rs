@@ -2,6 +2,7 @@
 //! or one JSON object on stdout with `--json`; errors go to stderr with a non-zero exit
 //! code. The contract is in PRODUCT.md ("Command line contract").
 
+mod compare;
 mod fit;
 mod generate;
 mod list;
@@ -41,6 +42,8 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Free-run a saved model.
     Generate(generate::GenerateArgs),
+    /// Fit several models on the same data and compare forecasts and statistics.
+    Compare(compare::CompareArgs),
 }
 
 /// `chaoslab gui`.
@@ -65,6 +68,7 @@ pub fn run(command: Command) -> anyhow::Result<String> {
         Command::Lyapunov(a) => lyapunov::run(&a),
         Command::Fit(a) => fit::run(&a),
         Command::Generate(a) => generate::run(&a),
+        Command::Compare(a) => compare::run(&a),
     }
 }
 

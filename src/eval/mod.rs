@@ -1,6 +1,7 @@
 //! Evaluation: Lyapunov spectra of systems (Benettin's QR method on the exact tangent
 //! dynamics) and forecast quality (normalised error, valid prediction time, sMAPE).
 
+pub mod compare;
 pub mod forecast;
 pub mod lyapunov;
 mod orthonormalize;

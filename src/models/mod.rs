@@ -10,6 +10,7 @@
 pub mod dmd;
 pub mod koopman;
 pub mod plrnn;
+pub mod registry;
 pub mod saved;
 pub mod sindy;
 

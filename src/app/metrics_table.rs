@@ -1,0 +1,136 @@
+//! The metrics table: one row per fitted model — median VPT with its inter-quartile
+//! range, sMAPE, D_stsp and D_H of the free run, the model's fit time — sortable by any
+//! column and exportable as CSV (with a provenance comment line).
+
+use egui::{Color32, Ui};
+
+use super::bench::Bench;
+
+/// Column the table is sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortBy {
+    /// Card order.
+    #[default]
+    Model,
+    /// Longest VPT first.
+    Vpt,
+    /// Smallest sMAPE first.
+    Smape,
+    /// Smallest D_stsp first.
+    DStsp,
+    /// Smallest D_H first.
+    DH,
+}
+
+/// One row of numbers.
+struct Row {
+    model: String,
+    color: Color32,
+    vpt: f64,
+    vpt_iqr: [f64; 2],
+    smape: f64,
+    d_stsp: Option<f64>,
+    d_h: Option<f64>,
+    fit_ms: f64,
+    note: String,
+}
+
+fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
+    let mut rows: Vec<Row> = bench
+        .cards
+        .iter()
+        .filter_map(|c| {
+            let o = c.outcome()?;
+            let m = &o.comparison;
+            Some(Row {
+                model: c.spec.title().to_string(),
+                color: c.color(),
+                vpt: m.vpt,
+                vpt_iqr: m.vpt_iqr,
+                smape: m.smape,
+                d_stsp: m.d_stsp,
+                d_h: m.d_h,
+                fit_ms: o.fit_seconds * 1e3,
+                note: match (&m.error, m.free_run_diverged_at) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(step)) => format!("free run diverged at step {step}"),
+                    _ => String::new(),
+                },
+            })
+        })
+        .collect();
+    let key = |r: &Row| -> f64 {
+        match sort {
+            SortBy::Model => 0.0,
+            SortBy::Vpt => -r.vpt,
+            SortBy::Smape => r.smape,
+            SortBy::DStsp => r.d_stsp.unwrap_or(f64::INFINITY),
+            SortBy::DH => r.d_h.unwrap_or(f64::INFINITY),
+        }
+    };
+    rows.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    rows
+}
+
+/// The table as CSV text with a provenance comment line first.
+pub fn to_csv(bench: &Bench, provenance: &str) -> String {
+    let mut out = format!("# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,fit_ms,note\n");
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for r in rows(bench, SortBy::Model) {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},\"{}\"\n",
+            r.model,
+            r.vpt,
+            r.vpt_iqr[0],
+            r.vpt_iqr[1],
+            r.smape,
+            opt(r.d_stsp),
+            opt(r.d_h),
+            r.fit_ms,
+            r.note.replace('"', "'")
+        ));
+    }
+    out
+}
+
+/// Draws the table; returns true when the user asked to export it.
+pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
+    let mut export = false;
+    ui.horizontal(|ui| {
+        ui.strong("Metrics");
+        export = ui.button("Export CSV…").clicked();
+    });
+    let rows = rows(bench, *sort);
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        egui::Grid::new("metrics").striped(true).num_columns(6).show(ui, |ui| {
+            for (label, key) in [
+                ("model", SortBy::Model),
+                ("VPT", SortBy::Vpt),
+                ("sMAPE", SortBy::Smape),
+                ("D_stsp", SortBy::DStsp),
+                ("D_H", SortBy::DH),
+            ] {
+                if ui.selectable_label(*sort == key, label).on_hover_text("sort by this column").clicked() {
+                    *sort = key;
+                }
+            }
+            ui.label("fit ms");
+            ui.end_row();
+            let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
+            for r in &rows {
+                ui.colored_label(r.color, &r.model).on_hover_text(&r.note);
+                ui.label(format!("{:.2}", r.vpt))
+                    .on_hover_text(format!("median over the starts; IQR {:.2}–{:.2}", r.vpt_iqr[0], r.vpt_iqr[1]));
+                ui.label(format!("{:.1}", r.smape));
+                ui.label(opt(r.d_stsp));
+                ui.label(opt(r.d_h));
+                ui.label(format!("{:.1}", r.fit_ms));
+                ui.end_row();
+            }
+        });
+    });
+    if rows.is_empty() {
+        ui.weak("Fit a model (or Fit all) to fill the table.");
+    }
+    export
+}
