@@ -68,6 +68,34 @@ fn edmd_on_lorenz_finds_the_constant_eigenfunction_verified() {
 }
 
 #[test]
+fn edmd_with_a_large_rbf_dictionary_stays_full_rank() {
+    // 296 Gaussians + constant + state = 300 functions on 6000 fit pairs: the width rule
+    // must keep Ψ_X full rank (the fit refuses rank-deficient dictionaries).
+    let v = json(&[
+        "fit",
+        "--model",
+        "edmd",
+        "--system",
+        "Lorenz",
+        "--dictionary",
+        "rbf",
+        "--centers",
+        "296",
+        "--json",
+    ]);
+    assert_eq!(v["dictionary_size"], 300);
+    let res: Vec<f64> = serde_json::from_value(v["residuals"].clone()).expect("numbers");
+    assert_eq!(res.len(), 300);
+    // Only the constant is an exact eigenfunction: exactly one residual at rounding level.
+    assert_eq!(
+        res.iter().filter(|r| **r < 1e-9).count(),
+        1,
+        "{:?}",
+        &res[..5]
+    );
+}
+
+#[test]
 fn hankel_dmd_with_the_optimal_hard_threshold() {
     let v = json(&[
         "fit",
