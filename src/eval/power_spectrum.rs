@@ -70,7 +70,7 @@ pub fn smoothed_spectrum(x: &[f64], dim: usize, j: usize, sigma: f64) -> Option<
     let t = col.len();
     let mean = col.iter().sum::<f64>() / t as f64;
     let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (t.max(2) - 1) as f64).sqrt();
-    if !(sd > 0.0) {
+    if sd.is_nan() || sd <= 0.0 {
         return None;
     }
     let mut data: Vec<(f64, f64)> = col.iter().map(|v| ((v - mean) / sd, 0.0)).collect();
@@ -82,7 +82,7 @@ pub fn smoothed_spectrum(x: &[f64], dim: usize, j: usize, sigma: f64) -> Option<
     let mut smooth = gaussian_filter(&power, sigma);
     smooth.iter_mut().for_each(|v| *v = v.max(0.0));
     let sum: f64 = smooth.iter().sum();
-    if !(sum > 0.0) {
+    if sum.is_nan() || sum <= 0.0 {
         return None;
     }
     smooth.iter_mut().for_each(|v| *v /= sum);

@@ -154,7 +154,7 @@ impl Plrnn {
             Some(s) => (s.mean.clone(), s.std.clone()),
             None => data.mean_std(),
         };
-        if let Some(j) = std.iter().position(|s| !(*s > 0.0)) {
+        if let Some(j) = std.iter().position(|s| s.is_nan() || *s <= 0.0) {
             return Err(FitError::Data(format!(
                 "column '{}' is constant; drop it before fitting",
                 data.names()[j]
@@ -510,8 +510,7 @@ mod tests {
             ..quick()
         }
         .fit_model(&data, None, &JobContext::detached())
-        .err()
-        .expect("fails");
+        .expect_err("fails");
         assert!(
             err.to_string().contains("at least the data's dimension"),
             "{err}"
@@ -519,8 +518,7 @@ mod tests {
         let short = data.slice(0..20);
         let err = quick()
             .fit_model(&short, None, &JobContext::detached())
-            .err()
-            .expect("fails");
+            .expect_err("fails");
         assert!(
             err.to_string().contains("lower the sequence length"),
             "{err}"
