@@ -39,11 +39,11 @@ pub enum Command {
     /// Lyapunov spectrum, Kaplan–Yorke dimension and phase-space contraction.
     Lyapunov(lyapunov::LyapunovArgs),
     /// Fit a model to a system's trajectory or to a data file.
-    Fit(fit::FitArgs),
+    Fit(Box<fit::FitArgs>),
     /// Free-run a saved model.
     Generate(generate::GenerateArgs),
     /// Fit several models on the same data and compare forecasts and statistics.
-    Compare(compare::CompareArgs),
+    Compare(Box<compare::CompareArgs>),
 }
 
 /// `chaoslab gui`.
