@@ -47,7 +47,10 @@ pub fn fit_sindy(
         )));
     }
     job.report(0.2, "library");
-    let rows: Vec<f64> = keep.iter().flat_map(|&k| data.row(k).to_vec()).collect();
+    let mut rows = Vec::with_capacity(keep.len() * n);
+    for &k in &keep {
+        rows.extend_from_slice(data.row(k));
+    }
     let th = theta(&terms, &rows, n);
     let y = Mat::from_fn(keep.len(), n, |r, c| x_dot[keep[r] * n + c]);
     if th.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
@@ -99,7 +102,13 @@ fn check_data(data: &Trajectory) -> Result<(), FitError> {
     let n = data.dim();
     for (k, name) in data.names().iter().enumerate() {
         let first = data.row(0)[k];
-        if data.samples().iter().skip(k).step_by(n).all(|v| *v == first) {
+        if data
+            .samples()
+            .iter()
+            .skip(k)
+            .step_by(n)
+            .all(|v| *v == first)
+        {
             return Err(FitError::Data(format!(
                 "state '{name}' is constant ({first} in every sample): its library columns duplicate the constant term, so the regression cannot tell them apart; drop that column or use data where it varies"
             )));

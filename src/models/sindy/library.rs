@@ -15,6 +15,8 @@
 //! - B. de Silva et al., "PySINDy: a Python package for the sparse identification of
 //!   nonlinear dynamical systems from data", JOSS 5 (2020) 2104.
 
+use std::collections::HashMap;
+
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
@@ -314,13 +316,59 @@ pub fn feature_names(terms: &[Term], names: &[String]) -> Vec<String> {
 
 /// The library matrix `Θ(X)`: `rows` (row-major, `m × n`) evaluated on every term,
 /// `m × p`.
+///
+/// A monomial of degree ≥ 2 whose parent (the same monomial with its last factor
+/// removed) is an earlier column is built as parent × that variable, one multiply per
+/// entry — how scikit-learn builds `PolynomialFeatures`; other terms are evaluated
+/// directly.
 pub fn theta(terms: &[Term], rows: &[f64], n: usize) -> Mat<f64> {
     let m = rows.len() / n;
+    let xs: Vec<Vec<f64>> = (0..n)
+        .map(|i| rows.iter().skip(i).step_by(n).copied().collect())
+        .collect();
     let mut out = Mat::<f64>::zeros(m, terms.len());
+    let mut seen: HashMap<&[u32], usize> = HashMap::new();
     for (j, term) in terms.iter().enumerate() {
-        let mut col = out.col_mut(j);
-        for (k, row) in rows.chunks_exact(n).enumerate() {
-            col[k] = term.eval(row);
+        let (done, rest) = out.as_mut().split_at_col_mut(j);
+        let col = rest
+            .col_mut(0)
+            .try_as_col_major_mut()
+            .expect("columns of an owned matrix are contiguous")
+            .as_slice_mut();
+        match term {
+            Term::Monomial { powers } => {
+                seen.entry(powers.as_slice()).or_insert(j);
+                let degree: u32 = powers.iter().sum();
+                let last = powers.iter().rposition(|p| *p > 0);
+                let parent_col = last.and_then(|i| {
+                    let mut parent = powers.clone();
+                    parent[i] -= 1;
+                    seen.get(parent.as_slice()).map(|&pj| (i, pj))
+                });
+                match (degree, parent_col) {
+                    (0, _) => col.fill(1.0),
+                    (_, Some((i, pj))) if degree >= 2 => {
+                        let parent = done
+                            .col(pj)
+                            .try_as_col_major()
+                            .expect("columns of an owned matrix are contiguous")
+                            .as_slice();
+                        for ((c, a), b) in col.iter_mut().zip(parent).zip(&xs[i]) {
+                            *c = a * b;
+                        }
+                    }
+                    _ => {
+                        for (c, row) in col.iter_mut().zip(rows.chunks_exact(n)) {
+                            *c = term.eval(row);
+                        }
+                    }
+                }
+            }
+            _ => {
+                for (c, row) in col.iter_mut().zip(rows.chunks_exact(n)) {
+                    *c = term.eval(row);
+                }
+            }
         }
     }
     out
@@ -415,6 +463,28 @@ mod tests {
             "cos(2 x1)",
         ];
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn incremental_columns_equal_direct_evaluation() {
+        // Parent × variable must give the same monomial as the direct product (both are
+        // products of the same factors; the order differs, so allow a few ulps).
+        let lib = Library::Concat(vec![
+            Library::Polynomial(PolynomialLibrary {
+                degree: 4,
+                ..PolynomialLibrary::default()
+            }),
+            Library::Fourier(FourierLibrary::default()),
+        ]);
+        let terms = lib.terms(3).expect("valid");
+        let rows: Vec<f64> = (0..60).map(|k| (k as f64 * 0.37).sin() * 3.0).collect();
+        let th = theta(&terms, &rows, 3);
+        for (k, row) in rows.chunks_exact(3).enumerate() {
+            for (j, t) in terms.iter().enumerate() {
+                let direct = t.eval(row);
+                assert!((th[(k, j)] - direct).abs() <= 1e-14 * direct.abs().max(1.0));
+            }
+        }
     }
 
     #[test]
