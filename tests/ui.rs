@@ -179,3 +179,16 @@ fn type_into(h: &mut Harness<'_, ChaosApp>, label: &str, text: &str) {
     h.get_by_label(label).type_text(text);
     h.step();
 }
+
+#[test]
+fn the_picker_searches_the_catalog_and_switches_the_system() {
+    let mut h = harness();
+    h.run_steps(2);
+    type_into(&mut h, "search", "rossler");
+    h.get_by_label("system").click();
+    h.run_steps(2);
+    h.get_by_label("Rossler (3-D)").click();
+    h.run_steps(3);
+    assert_eq!(h.state().live.system.name(), "Rossler");
+    assert!(h.state().live.time() > 0.0);
+}

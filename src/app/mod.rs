@@ -56,6 +56,8 @@ pub struct ChaosApp {
     pub source: SourceKind,
     /// Imported data.
     pub data: DataPanel,
+    /// The system picker's search text.
+    picker_query: String,
     /// What the third comparison column shows.
     pub third_column: ThirdColumn,
     sort: metrics_table::SortBy,
@@ -121,6 +123,7 @@ impl ChaosApp {
             source: SourceKind::System,
             data: DataPanel::default(),
             third_column: ThirdColumn::Metrics,
+            picker_query: String::new(),
             sort: Default::default(),
             export_status: None,
             export_rx: None,
@@ -254,7 +257,7 @@ impl ChaosApp {
                         self.data.ui(ui, self.waker.clone());
                         return;
                     }
-                    let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text);
+                    let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text, &mut self.picker_query);
                     if let Some(name) = actions.pick
                         && let Ok(sys) = Catalog::builtin().system(&name)
                     {

@@ -18,24 +18,46 @@ pub fn system_panel(
     ui: &mut Ui,
     live: &mut LiveSimulation,
     ic_text: &mut String,
+    query: &mut String,
 ) -> SystemPanelActions {
     let mut actions = SystemPanelActions::default();
     ui.heading("System");
     let current = live.system.name().to_string();
+    ui.horizontal(|ui| {
+        let l = ui.label("search");
+        ui.add(egui::TextEdit::singleline(query).desired_width(140.0).hint_text("name or word"))
+            .labelled_by(l.id);
+    });
+    let needle = query.trim().to_lowercase();
     egui::ComboBox::from_label("system")
         .selected_text(&current)
+        .height(400.0)
         .show_ui(ui, |ui| {
-            for info in Catalog::builtin().infos() {
-                let label = format!(
-                    "{} ({}, {}-D)",
-                    info.name,
-                    info.kind,
-                    info.state_names.len()
-                );
-                if ui.selectable_label(info.name == current, label).clicked()
-                    && info.name != current
-                {
-                    actions.pick = Some(info.name.clone());
+            // Grouped by kind; the search matches names and descriptions.
+            for kind in [crate::systems::Kind::Flow, crate::systems::Kind::Map] {
+                let matches: Vec<_> = Catalog::builtin()
+                    .infos()
+                    .filter(|i| i.kind == kind)
+                    .filter(|i| {
+                        needle.is_empty()
+                            || i.name.to_lowercase().contains(&needle)
+                            || i.description.to_lowercase().contains(&needle)
+                    })
+                    .collect();
+                if matches.is_empty() {
+                    continue;
+                }
+                ui.label(egui::RichText::new(format!("{kind}s ({})", matches.len())).strong());
+                for info in matches {
+                    let label = format!("{} ({}-D)", info.name, info.state_names.len());
+                    if ui
+                        .selectable_label(info.name == current, label)
+                        .on_hover_text(&info.description)
+                        .clicked()
+                        && info.name != current
+                    {
+                        actions.pick = Some(info.name.clone());
+                    }
                 }
             }
         });
