@@ -219,7 +219,18 @@ fn bad_numbers_and_files_are_explained() {
 
 #[test]
 fn compare_reports_every_model_with_the_contract_fields() {
-    let v = json(&["compare", "--system", "Lorenz", "--models", "dmd", "--periods", "60", "--starts", "5", "--json"]);
+    let v = json(&[
+        "compare",
+        "--system",
+        "Lorenz",
+        "--models",
+        "dmd",
+        "--periods",
+        "60",
+        "--starts",
+        "5",
+        "--json",
+    ]);
     let models = v["models"].as_array().expect("array");
     assert_eq!(models.len(), 1);
     let dmd = &models[0];
@@ -231,5 +242,8 @@ fn compare_reports_every_model_with_the_contract_fields() {
     // A linear model of Lorenz fails within one Lyapunov time.
     assert!(dmd["vpt_lyapunov_times"].as_f64().expect("number") < 1.0);
     assert!((v["true_max_lyapunov"].as_f64().expect("number") - 0.906).abs() < 0.05);
-    fails_with(&["compare", "--system", "Lorenz", "--models", "dmd,nosuch"], "unknown model 'nosuch'");
+    fails_with(
+        &["compare", "--system", "Lorenz", "--models", "dmd,nosuch"],
+        "unknown model 'nosuch'",
+    );
 }

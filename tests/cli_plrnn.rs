@@ -79,7 +79,11 @@ fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
     );
     assert!(v["d_h"].as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)));
     assert!(v["max_lyapunov"].as_f64().is_some_and(f64::is_finite));
-    assert!(v["pe20"].as_f64().is_some_and(|x| x >= 0.0), "{}", v["pe20"]);
+    assert!(
+        v["pe20"].as_f64().is_some_and(|x| x >= 0.0),
+        "{}",
+        v["pe20"]
+    );
     // --gtf-alpha fixes α; the adaptive rule would have moved it.
     assert_eq!(v["alpha"], 0.2);
 

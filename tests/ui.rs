@@ -121,7 +121,12 @@ fn lorenz_csv(name: &str) -> std::path::PathBuf {
     use chaoslab::jobs::JobContext;
     use chaoslab::systems::Catalog;
     let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
-    let (traj, _) = solve(&sys, &Simulation::for_system(&sys, 30.0), &JobContext::detached()).expect("integrates");
+    let (traj, _) = solve(
+        &sys,
+        &Simulation::for_system(&sys, 30.0),
+        &JobContext::detached(),
+    )
+    .expect("integrates");
     let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(name);
@@ -144,7 +149,9 @@ fn imported_data_is_fitted_like_a_system() {
     h.run_steps(2);
     h.get_by_label("Fit DMD").click();
     h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| !matches!(a.bench.cards[0].status, FitStatus::Running(_)));
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
     let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
         panic!("fit on imported data failed")
     };

@@ -56,7 +56,11 @@ impl DataPanel {
 
     /// The user's λ_max, if they typed a valid positive one.
     pub fn lyapunov(&self) -> Option<f64> {
-        self.lyapunov_text.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0)
+        self.lyapunov_text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0)
     }
 
     /// True while a file is being read.
@@ -74,7 +78,9 @@ impl DataPanel {
                 self.load(path, waker);
             }
         }
-        let Some(job) = &mut self.job else { return false };
+        let Some(job) = &mut self.job else {
+            return false;
+        };
         match job.poll() {
             JobState::Running(_) => false,
             JobState::Done(traj) => {
@@ -98,28 +104,45 @@ impl DataPanel {
 
     /// Draws the panel and handles dropped files.
     pub fn ui(&mut self, ui: &mut Ui, waker: Option<Waker>) {
-        let dropped: Vec<PathBuf> = ui.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
         if let Some(path) = dropped.into_iter().next() {
             self.load(path, waker.clone());
         }
         ui.label(egui::RichText::new("CSV (optional header, optional t column) or NPY (samples × variables). Drop a file on the window.").small());
         ui.horizontal(|ui| {
             let l = ui.label("file");
-            ui.text_edit_singleline(&mut self.path_text).labelled_by(l.id);
+            ui.text_edit_singleline(&mut self.path_text)
+                .labelled_by(l.id);
         });
         ui.horizontal(|ui| {
             let l = ui.label("dt (if no t column)");
-            ui.add(egui::TextEdit::singleline(&mut self.dt_text).desired_width(60.0)).labelled_by(l.id);
+            ui.add(egui::TextEdit::singleline(&mut self.dt_text).desired_width(60.0))
+                .labelled_by(l.id);
         });
         ui.horizontal(|ui| {
             let l = ui.label("λ_max (optional)");
-            ui.add(egui::TextEdit::singleline(&mut self.lyapunov_text).desired_width(60.0)).labelled_by(l.id);
+            ui.add(egui::TextEdit::singleline(&mut self.lyapunov_text).desired_width(60.0))
+                .labelled_by(l.id);
         });
         ui.horizontal(|ui| {
-            if ui.add_enabled(!self.busy(), egui::Button::new("Load")).clicked() && !self.path_text.trim().is_empty() {
+            if ui
+                .add_enabled(!self.busy(), egui::Button::new("Load"))
+                .clicked()
+                && !self.path_text.trim().is_empty()
+            {
                 self.load(PathBuf::from(self.path_text.trim()), waker.clone());
             }
-            if ui.add_enabled(self.dialog.is_none(), egui::Button::new("Open file…")).clicked() {
+            if ui
+                .add_enabled(self.dialog.is_none(), egui::Button::new("Open file…"))
+                .clicked()
+            {
                 let (tx, rx) = channel();
                 let waker = waker.clone();
                 // The dialog runs on its own thread so the window keeps drawing.

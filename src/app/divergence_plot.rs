@@ -13,7 +13,11 @@ const TRUTH: Color32 = Color32::from_rgb(120, 170, 255);
 /// Draws each model's median error over the held-out starts with its inter-quartile
 /// band, the threshold, and the median VPT.
 pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
-    let outcomes: Vec<_> = bench.cards.iter().filter_map(|c| c.outcome().map(|o| (c, o))).collect();
+    let outcomes: Vec<_> = bench
+        .cards
+        .iter()
+        .filter_map(|c| c.outcome().map(|o| (c, o)))
+        .collect();
     let unit = match outcomes.first() {
         Some((_, o)) if o.lyapunov <= 0.0 => "time",
         _ => "Lyapunov times",
@@ -26,23 +30,43 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |plot| {
-            plot.hline(HLine::new(format!("threshold {DEFAULT_VPT_THRESHOLD}"), DEFAULT_VPT_THRESHOLD).color(Color32::GRAY));
+            plot.hline(
+                HLine::new(
+                    format!("threshold {DEFAULT_VPT_THRESHOLD}"),
+                    DEFAULT_VPT_THRESHOLD,
+                )
+                .color(Color32::GRAY),
+            );
             for (card, o) in &outcomes {
                 let c = &o.comparison;
                 let title = card.spec.title();
                 // Infinite errors (diverged forecasts) are clipped so the band stays drawable.
                 let clip = |v: &[f64]| v.iter().map(|e| e.min(1e3)).collect::<Vec<f64>>();
-                let xs: Vec<f64> = (0..c.error_median.len()).map(|k| k as f64 * c.step_in_units).collect();
+                let xs: Vec<f64> = (0..c.error_median.len())
+                    .map(|k| k as f64 * c.step_in_units)
+                    .collect();
                 if !xs.is_empty() {
                     plot.add(
-                        FilledArea::new(format!("{title} IQR"), &xs, &clip(&c.error_q25), &clip(&c.error_q75))
-                            .fill_color(card.color().gamma_multiply(0.25)),
+                        FilledArea::new(
+                            format!("{title} IQR"),
+                            &xs,
+                            &clip(&c.error_q25),
+                            &clip(&c.error_q75),
+                        )
+                        .fill_color(card.color().gamma_multiply(0.25)),
                     );
                 }
-                let pts: PlotPoints = xs.iter().zip(clip(&c.error_median)).map(|(x, e)| [*x, e]).collect();
+                let pts: PlotPoints = xs
+                    .iter()
+                    .zip(clip(&c.error_median))
+                    .map(|(x, e)| [*x, e])
+                    .collect();
                 plot.line(Line::new(title, pts).color(card.color()).width(2.0));
                 if c.vpt.is_finite() {
-                    plot.vline(VLine::new(format!("{title} VPT = {:.2}", c.vpt), c.vpt).color(card.color()));
+                    plot.vline(
+                        VLine::new(format!("{title} VPT = {:.2}", c.vpt), c.vpt)
+                            .color(card.color()),
+                    );
                 }
             }
         });

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::data::Trajectory;
-use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 use crate::eval::compare::{CompareOptions, ModelComparison, score_fitted};
+use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 use crate::eval::{HeldOutForecast, LyapunovOptions, forecast_held_out, lyapunov_spectrum};
 use crate::integrate::{Simulation, solve};
 use crate::jobs::{Job, Waker};
@@ -111,7 +111,11 @@ pub fn spawn_fit(
                 job.report(0.1, "largest Lyapunov exponent");
                 let lyap_opts = LyapunovOptions {
                     count: Some(1),
-                    periods: if system.kind() == Kind::Map { 20_000.0 } else { 600.0 },
+                    periods: if system.kind() == Kind::Map {
+                        20_000.0
+                    } else {
+                        600.0
+                    },
                     transient_periods: 5.0,
                     initial_condition: Some(x0),
                     ..LyapunovOptions::default()
@@ -140,10 +144,23 @@ pub fn spawn_fit(
         let fit_seconds = started.elapsed().as_secs_f64();
         job.check().map_err(|e| e.to_string())?;
         job.report(0.95, "forecasting the held-out part");
-        let held_out = forecast_held_out(fitted.as_ref(), &train, &test, lyapunov, DEFAULT_VPT_THRESHOLD)
-            .map_err(|e| e.to_string())?;
+        let held_out = forecast_held_out(
+            fitted.as_ref(),
+            &train,
+            &test,
+            lyapunov,
+            DEFAULT_VPT_THRESHOLD,
+        )
+        .map_err(|e| e.to_string())?;
         job.report(0.97, "forecasting from 20 held-out starts; free run");
-        let mut comparison = score_fitted(fitted.as_ref(), &train, &test, lyapunov, &CompareOptions::default(), job);
+        let mut comparison = score_fitted(
+            fitted.as_ref(),
+            &train,
+            &test,
+            lyapunov,
+            &CompareOptions::default(),
+            job,
+        );
         comparison.fit_seconds = fit_seconds;
         job.report(1.0, "done");
         let forecast_points = Arc::new(points_3d(&held_out.forecast, test.dim()));

@@ -160,7 +160,11 @@ impl LiveSimulation {
             .map(|_| {
                 let dir: Vec<f64> = x.iter().map(|_| StandardNormal.sample(&mut rng)).collect();
                 let norm = dir.iter().map(|d| d * d).sum::<f64>().sqrt().max(1e-300);
-                let x0: Vec<f64> = x.iter().zip(&dir).map(|(xi, di)| xi + radius * di / norm).collect();
+                let x0: Vec<f64> = x
+                    .iter()
+                    .zip(&dir)
+                    .map(|(xi, di)| xi + radius * di / norm)
+                    .collect();
                 Orbit::new(&self.system, self.dt, t, &x0)
             })
             .collect();
@@ -191,7 +195,10 @@ impl LiveSimulation {
 
     /// The ensemble's trails with their generations.
     pub fn ensemble_trails(&self) -> Vec<(Arc<Vec<[f32; 3]>>, u64)> {
-        self.ensemble.iter().map(|o| (o.shared.clone(), o.generation)).collect()
+        self.ensemble
+            .iter()
+            .map(|o| (o.shared.clone(), o.generation))
+            .collect()
     }
 
     /// Advances by `wall_seconds × speed` (at most `max_samples` new samples); returns
@@ -201,7 +208,8 @@ impl LiveSimulation {
             return false;
         }
         self.carry += wall_seconds * self.periods_per_second * self.system.info().period;
-        let target = (self.t_next_sample + self.carry).min(self.t_next_sample + max_samples as f64 * self.dt);
+        let target = (self.t_next_sample + self.carry)
+            .min(self.t_next_sample + max_samples as f64 * self.dt);
         self.carry = 0.0_f64.max(self.carry - (target - self.t_next_sample));
         self.integrate_until(target)
     }
@@ -258,7 +266,11 @@ impl LiveSimulation {
 }
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// The diagonal of the trail's bounding box (1 when the trail is too short to say).
@@ -271,7 +283,10 @@ fn attractor_scale(trail: &[[f32; 3]]) -> f64 {
             hi[j] = hi[j].max(p[j]);
         }
     }
-    let d = (0..3).map(|j| f64::from(hi[j] - lo[j]).powi(2)).sum::<f64>().sqrt();
+    let d = (0..3)
+        .map(|j| f64::from(hi[j] - lo[j]).powi(2))
+        .sum::<f64>()
+        .sqrt();
     if d.is_finite() && d > 0.0 { d } else { 1.0 }
 }
 
@@ -327,7 +342,10 @@ mod tests {
         let [t0, s0] = sep[0];
         // Growth rate fitted between the first sample and the first time the separation
         // reaches 1e-2 of its starting size × 1e5 (still far from the attractor's size).
-        let [t1, s1] = *sep.iter().find(|p| p[1] > s0 + 5.0).expect("separation grew by 1e5");
+        let [t1, s1] = *sep
+            .iter()
+            .find(|p| p[1] > s0 + 5.0)
+            .expect("separation grew by 1e5");
         let rate = (s1 - s0) * std::f64::consts::LN_10 / (t1 - t0);
         // Finite-time growth fluctuates around λ_max = 0.906 along a single orbit
         // (ensemble-averaged over 10 directions): accept 0.6–1.4.

@@ -74,7 +74,8 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
 
 /// The table as CSV text with a provenance comment line first.
 pub fn to_csv(bench: &Bench, provenance: &str) -> String {
-    let mut out = format!("# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,fit_ms,note\n");
+    let mut out =
+        format!("# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,fit_ms,note\n");
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows(bench, SortBy::Model) {
         out.push_str(&format!(
@@ -102,32 +103,42 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
     });
     let rows = rows(bench, *sort);
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        egui::Grid::new("metrics").striped(true).num_columns(6).show(ui, |ui| {
-            for (label, key) in [
-                ("model", SortBy::Model),
-                ("VPT", SortBy::Vpt),
-                ("sMAPE", SortBy::Smape),
-                ("D_stsp", SortBy::DStsp),
-                ("D_H", SortBy::DH),
-            ] {
-                if ui.selectable_label(*sort == key, label).on_hover_text("sort by this column").clicked() {
-                    *sort = key;
+        egui::Grid::new("metrics")
+            .striped(true)
+            .num_columns(6)
+            .show(ui, |ui| {
+                for (label, key) in [
+                    ("model", SortBy::Model),
+                    ("VPT", SortBy::Vpt),
+                    ("sMAPE", SortBy::Smape),
+                    ("D_stsp", SortBy::DStsp),
+                    ("D_H", SortBy::DH),
+                ] {
+                    if ui
+                        .selectable_label(*sort == key, label)
+                        .on_hover_text("sort by this column")
+                        .clicked()
+                    {
+                        *sort = key;
+                    }
                 }
-            }
-            ui.label("fit ms");
-            ui.end_row();
-            let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
-            for r in &rows {
-                ui.colored_label(r.color, &r.model).on_hover_text(&r.note);
-                ui.label(format!("{:.2}", r.vpt))
-                    .on_hover_text(format!("median over the starts; IQR {:.2}–{:.2}", r.vpt_iqr[0], r.vpt_iqr[1]));
-                ui.label(format!("{:.1}", r.smape));
-                ui.label(opt(r.d_stsp));
-                ui.label(opt(r.d_h));
-                ui.label(format!("{:.1}", r.fit_ms));
+                ui.label("fit ms");
                 ui.end_row();
-            }
-        });
+                let opt =
+                    |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
+                for r in &rows {
+                    ui.colored_label(r.color, &r.model).on_hover_text(&r.note);
+                    ui.label(format!("{:.2}", r.vpt)).on_hover_text(format!(
+                        "median over the starts; IQR {:.2}–{:.2}",
+                        r.vpt_iqr[0], r.vpt_iqr[1]
+                    ));
+                    ui.label(format!("{:.1}", r.smape));
+                    ui.label(opt(r.d_stsp));
+                    ui.label(opt(r.d_h));
+                    ui.label(format!("{:.1}", r.fit_ms));
+                    ui.end_row();
+                }
+            });
     });
     if rows.is_empty() {
         ui.weak("Fit a model (or Fit all) to fill the table.");

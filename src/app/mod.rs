@@ -162,7 +162,8 @@ impl ChaosApp {
         self.live.reset();
         self.live.fast_forward(p.fast_forward_periods);
         if p.perturb {
-            self.live.perturb(live::DEFAULT_ENSEMBLE, live::DEFAULT_PERTURBATION, 1);
+            self.live
+                .perturb(live::DEFAULT_ENSEMBLE, live::DEFAULT_PERTURBATION, 1);
             self.live.fast_forward(p.after_perturb_periods);
         }
         self.ic_text = format_vector(&self.live.initial_condition);
@@ -257,7 +258,12 @@ impl ChaosApp {
                         self.data.ui(ui, self.waker.clone());
                         return;
                     }
-                    let actions = system_panel::system_panel(ui, &mut self.live, &mut self.ic_text, &mut self.picker_query);
+                    let actions = system_panel::system_panel(
+                        ui,
+                        &mut self.live,
+                        &mut self.ic_text,
+                        &mut self.picker_query,
+                    );
                     if let Some(name) = actions.pick
                         && let Ok(sys) = Catalog::builtin().system(&name)
                     {
@@ -289,20 +295,30 @@ impl ChaosApp {
                     spectrum_plot::spectrum_plot(&mut cols[0], &self.bench, &mut self.epsilon);
                     divergence_plot::divergence_plot(&mut cols[1], &self.bench);
                     cols[2].horizontal(|ui| {
-                    ui.selectable_value(&mut self.third_column, ThirdColumn::Metrics, "Metrics");
-                    ui.selectable_value(&mut self.third_column, ThirdColumn::Series, "Series");
-                });
-                match self.third_column {
-                    ThirdColumn::Series => divergence_plot::series_plot(&mut cols[2], &self.bench),
-                    ThirdColumn::Metrics => {
-                        if metrics_table::metrics_table(&mut cols[2], &self.bench, &mut self.sort) {
-                            self.export_metrics();
+                        ui.selectable_value(
+                            &mut self.third_column,
+                            ThirdColumn::Metrics,
+                            "Metrics",
+                        );
+                        ui.selectable_value(&mut self.third_column, ThirdColumn::Series, "Series");
+                    });
+                    match self.third_column {
+                        ThirdColumn::Series => {
+                            divergence_plot::series_plot(&mut cols[2], &self.bench)
                         }
-                        if let Some(status) = &self.export_status {
-                            cols[2].label(egui::RichText::new(status).small());
+                        ThirdColumn::Metrics => {
+                            if metrics_table::metrics_table(
+                                &mut cols[2],
+                                &self.bench,
+                                &mut self.sort,
+                            ) {
+                                self.export_metrics();
+                            }
+                            if let Some(status) = &self.export_status {
+                                cols[2].label(egui::RichText::new(status).small());
+                            }
                         }
                     }
-                }
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
@@ -322,7 +338,8 @@ impl ChaosApp {
                 },
             }];
             if self.source == SourceKind::System {
-                for (k, (points, generation)) in self.live.ensemble_trails().into_iter().enumerate() {
+                for (k, (points, generation)) in self.live.ensemble_trails().into_iter().enumerate()
+                {
                     curves.push(Curve {
                         points,
                         color: ENSEMBLE_COLORS[k % ENSEMBLE_COLORS.len()],

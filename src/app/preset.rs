@@ -54,11 +54,31 @@ pub struct Preset {
 
 /// The presets shipped in `presets/`, in menu order: (file name, contents).
 const BUILTIN: &[(&str, &str)] = &[
-    ("lorenz-dmd.json", include_str!("../../presets/lorenz-dmd.json")),
-    ("lorenz-below-threshold.json", include_str!("../../presets/lorenz-below-threshold.json")),
-    ("vanderpol-dmd.json", include_str!("../../presets/vanderpol-dmd.json")),
+    (
+        "lorenz-dmd.json",
+        include_str!("../../presets/lorenz-dmd.json"),
+    ),
+    (
+        "lorenz-below-threshold.json",
+        include_str!("../../presets/lorenz-below-threshold.json"),
+    ),
+    (
+        "vanderpol-dmd.json",
+        include_str!("../../presets/vanderpol-dmd.json"),
+    ),
     ("henon.json", include_str!("../../presets/henon.json")),
-    ("lorenz-butterfly.json", include_str!("../../presets/lorenz-butterfly.json")),
+    (
+        "lorenz-butterfly.json",
+        include_str!("../../presets/lorenz-butterfly.json"),
+    ),
+    (
+        "lorenz-sindy.json",
+        include_str!("../../presets/lorenz-sindy.json"),
+    ),
+    (
+        "lorenz-plrnn.json",
+        include_str!("../../presets/lorenz-plrnn.json"),
+    ),
 ];
 
 /// The shipped presets, parsed.
@@ -79,7 +99,8 @@ impl Preset {
 
     /// Parses and checks a preset's text; `shown` names it in errors.
     pub fn from_json(text: &str, shown: &str) -> anyhow::Result<Preset> {
-        let p: Preset = serde_json::from_str(text).with_context(|| format!("'{shown}' is not a valid preset"))?;
+        let p: Preset = serde_json::from_str(text)
+            .with_context(|| format!("'{shown}' is not a valid preset"))?;
         if p.format != "chaoslab-preset" || p.version != 1 {
             bail!(
                 "'{shown}' is a {} version {} file; this chaoslab reads chaoslab-preset version 1",
@@ -87,7 +108,10 @@ impl Preset {
                 p.version
             );
         }
-        let titles: Vec<&str> = super::cards::all_cards().iter().map(|c| c.title()).collect();
+        let titles: Vec<&str> = super::cards::all_cards()
+            .iter()
+            .map(|c| c.title())
+            .collect();
         for f in &p.fit {
             if !titles.iter().any(|t| t.eq_ignore_ascii_case(f)) {
                 bail!(
@@ -136,6 +160,10 @@ mod tests {
         }
         assert!(n >= 1);
         // Every file in presets/ is also in the menu.
-        assert_eq!(builtin().len(), n, "a preset file is missing from BUILTIN or invalid");
+        assert_eq!(
+            builtin().len(),
+            n,
+            "a preset file is missing from BUILTIN or invalid"
+        );
     }
 }

@@ -25,8 +25,12 @@ pub fn system_panel(
     let current = live.system.name().to_string();
     ui.horizontal(|ui| {
         let l = ui.label("search");
-        ui.add(egui::TextEdit::singleline(query).desired_width(140.0).hint_text("name or word"))
-            .labelled_by(l.id);
+        ui.add(
+            egui::TextEdit::singleline(query)
+                .desired_width(140.0)
+                .hint_text("name or word"),
+        )
+        .labelled_by(l.id);
     });
     let needle = query.trim().to_lowercase();
     egui::ComboBox::from_label("system")
@@ -140,10 +144,16 @@ fn butterfly(ui: &mut Ui, live: &mut LiveSimulation) {
     ui.horizontal(|ui| {
         if ui
             .button("Perturb")
-            .on_hover_text("Start 10 orbits within 1e-6 of the attractor's size around the current state")
+            .on_hover_text(
+                "Start 10 orbits within 1e-6 of the attractor's size around the current state",
+            )
             .clicked()
         {
-            live.perturb(super::live::DEFAULT_ENSEMBLE, super::live::DEFAULT_PERTURBATION, live.generation);
+            live.perturb(
+                super::live::DEFAULT_ENSEMBLE,
+                super::live::DEFAULT_PERTURBATION,
+                live.generation,
+            );
         }
         if !live.separation.is_empty() && ui.button("Clear").clicked() {
             live.clear_ensemble();
@@ -157,14 +167,21 @@ fn butterfly(ui: &mut Ui, live: &mut LiveSimulation) {
     let t_end = live.separation[live.separation.len() - 1][0];
     let sep: egui_plot::PlotPoints = live.separation.iter().copied().collect();
     // log10 separation grows like λ t / ln 10.
-    let slope: egui_plot::PlotPoints = vec![[t0, s0], [t_end, s0 + lambda * (t_end - t0) / std::f64::consts::LN_10]].into();
+    let slope: egui_plot::PlotPoints = vec![
+        [t0, s0],
+        [t_end, s0 + lambda * (t_end - t0) / std::f64::consts::LN_10],
+    ]
+    .into();
     egui_plot::Plot::new("separation")
         .height(140.0)
         .x_axis_label("t")
         .y_axis_label("log10 separation")
         .legend(egui_plot::Legend::default().position(egui_plot::Corner::RightBottom))
         .show(ui, |plot| {
-            plot.line(egui_plot::Line::new("mean separation", sep).color(egui::Color32::from_rgb(255, 120, 120)));
+            plot.line(
+                egui_plot::Line::new("mean separation", sep)
+                    .color(egui::Color32::from_rgb(255, 120, 120)),
+            );
             plot.line(
                 egui_plot::Line::new(format!("slope λ = {lambda:.3}"), slope)
                     .color(egui::Color32::GRAY)

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use super::simulate::SamplingArgs;
 use super::{SystemArgs, json_out};
-use crate::eval::compare::{CompareOptions, DEFAULT_HORIZON, DEFAULT_STARTS, ModelComparison, compare_model};
+use crate::eval::compare::{
+    CompareOptions, DEFAULT_HORIZON, DEFAULT_STARTS, ModelComparison, compare_model,
+};
 use crate::eval::{LyapunovOptions, lyapunov_spectrum};
 use crate::jobs::JobContext;
 use crate::models::registry;
@@ -50,7 +52,10 @@ pub struct CompareArgs {
 
 pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
-        bail!("--train-fraction must be between 0 and 1, got {}", args.train_fraction);
+        bail!(
+            "--train-fraction must be between 0 and 1, got {}",
+            args.train_fraction
+        );
     }
     let models = args
         .models
@@ -63,12 +68,19 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
         bail!("--models is empty; give e.g. --models dmd,sindy");
     }
     let (data, lyapunov) = if let Some(path) = &args.data {
-        (crate::io::read_trajectory(path, args.data_dt)?, args.lyapunov)
+        (
+            crate::io::read_trajectory(path, args.data_dt)?,
+            args.lyapunov,
+        )
     } else {
         let (system, ic) = args.system.resolve()?;
         let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
         let data = args.sampling.trajectory(&system, &sim)?;
-        let periods = if system.kind() == crate::systems::Kind::Map { 50_000.0 } else { 500.0 };
+        let periods = if system.kind() == crate::systems::Kind::Map {
+            50_000.0
+        } else {
+            500.0
+        };
         let lyap = lyapunov_spectrum(
             &system,
             &LyapunovOptions {
@@ -91,7 +103,16 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
     let lyap = lyapunov.unwrap_or(0.0);
     let results: Vec<ModelComparison> = models
         .par_iter()
-        .map(|m| compare_model(m.as_ref(), &train, &test, lyap, &options, &JobContext::detached()))
+        .map(|m| {
+            compare_model(
+                m.as_ref(),
+                &train,
+                &test,
+                lyap,
+                &options,
+                &JobContext::detached(),
+            )
+        })
         .collect();
     if args.json {
         let per_model: Vec<_> = results
@@ -121,12 +142,18 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
             "horizon_lyapunov_times": options.horizon,
         })));
     }
-    let unit = if lyap > 0.0 { "Lyapunov times" } else { "time units" };
+    let unit = if lyap > 0.0 {
+        "Lyapunov times"
+    } else {
+        "time units"
+    };
     let mut text = format!(
         "{} training and {} test samples; λ_max = {}; VPT in {unit}, median over up to {} starts\n",
         train.len(),
         test.len(),
-        lyapunov.map(|l| format!("{l:.4}")).unwrap_or_else(|| "unknown".into()),
+        lyapunov
+            .map(|l| format!("{l:.4}"))
+            .unwrap_or_else(|| "unknown".into()),
         options.starts
     );
     text.push_str(&format!(
@@ -138,7 +165,10 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
             text.push_str(&format!("{:<10} failed: {e}\n", r.model));
             continue;
         }
-        let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "diverged".into());
+        let opt = |v: Option<f64>| {
+            v.map(|x| format!("{x:.3}"))
+                .unwrap_or_else(|| "diverged".into())
+        };
         text.push_str(&format!(
             "{:<10} {:>8.3} {:>8.3}–{:<8.3} {:>8.2} {:>8} {:>8} {:>9.4}\n",
             r.model,

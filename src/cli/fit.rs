@@ -207,7 +207,11 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         obj.extend(extra);
     }
     if let (Some(obj), Some(spec)) = (out.as_object_mut(), fitted.spectrum()) {
-        let verified = spec.residuals.iter().filter(|r| **r <= args.epsilon).count();
+        let verified = spec
+            .residuals
+            .iter()
+            .filter(|r| **r <= args.epsilon)
+            .count();
         obj.insert("epsilon".into(), json!(args.epsilon));
         obj.insert("verified_eigenvalues".into(), json!(verified));
     }

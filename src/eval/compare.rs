@@ -164,8 +164,14 @@ pub fn score_fitted(
 ) -> ModelComparison {
     let mut out = ModelComparison::empty(fitted.family());
     let dim = test.dim();
-    let unit = if lyapunov > 0.0 { test.dt() * lyapunov } else { test.dt() };
-    let horizon_steps = ((options.horizon / unit).ceil() as usize).max(1).min(test.len().saturating_sub(1));
+    let unit = if lyapunov > 0.0 {
+        test.dt() * lyapunov
+    } else {
+        test.dt()
+    };
+    let horizon_steps = ((options.horizon / unit).ceil() as usize)
+        .max(1)
+        .min(test.len().saturating_sub(1));
     let starts = start_indices(test.len(), horizon_steps, options.starts);
     if starts.is_empty() {
         out.error = Some("the test part is too short to forecast from".into());
@@ -195,9 +201,21 @@ pub fn score_fitted(
                 return out;
             }
         };
-        let score = score_forecast(truth, &forecast, dim, test.dt(), &std, lyapunov, options.threshold);
+        let score = score_forecast(
+            truth,
+            &forecast,
+            dim,
+            test.dt(),
+            &std,
+            lyapunov,
+            options.threshold,
+        );
         vpts.push(score.vpt);
-        smapes.push(if score.smape.is_finite() { score.smape } else { 200.0 });
+        smapes.push(if score.smape.is_finite() {
+            score.smape
+        } else {
+            200.0
+        });
         out.step_in_units = score.step_in_units;
         curves.push(score.error);
     }
@@ -209,7 +227,10 @@ pub fn score_fitted(
         out.error_q75.push(percentile(&mut col, 0.75));
     }
     out.vpt = percentile(&mut vpts.clone(), 0.5);
-    out.vpt_iqr = [percentile(&mut vpts.clone(), 0.25), percentile(&mut vpts, 0.75)];
+    out.vpt_iqr = [
+        percentile(&mut vpts.clone(), 0.25),
+        percentile(&mut vpts, 0.75),
+    ];
     out.smape = percentile(&mut smapes, 0.5);
     match fitted.forecast(test.row(0), test.len() - 1) {
         Ok(f) => out.free_run = f,
@@ -221,7 +242,8 @@ pub fn score_fitted(
     }
     if out.free_run_diverged_at.is_none() && out.free_run.len() == test.samples().len() {
         out.d_stsp = state_space_divergence(test.samples(), &out.free_run, dim, DEFAULT_BINS).ok();
-        out.d_h = power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
+        out.d_h =
+            power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
     }
     out
 }
@@ -273,7 +295,8 @@ mod tests {
                 t_end: steps as f64 * self.dt,
                 ..Simulation::for_system(&self.system, 1.0)
             };
-            let (traj, _) = solve(&self.system, &sim, &JobContext::detached()).expect("the flow is smooth");
+            let (traj, _) =
+                solve(&self.system, &sim, &JobContext::detached()).expect("the flow is smooth");
             Ok(traj.samples().to_vec())
         }
         fn report(&self) -> serde_json::Value {
@@ -324,7 +347,12 @@ mod tests {
 
     fn lorenz_split() -> (System, Trajectory, Trajectory) {
         let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
-        let (traj, _) = solve(&sys, &Simulation::for_system(&sys, 400.0), &JobContext::detached()).expect("integrates");
+        let (traj, _) = solve(
+            &sys,
+            &Simulation::for_system(&sys, 400.0),
+            &JobContext::detached(),
+        )
+        .expect("integrates");
         let (train, test) = traj.split(0.25);
         (sys, train, test)
     }
@@ -342,7 +370,14 @@ mod tests {
             horizon: 8.0,
             ..CompareOptions::default()
         };
-        let r = compare_model(&oracle, &train, &test, 0.906, &opts, &JobContext::detached());
+        let r = compare_model(
+            &oracle,
+            &train,
+            &test,
+            0.906,
+            &opts,
+            &JobContext::detached(),
+        );
         assert!(r.error.is_none(), "{:?}", r.error);
         // Re-integrating from the sampled state reproduces the data to the solver's
         // tolerance, so the error stays far below 0.4 over 8 Lyapunov times.
@@ -358,9 +393,19 @@ mod tests {
     #[test]
     fn a_constant_forecaster_has_almost_no_valid_time() {
         let (_, train, test) = lorenz_split();
-        let r = compare_model(&Constant, &train, &test, 0.906, &CompareOptions::default(), &JobContext::detached());
+        let r = compare_model(
+            &Constant,
+            &train,
+            &test,
+            0.906,
+            &CompareOptions::default(),
+            &JobContext::detached(),
+        );
         assert!(r.vpt < 0.5, "VPT {}", r.vpt);
-        assert!(r.d_stsp.expect("finite") > 5.0, "a point mass is far from the attractor");
+        assert!(
+            r.d_stsp.expect("finite") > 5.0,
+            "a point mass is far from the attractor"
+        );
         assert!(r.d_h.expect("finite") > 0.5, "a constant has no spectrum");
     }
 

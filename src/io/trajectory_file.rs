@@ -305,7 +305,14 @@ mod tests {
         let p = tmp("semi.csv");
         std::fs::write(&p, "time;u;v\n0;1;2\n0.5;3;4\n1.0;5;6\n").expect("write");
         let t = read_trajectory(&p, None).expect("semicolons");
-        assert_eq!((t.names(), t.dt(), t.row(2)), (&["u".to_string(), "v".to_string()][..], 0.5, &[5.0, 6.0][..]));
+        assert_eq!(
+            (t.names(), t.dt(), t.row(2)),
+            (
+                &["u".to_string(), "v".to_string()][..],
+                0.5,
+                &[5.0, 6.0][..]
+            )
+        );
         let p = tmp("plain.txt");
         std::fs::write(&p, "1.0  2.0\n3.0\t4.0\n  5 6\n").expect("write");
         let t = read_trajectory(&p, Some(0.1)).expect("whitespace, no header");

@@ -57,10 +57,10 @@ impl SavedModel {
     pub fn into_fitted(self) -> Box<dyn FittedModel> {
         match self {
             SavedModel::Dmd(m) => Box::new(m),
-            SavedModel::Plrnn(m) => Box::new(m),
-            SavedModel::Sindy(m) => Box::new(m),
             SavedModel::Edmd(m) => Box::new(m),
             SavedModel::HankelDmd(m) => Box::new(m),
+            SavedModel::Sindy(m) => Box::new(m),
+            SavedModel::Plrnn(m) => Box::new(m),
         }
     }
 
