@@ -72,7 +72,7 @@ fn fit_dmd_from_the_card_shows_the_result() {
 
 fn out_vpt(h: &Harness<'_, ChaosApp>) -> f64 {
     match &h.state().bench.cards[0].status {
-        FitStatus::Done(o) => o.held_out.score.vpt,
+        FitStatus::Done(o) => o.comparison.vpt,
         _ => f64::NAN,
     }
 }

@@ -241,14 +241,23 @@ fn outcome_ui(ui: &mut Ui, out: &FitOutcome) {
     if let Some(spec) = out.model.spectrum() {
         ui.label(format!("{} eigenvalues", spec.eigenvalues.len()));
     }
-    let s = &out.held_out.score;
-    if out.lyapunov > 0.0 {
-        ui.strong(format!("VPT = {:.2} Lyapunov times", s.vpt));
-        ui.label(format!("λ_max = {:.3} (QR method)", out.lyapunov));
+    // The same numbers as the metrics table and `chaoslab compare`: medians over the
+    // held-out starts.
+    let c = &out.comparison;
+    let unit = if out.lyapunov > 0.0 {
+        "Lyapunov times"
     } else {
-        ui.strong(format!("VPT = {:.2} time units", s.vpt));
+        "time units"
+    };
+    ui.strong(format!("VPT = {:.2} {unit}", c.vpt))
+        .on_hover_text(format!(
+            "median over the held-out starts; IQR {:.2}–{:.2}",
+            c.vpt_iqr[0], c.vpt_iqr[1]
+        ));
+    if out.lyapunov > 0.0 {
+        ui.label(format!("λ_max = {:.3} (QR method)", out.lyapunov));
     }
-    ui.label(format!("sMAPE = {:.1}", s.smape));
+    ui.label(format!("sMAPE = {:.1}", c.smape));
     if let Some(step) = out.held_out.diverged_at {
         ui.colored_label(
             Color32::from_rgb(255, 110, 90),

@@ -230,9 +230,9 @@ impl ChaosApp {
             .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    egui::ComboBox::from_id_salt("presets")
-                        .selected_text("Presets")
-                        .width(220.0)
+                    egui::ComboBox::from_label("Presets")
+                        .selected_text("open a demo…")
+                        .width(170.0)
                         .show_ui(ui, |ui| {
                             for p in preset::builtin() {
                                 let clicked = ui
