@@ -9,11 +9,12 @@ use std::time::Instant;
 use crate::data::Trajectory;
 use crate::eval::compare::{CompareOptions, ModelComparison, score_fitted};
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
-use crate::eval::{HeldOutForecast, LyapunovOptions, forecast_held_out, lyapunov_spectrum};
+use crate::eval::lyapunov::largest_exponent;
+use crate::eval::{HeldOutForecast, forecast_held_out};
 use crate::integrate::{Simulation, solve};
 use crate::jobs::{Job, Waker};
 use crate::models::{FittedModel, Model};
-use crate::systems::{Kind, System};
+use crate::systems::System;
 
 /// The training data every card is fitted on (one dataset, so the comparison is fair).
 #[derive(Clone, Debug, PartialEq)]
@@ -109,20 +110,7 @@ pub fn spawn_fit(
                 let (mut traj, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
                 traj.add_noise(data.noise, data.seed);
                 job.report(0.1, "largest Lyapunov exponent");
-                let lyap_opts = LyapunovOptions {
-                    count: Some(1),
-                    periods: if system.kind() == Kind::Map {
-                        20_000.0
-                    } else {
-                        600.0
-                    },
-                    transient_periods: 5.0,
-                    initial_condition: Some(x0),
-                    ..LyapunovOptions::default()
-                };
-                let lyapunov = lyapunov_spectrum(&system, &lyap_opts, job)
-                    .map_err(|e| e.to_string())?
-                    .exponents[0];
+                let lyapunov = largest_exponent(&system, x0, job).map_err(|e| e.to_string())?;
                 (traj, lyapunov)
             }
             FitSource::Dataset { data: d, lyapunov } => {

@@ -13,7 +13,7 @@ use super::{SystemArgs, json_out};
 use crate::eval::compare::{
     CompareOptions, DEFAULT_HORIZON, DEFAULT_STARTS, ModelComparison, compare_model,
 };
-use crate::eval::{LyapunovOptions, lyapunov_spectrum};
+use crate::eval::lyapunov::largest_exponent;
 use crate::jobs::JobContext;
 use crate::models::registry;
 
@@ -76,23 +76,8 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
         let (system, ic) = args.system.resolve()?;
         let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
         let data = args.sampling.trajectory(&system, &sim)?;
-        let periods = if system.kind() == crate::systems::Kind::Map {
-            50_000.0
-        } else {
-            500.0
-        };
-        let lyap = lyapunov_spectrum(
-            &system,
-            &LyapunovOptions {
-                count: Some(1),
-                periods,
-                transient_periods: 20.0,
-                initial_condition: Some(ic),
-                ..LyapunovOptions::default()
-            },
-            &JobContext::detached(),
-        )?;
-        (data, Some(lyap.exponents[0]))
+        let lyap = largest_exponent(&system, ic, &JobContext::detached())?;
+        (data, Some(lyap))
     };
     let (train, test) = data.split(args.train_fraction);
     let options = CompareOptions {

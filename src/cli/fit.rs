@@ -12,7 +12,8 @@ use super::simulate::SamplingArgs;
 use super::{SystemArgs, json_out};
 use crate::data::Trajectory;
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
-use crate::eval::{LyapunovOptions, forecast_held_out, lyapunov_spectrum};
+use crate::eval::forecast_held_out;
+use crate::eval::lyapunov::largest_exponent;
 use crate::jobs::JobContext;
 use crate::models::Model;
 use crate::models::dmd::{Dmd, HankelDmd, Rank};
@@ -390,22 +391,7 @@ fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
     let (system, ic) = args.system.resolve()?;
     let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
     let data = args.sampling.trajectory(&system, &sim)?;
-    let periods = if system.kind() == crate::systems::Kind::Map {
-        50_000.0
-    } else {
-        500.0
-    };
-    let lyap = lyapunov_spectrum(
-        &system,
-        &LyapunovOptions {
-            count: Some(1),
-            periods,
-            transient_periods: 20.0,
-            initial_condition: Some(ic),
-            ..LyapunovOptions::default()
-        },
-        &JobContext::detached(),
-    )
-    .context("computing the largest Lyapunov exponent for the forecast time scale")?;
-    Ok((data, Some(lyap.exponents[0])))
+    let lyap = largest_exponent(&system, ic, &JobContext::detached())
+        .context("computing the largest Lyapunov exponent for the forecast time scale")?;
+    Ok((data, Some(lyap)))
 }

@@ -277,6 +277,25 @@ fn map_spectrum(
     Ok((sums, div, iterations as f64))
 }
 
+/// The largest exponent from `x0` with the settings every forecast time scale uses (the
+/// CLI's `fit` and `compare`, and the window): 500 dominant periods after 20 of
+/// transient for flows, 50 000 iterations for maps — ±0.01 on Lorenz's 0.906.
+pub fn largest_exponent(
+    system: &System,
+    x0: Vec<f64>,
+    job: &JobContext,
+) -> Result<f64, IntegrateError> {
+    let map = system.kind() == Kind::Map;
+    let options = LyapunovOptions {
+        count: Some(1),
+        periods: if map { 50_000.0 } else { 500.0 },
+        transient_periods: 20.0,
+        initial_condition: Some(x0),
+        ..LyapunovOptions::default()
+    };
+    Ok(lyapunov_spectrum(system, &options, job)?.exponents[0])
+}
+
 /// Kaplan–Yorke dimension `j + (λ_1 + … + λ_j)/|λ_{j+1}|`, `j` the largest index with a
 /// non-negative partial sum; exponents sorted largest first.
 pub fn kaplan_yorke(exponents: &[f64]) -> f64 {
