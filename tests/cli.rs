@@ -1,39 +1,9 @@
 //! The command-line contract (PRODUCT.md): JSON fields, numbers against known values,
 //! and clear errors with a non-zero exit for bad input.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn chaoslab() -> Command {
-    Command::cargo_bin("chaoslab").expect("binary is built")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = chaoslab().args(args).output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
-}
-
-fn fails_with(args: &[&str], needle: &str) {
-    let out = chaoslab().args(args).output().expect("runs");
-    assert!(!out.status.success(), "{args:?} should fail");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(needle),
-        "{args:?}: stderr {err:?} lacks {needle:?}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
-}
-
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("chaoslab-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
+use common::{fails_with, json, tmp};
 
 #[test]
 fn lyapunov_of_lorenz_matches_the_literature() {

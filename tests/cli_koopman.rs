@@ -2,39 +2,10 @@
 //! report `eigenvalues`, `residuals` and `continuous_eigenvalues`; ResDMD writes its
 //! pseudospectrum on request; bad options fail with advice and no panic.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{chaoslab, fails_with, json, tmp};
 use serde_json::Value;
-
-fn chaoslab() -> Command {
-    Command::cargo_bin("chaoslab").expect("binary is built")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = chaoslab().args(args).output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
-}
-
-fn fails_with(args: &[&str], needle: &str) {
-    let out = chaoslab().args(args).output().expect("runs");
-    assert!(!out.status.success(), "{args:?} should fail");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(needle),
-        "{args:?}: stderr {err:?} lacks {needle:?}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
-}
-
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("chaoslab-koopman-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
 
 fn pairs(v: &Value, key: &str) -> Vec<[f64; 2]> {
     serde_json::from_value(v[key].clone()).unwrap_or_else(|e| panic!("{key}: {e}"))

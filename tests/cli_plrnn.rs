@@ -1,18 +1,10 @@
 //! `chaoslab fit --model plrnn` and `chaoslab generate` with a saved PLRNN: the JSON
 //! fields of the contract, and a free run from the saved file in original units.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{chaoslab, tmp};
 use serde_json::Value;
-
-fn chaoslab() -> Command {
-    Command::cargo_bin("chaoslab").expect("binary is built")
-}
-
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("chaoslab-cli-plrnn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
 
 /// A quick configuration (3 epochs of 50 steps on short sequences) so the test runs in
 /// about a second; it checks the contract, not the quality of the fit.
