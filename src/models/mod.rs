@@ -125,6 +125,41 @@ pub trait FittedModel: Send + Sync {
     fn to_saved(&self) -> saved::SavedModel;
 }
 
+/// Refuses data with NaN or infinite values (every family's first check).
+pub(crate) fn check_finite(data: &Trajectory) -> Result<(), FitError> {
+    if data.samples().iter().any(|v| !v.is_finite()) {
+        return Err(FitError::Data(
+            "the data contain NaN or infinite values; remove or interpolate those rows first"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Forecasts through a lifted linear model: `lift` maps the start state to latent
+/// coordinates, `advance` moves them one step, `read` maps them back to a state. Stops
+/// with [`ForecastError::Diverged`] at the first non-finite state.
+pub(crate) fn iterate_lifted(
+    x0: &[f64],
+    dim: usize,
+    steps: usize,
+    lift: impl FnOnce(&[f64]) -> Vec<f64>,
+    mut advance: impl FnMut(&mut Vec<f64>),
+    mut read: impl FnMut(&[f64], &mut [f64]),
+) -> Result<Vec<f64>, ForecastError> {
+    if x0.len() != dim {
+        return Err(ForecastError::WrongDimension {
+            expected: dim,
+            got: x0.len(),
+        });
+    }
+    let mut z = lift(x0);
+    iterate_forecast(x0, dim, steps, |_, next| {
+        advance(&mut z);
+        read(&z, next);
+    })
+}
+
 /// Checks a forecast start state and runs `step` until `steps` steps or divergence.
 pub(crate) fn iterate_forecast(
     x0: &[f64],

@@ -1,5 +1,6 @@
 //! The exact-DMD fit: snapshot matrices, thin SVD, rank rule, reduced operator, eigenpairs.
 
+use crate::models::check_finite;
 use faer::Mat;
 
 use super::rank::choose_rank;
@@ -13,12 +14,7 @@ use crate::models::{FitError, Spectrum};
 /// `options.residual_holdout` of the snapshot pairs for the residuals.
 pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<DmdModel, FitError> {
     let n = data.dim();
-    if data.samples().iter().any(|v| !v.is_finite()) {
-        return Err(FitError::Data(
-            "the data contain NaN or infinite values; remove or interpolate those rows first"
-                .into(),
-        ));
-    }
+    check_finite(data)?;
     if !(0.0..0.9).contains(&options.residual_holdout) {
         return Err(FitError::Options(format!(
             "residual_holdout must be in [0, 0.9), got {}",

@@ -13,6 +13,7 @@
 //! newest block `x_{k+d−1}` and a constant over the training rows, giving `z_0` from
 //! `x_0`; then `z ↦ Ã z`, and each forecast state is the newest block of `U_r z`.
 
+use crate::models::iterate_lifted;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
@@ -168,39 +169,34 @@ impl FittedModel for HankelDmdModel {
 
     fn forecast(&self, x0: &[f64], steps: usize) -> Result<Vec<f64>, ForecastError> {
         let (n, r, d) = (self.names.len(), self.inner.rank, self.delays);
-        if x0.len() != n {
-            return Err(ForecastError::WrongDimension {
-                expected: n,
-                got: x0.len(),
-            });
-        }
-        let mut z: Vec<f64> = (0..r)
-            .map(|j| {
-                (0..n).map(|i| x0[i] * self.lift[i * r + j]).sum::<f64>() + self.lift[n * r + j]
-            })
-            .collect();
-        let mut out = Vec::with_capacity((steps + 1) * n);
-        out.extend_from_slice(x0);
         let op = &self.inner.operator;
-        for k in 0..steps {
-            z = (0..r)
-                .map(|i| (0..r).map(|j| op[i * r + j] * z[j]).sum())
-                .collect();
-            let x: Vec<f64> = (0..n)
-                .map(|i| {
+        let basis = &self.inner.basis;
+        iterate_lifted(
+            x0,
+            n,
+            steps,
+            // Delay-space POD coordinates of the start state, by the fitted affine lift.
+            |x0| {
+                (0..r)
+                    .map(|j| {
+                        (0..n).map(|i| x0[i] * self.lift[i * r + j]).sum::<f64>()
+                            + self.lift[n * r + j]
+                    })
+                    .collect()
+            },
+            |z| {
+                *z = (0..r)
+                    .map(|i| (0..r).map(|j| op[i * r + j] * z[j]).sum())
+                    .collect()
+            },
+            // The newest block of the delay vector is the state.
+            |z, x| {
+                for (i, xi) in x.iter_mut().enumerate() {
                     let row = (d - 1) * n + i;
-                    (0..r).map(|j| self.inner.basis[row * r + j] * z[j]).sum()
-                })
-                .collect();
-            if x.iter().any(|v| !v.is_finite()) {
-                return Err(ForecastError::Diverged {
-                    step: k + 1,
-                    prefix: out,
-                });
-            }
-            out.extend_from_slice(&x);
-        }
-        Ok(out)
+                    *xi = (0..r).map(|j| basis[row * r + j] * z[j]).sum();
+                }
+            },
+        )
     }
 
     fn last_state(&self) -> &[f64] {

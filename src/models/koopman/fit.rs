@@ -9,6 +9,7 @@
 //! `φ_j = ψ c_j`. The state read-out `B = (W^{1/2}Ψ_X)^† W^{1/2}X` (spec §1.3) is exact when
 //! the state is in the dictionary.
 
+use crate::models::check_finite;
 use faer::linalg::solvers::SolveLstsq;
 use faer::{Mat, MatRef, c64};
 
@@ -50,12 +51,7 @@ pub fn fit_edmd(
     data: &Trajectory,
     job: &JobContext,
 ) -> Result<EdmdModel, FitError> {
-    if data.samples().iter().any(|v| !v.is_finite()) {
-        return Err(FitError::Data(
-            "the data contain NaN or infinite values; remove or interpolate those rows first"
-                .into(),
-        ));
-    }
+    check_finite(data)?;
     if data.len() < 3 {
         return Err(FitError::Data(format!(
             "EDMD needs at least 3 samples, got {}; use a longer trajectory",

@@ -32,6 +32,7 @@ pub use fit::{fit_edmd, fit_edmd_pairs};
 pub use pairs::SnapshotPairs;
 pub use pseudospectrum::{Pseudospectrum, PseudospectrumGrid, QuadratureForm, Symmetry};
 
+use crate::models::iterate_lifted;
 use faer::{Mat, c64};
 use serde::{Deserialize, Serialize};
 
@@ -193,38 +194,31 @@ impl FittedModel for EdmdModel {
 
     fn forecast(&self, x0: &[f64], steps: usize) -> Result<Vec<f64>, ForecastError> {
         let n = self.names.len();
-        if x0.len() != n {
-            return Err(ForecastError::WrongDimension {
-                expected: n,
-                got: x0.len(),
-            });
-        }
         let big_n = self.size();
-        let mut p = self.dictionary.eval(x0);
         let mut next = vec![0.0; big_n];
-        let mut out = Vec::with_capacity((steps + 1) * n);
-        out.extend_from_slice(x0);
-        for k in 0..steps {
-            next.iter_mut().for_each(|v| *v = 0.0);
-            for (i, pi) in p.iter().enumerate() {
-                let row = &self.koopman[i * big_n..(i + 1) * big_n];
-                for (nj, kij) in next.iter_mut().zip(row) {
-                    *nj += pi * kij;
+        iterate_lifted(
+            x0,
+            n,
+            steps,
+            |x0| self.dictionary.eval(x0),
+            // p ← p K (row vector times the Koopman matrix).
+            |p| {
+                next.iter_mut().for_each(|v| *v = 0.0);
+                for (i, pi) in p.iter().enumerate() {
+                    let row = &self.koopman[i * big_n..(i + 1) * big_n];
+                    for (nj, kij) in next.iter_mut().zip(row) {
+                        *nj += pi * kij;
+                    }
                 }
-            }
-            std::mem::swap(&mut p, &mut next);
-            let x: Vec<f64> = (0..n)
-                .map(|j| (0..big_n).map(|i| p[i] * self.state_map[i * n + j]).sum())
-                .collect();
-            if x.iter().any(|v| !v.is_finite()) {
-                return Err(ForecastError::Diverged {
-                    step: k + 1,
-                    prefix: out,
-                });
-            }
-            out.extend_from_slice(&x);
-        }
-        Ok(out)
+                std::mem::swap(p, &mut next);
+            },
+            // x = p B (the state regressed on the dictionary).
+            |p, x| {
+                for (j, xj) in x.iter_mut().enumerate() {
+                    *xj = (0..big_n).map(|i| p[i] * self.state_map[i * n + j]).sum();
+                }
+            },
+        )
     }
 
     fn last_state(&self) -> &[f64] {

@@ -26,6 +26,7 @@ pub mod model;
 pub mod radam;
 pub mod train;
 
+use crate::models::check_finite;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
@@ -144,12 +145,7 @@ impl Plrnn {
     ) -> Result<PlrnnModel, FitError> {
         let n = data.dim();
         let m = self.validate(n)?;
-        if data.samples().iter().any(|v| !v.is_finite()) {
-            return Err(FitError::Data(
-                "the data contain NaN or infinite values; remove or interpolate those rows first"
-                    .into(),
-            ));
-        }
+        check_finite(data)?;
         let (mean, std) = match start {
             Some(s) => (s.mean.clone(), s.std.clone()),
             None => data.mean_std(),

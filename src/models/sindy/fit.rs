@@ -5,6 +5,7 @@
 //! # References
 //! - S. L. Brunton, J. L. Proctor, J. N. Kutz, PNAS 113 (2016) 3932, eqs. 3–5.
 
+use crate::models::check_finite;
 use faer::Mat;
 
 use super::library::{feature_names, theta};
@@ -87,12 +88,7 @@ fn check_data(data: &Trajectory) -> Result<(), FitError> {
             "these data come from a map (one sample per iteration); SINDy here fits continuous-time flows — use a flow, or DMD/PLRNN for maps".into(),
         ));
     }
-    if data.samples().iter().any(|v| !v.is_finite()) {
-        return Err(FitError::Data(
-            "the data contain NaN or infinite values; remove or interpolate those rows first"
-                .into(),
-        ));
-    }
+    check_finite(data)?;
     if data.len() < 3 {
         return Err(FitError::Data(format!(
             "SINDy needs at least 3 samples to estimate derivatives, the data have {}",
