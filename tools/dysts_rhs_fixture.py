@@ -70,6 +70,18 @@ def main():
         rows = []
         for x in states(s["initial_conditions"]):
             xa = np.array(x, dtype=float)
+            if s["kind"] == "delay":
+                # chaoslab evaluates a delay system at the pair [x(t), x(t - tau)]: take
+                # the embedding's first and last entries as that pair.
+                pair = [x[0], x[-1]]
+                f = np.ravel(np.array(model._rhs(pair[0], pair[1], 0.0, *model.param_list), dtype=float))
+                rows.append({"state": pair, "rhs": [float(v) for v in f]})
+                continue
+            if name == "Torus":
+                # chaoslab carries Torus' absolute time as a fourth (clock) state.
+                f = list(model._rhs(*xa[:3], xa[3], *model.param_list)) + [1.0]
+                rows.append({"state": x, "rhs": [float(v) for v in f], "output": x[:3]})
+                continue
             if s["kind"] == "map":
                 f = np.ravel(np.array(model._rhs(*xa, *model.param_list), dtype=float))
             else:

@@ -95,7 +95,7 @@ impl LiveSimulation {
     pub fn new(system: System) -> Self {
         let ic = system.info().initial_conditions.clone();
         let dt = match system.kind() {
-            Kind::Flow => system.info().period / 100.0,
+            Kind::Flow | Kind::Delay => system.info().period / 100.0,
             Kind::Map => 1.0,
         };
         let main = Orbit::new(&system, dt, 0.0, &ic);

@@ -97,6 +97,18 @@ pub fn lyapunov_spectrum(
     let (sums, div, time) = match system.kind() {
         Kind::Flow => flow_spectrum(system, &x0, k, options, job)?,
         Kind::Map => map_spectrum(system, &x0, k, options, job)?,
+        Kind::Delay => {
+            let (lambda, time) =
+                super::lyapunov_delay::largest_delay_exponent(system, &x0, options, job)?;
+            return Ok(LyapunovResult {
+                exponents: vec![lambda],
+                kaplan_yorke: f64::NAN,
+                sum: f64::NAN,
+                mean_divergence: f64::NAN,
+                time,
+                elapsed_s: started.elapsed().as_secs_f64(),
+            });
+        }
     };
     let mut exponents: Vec<f64> = sums.iter().map(|s| s / time).collect();
     exponents.sort_by(|a, b| b.total_cmp(a));

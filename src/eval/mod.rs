@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod forecast;
 pub mod lyapunov;
+pub mod lyapunov_delay;
 mod orthonormalize;
 pub mod power_spectrum;
 pub mod protocol;

@@ -8,8 +8,10 @@
 //! [`IntegrateError`] that names the time and keeps the valid prefix.
 //!
 //! Methods: classical Runge–Kutta 4 ([`rk4`]), Dormand–Prince 5(4) with Hairer's
-//! continuous extension ([`dopri5`]), and map iteration ([`map`]).
+//! continuous extension ([`dopri5`]), map iteration ([`map`]), and the method of steps for
+//! delay equations ([`dde`]).
 
+pub mod dde;
 pub mod dopri5;
 pub mod map;
 pub mod rk4;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::dde::{DelayStepper, History};
 use super::dopri5::Dopri5;
 use super::map::MapIteration;
 use super::rk4::Rk4;
@@ -44,7 +45,7 @@ impl Simulation {
     pub fn for_system(system: &System, periods: f64) -> Simulation {
         let info = system.info();
         let (dt, method) = match system.kind() {
-            Kind::Flow => (info.period / DEFAULT_POINTS_PER_PERIOD, Method::Dopri5),
+            Kind::Flow | Kind::Delay => (info.period / DEFAULT_POINTS_PER_PERIOD, Method::Dopri5),
             Kind::Map => (1.0, Method::Dopri5),
         };
         Simulation {
@@ -94,6 +95,13 @@ impl Simulation {
                 self.n_samples()
             )));
         }
+        if system.kind() == Kind::Delay && !system.delay_tau().is_some_and(|tau| tau > 0.0) {
+            return Err(IntegrateError::Invalid(format!(
+                "{} is a delay equation: its delay tau must be a positive number (got {:?}); set it with --param tau=…",
+                system.name(),
+                system.delay_tau()
+            )));
+        }
         if system.kind() == Kind::Map && (self.dt - 1.0).abs() > 1e-12 {
             return Err(IntegrateError::Invalid(format!(
                 "{} is a map: its time step is one iteration, so dt must be 1",
@@ -108,7 +116,9 @@ impl Simulation {
 ///
 /// For RK4 the step is the largest `dt/k` (integer `k`) not above `period/200`, so
 /// sample times fall on step boundaries; adaptive steps are capped at the sampling
-/// interval so the dense output never spans more than one sample gap.
+/// interval so the dense output never spans more than one sample gap. Delay systems
+/// always use the method-of-steps solver ([`super::dde`]) with their chosen history; the
+/// state `x0` is then their delay embedding.
 pub fn stepper_for(
     system: &System,
     method: Method,
@@ -118,16 +128,35 @@ pub fn stepper_for(
     t0: f64,
     x0: &[f64],
 ) -> Box<dyn Stepper> {
+    if system.kind() == Kind::Delay {
+        let sys = system.clone();
+        let tau = system.delay_tau().unwrap_or(1.0);
+        let history = system
+            .history_for(x0)
+            .unwrap_or_else(|_| History::Constant(x0.first().copied().unwrap_or(0.0)));
+        return Box::new(DelayStepper::new(
+            move |now, delayed| sys.delay_rhs(now, delayed),
+            tau,
+            t0,
+            history,
+            rtol,
+            atol,
+            dt,
+            system.dim(),
+        ));
+    }
     let sys = system.clone();
     let f = move |x: &[f64], out: &mut [f64]| sys.rhs(x, out);
     match (system.kind(), method) {
         (Kind::Map, _) => Box::new(MapIteration::new(f, t0, x0)),
-        (Kind::Flow, Method::Rk4) => {
+        (Kind::Flow | Kind::Delay, Method::Rk4) => {
             let h_max = system.info().period / 200.0;
             let k = (dt / h_max).ceil().max(1.0);
             Box::new(Rk4::new(f, t0, x0, dt / k))
         }
-        (Kind::Flow, Method::Dopri5) => Box::new(Dopri5::new(f, t0, x0, rtol, atol, dt)),
+        (Kind::Flow | Kind::Delay, Method::Dopri5) => {
+            Box::new(Dopri5::new(f, t0, x0, rtol, atol, dt))
+        }
     }
 }
 
@@ -157,17 +186,20 @@ pub fn solve(
     let mut row = vec![0.0; n];
     // dysts records the output map of the state (sin/cos of unbounded angles), not the
     // raw state; so do we, so that a model sees what dysts' users see.
-    let mut observed = vec![0.0; n];
+    let mut observed = vec![0.0; system.observed_dim()];
     let provenance = Provenance {
         source: Source::System {
             name: system.name().to_string(),
             params: system.named_params(),
         },
         initial_condition: sim.initial_condition.clone(),
-        method: if system.kind() == Kind::Map {
-            "map".into()
-        } else {
-            sim.method.name().into()
+        method: match system.kind() {
+            Kind::Map => "map".into(),
+            Kind::Delay => format!(
+                "dde-bs23 (method of steps, history {})",
+                system.delay_history().name()
+            ),
+            Kind::Flow => sim.method.name().into(),
         },
         rtol: sim.rtol,
         atol: sim.atol,

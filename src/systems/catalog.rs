@@ -2,7 +2,7 @@
 //! binary at compile time, so the program needs no files beside it).
 //!
 //! File format (`"format": "chaoslab-catalog"`, `"version": 1`): a list of systems, each
-//! with `name`, `kind` (`flow` or `map`), `state_names`, `params` (`name`, `default`,
+//! with `name`, `kind` (`flow`, `delay` or `map`), `state_names`, `params` (`name`, `default`,
 //! `min`, `max` — the slider range), `initial_conditions`, `period` (dominant time scale),
 //! `dt` (dysts' integration step), `max_lyapunov` with its `max_lyapunov_source`,
 //! `citation` and `description`. Every name must have compiled equations in
@@ -28,12 +28,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{System, SystemError, equations};
 
-/// Continuous-time flow or discrete-time map.
+/// Continuous-time flow, delay-differential equation, or discrete-time map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// `dx/dt = f(x)`.
     Flow,
+    /// `dx/dt = f(x(t), x(t − τ))` for a scalar `x` with the delay parameter `tau`; the
+    /// state is the delay embedding `x(t − kτ/(d − 1))`, `k = 0..d` (dysts: `d = 10`).
+    Delay,
     /// `x_{n+1} = f(x_n)`.
     Map,
 }
@@ -42,6 +45,7 @@ impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Kind::Flow => "flow",
+            Kind::Delay => "delay",
             Kind::Map => "map",
         })
     }
@@ -205,14 +209,21 @@ impl Catalog {
                     s.state_names.len()
                 )));
             }
+            // An output map keeps the dimension, or drops trailing clock states (Torus).
             if let Some(names) = &s.output_names
-                && names.len() != s.state_names.len()
+                && (names.is_empty() || names.len() > s.state_names.len())
             {
                 return Err(SystemError::Catalog(format!(
                     "{}: {} output names for {} states",
                     s.name,
                     names.len(),
                     s.state_names.len()
+                )));
+            }
+            if s.kind == Kind::Delay && !s.params.iter().any(|p| p.name == "tau" && p.min > 0.0) {
+                return Err(SystemError::Catalog(format!(
+                    "{}: a delay system needs a parameter tau with a positive slider range",
+                    s.name
                 )));
             }
             if let Some(v) = s

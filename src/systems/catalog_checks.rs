@@ -22,19 +22,28 @@ fn catalog_has_the_dysts_flows_and_maps() {
     let systems = all();
     let flows = systems.iter().filter(|s| s.kind() == Kind::Flow).count();
     let maps = systems.iter().filter(|s| s.kind() == Kind::Map).count();
-    // 135 dysts flows minus 6 delay equations and Torus (explicit time), plus the
-    // unforced VanDerPol that is not in dysts; 23 implemented maps minus
-    // BlinkingVortexMap (stateful).
-    assert_eq!(flows, 128 + 1, "flows");
-    assert_eq!(maps, 22, "maps");
+    let delays = systems.iter().filter(|s| s.kind() == Kind::Delay).count();
+    // dysts' 135 flows are 129 ODEs (Torus included, with its clock state) and 6 delay
+    // equations; chaoslab adds the unforced VanDerPol. All 23 implemented maps.
+    assert_eq!(flows, 129 + 1, "ODE flows");
+    assert_eq!(delays, 6, "delay equations");
+    assert_eq!(maps, 23, "maps");
     let outputs = systems.iter().filter(|s| s.has_output_map()).count();
-    assert_eq!(outputs, 19, "dysts has 19 output maps");
+    // dysts' 19 output maps plus Torus, whose output drops chaoslab's clock state.
+    assert_eq!(outputs, 19 + 1, "dysts has 19 output maps");
 }
 
 #[test]
 fn every_rhs_and_output_is_finite_at_the_initial_condition() {
     for sys in all() {
         let x = &sys.info().initial_conditions;
+        if sys.kind() == Kind::Delay {
+            let f = sys.delay_rhs(x[0], x[x.len() - 1]);
+            assert!(f.is_finite(), "{}: f = {f}", sys.name());
+            assert_eq!(x.len(), 10, "{}: dysts' ten-column embedding", sys.name());
+            assert!(sys.delay_tau().is_some_and(|t| t > 0.0), "{}", sys.name());
+            continue;
+        }
         let mut f = vec![f64::NAN; sys.dim()];
         sys.rhs(x, &mut f);
         assert!(
@@ -42,14 +51,16 @@ fn every_rhs_and_output_is_finite_at_the_initial_condition() {
             "{}: f(x0) = {f:?}",
             sys.name()
         );
-        let mut y = vec![f64::NAN; sys.dim()];
+        let mut y = vec![f64::NAN; sys.observed_dim()];
         sys.observe(x, &mut y);
         assert!(
             y.iter().all(|v| v.is_finite()),
             "{}: g(x0) = {y:?}",
             sys.name()
         );
-        assert_eq!(sys.observed_names().len(), sys.dim(), "{}", sys.name());
+        if sys.name() != "Torus" {
+            assert_eq!(sys.observed_dim(), sys.dim(), "{}", sys.name());
+        }
     }
 }
 
@@ -62,6 +73,10 @@ fn every_rhs_and_output_is_finite_at_the_initial_condition() {
 fn dual_jacobians_match_central_differences_at_every_initial_condition() {
     let mut failures = Vec::new();
     for sys in all() {
+        if sys.kind() == Kind::Delay {
+            check_delay_partials(&sys, &mut failures);
+            continue;
+        }
         let n = sys.dim();
         let x = sys.info().initial_conditions.clone();
         let jac = sys.jacobian(&x);
@@ -91,6 +106,28 @@ fn dual_jacobians_match_central_differences_at_every_initial_condition() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The dual-number partials `∂f/∂x(t)` and `∂f/∂x(t − τ)` of a delay right-hand side
+/// against central differences, at the pair `(x0[0], x0[9])`.
+fn check_delay_partials(sys: &System, failures: &mut Vec<String>) {
+    use crate::systems::scalar::Dual;
+    let x = &sys.info().initial_conditions;
+    let (a, b) = (x[0], x[x.len() - 1]);
+    let dn = sys.delay_rhs_dual(Dual::new(a, 1.0), Dual::new(b, 0.0)).eps;
+    let dd = sys.delay_rhs_dual(Dual::new(a, 0.0), Dual::new(b, 1.0)).eps;
+    let (ha, hb) = (1e-6 * (1.0 + a.abs()), 1e-6 * (1.0 + b.abs()));
+    let fd_n = (sys.delay_rhs(a + ha, b) - sys.delay_rhs(a - ha, b)) / (2.0 * ha);
+    let fd_d = (sys.delay_rhs(a, b + hb) - sys.delay_rhs(a, b - hb)) / (2.0 * hb);
+    let scale = dn.abs().max(dd.abs()).max(1e-12);
+    for (what, dual, fd) in [("x(t)", dn, fd_n), ("x(t-tau)", dd, fd_d)] {
+        if (dual - fd).abs() > 1e-5 * scale {
+            failures.push(format!(
+                "{} d f/d {what}: dual {dual} vs differences {fd}",
+                sys.name()
+            ));
+        }
+    }
 }
 
 /// Every flow for 100 dominant periods (maps: 1000 iterations) with the default

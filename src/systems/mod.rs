@@ -9,12 +9,14 @@
 mod catalog;
 #[cfg(test)]
 mod catalog_checks;
+mod delay;
 #[cfg(test)]
 mod dysts_parity;
 pub mod equations;
 pub mod scalar;
 
 pub use catalog::{Catalog, Kind, ParamSpec, SystemInfo, VectorParam};
+pub use delay::DelayHistory;
 
 use std::sync::Arc;
 
@@ -86,6 +88,8 @@ pub struct System {
     /// Where each scalar parameter sits in `packed`.
     slots: Vec<usize>,
     equations: Equations,
+    /// How a delay system's history is built from its initial condition.
+    delay_history: DelayHistory,
 }
 
 impl std::fmt::Debug for System {
@@ -117,6 +121,7 @@ impl System {
             packed,
             slots,
             equations,
+            delay_history: DelayHistory::default(),
         }
     }
 
@@ -130,7 +135,7 @@ impl System {
         &self.info.name
     }
 
-    /// Flow or map.
+    /// Flow, delay equation or map.
     pub fn kind(&self) -> Kind {
         self.info.kind
     }
@@ -207,7 +212,9 @@ impl System {
         Ok(())
     }
 
-    /// The vector field `f(x)` of a flow, or the image of `x` under a map.
+    /// The vector field `f(x)` of a flow, or the image of `x` under a map. For a delay
+    /// system `x` is the pair `[x(t), x(t − τ)]` and `out` receives the one value
+    /// `dx/dt` (see [`Self::delay_rhs`]).
     pub fn rhs(&self, x: &[f64], out: &mut [f64]) {
         (self.equations.f)(x, &self.packed, out);
     }
@@ -220,12 +227,18 @@ impl System {
 
     /// The observed coordinates `y = g(x)` of a state, as dysts' `make_trajectory`
     /// returns them (`postprocess=True`); the state itself when there is no output map.
-    /// `out` has `dim` entries.
+    /// `out` has [`Self::observed_dim`] entries.
     pub fn observe(&self, x: &[f64], out: &mut [f64]) {
         match self.equations.output {
             Some(g) => g(x, &self.packed, out),
             None => out.copy_from_slice(x),
         }
+    }
+
+    /// The number of observed coordinates: the dimension, except where the output map
+    /// drops a clock state (Torus).
+    pub fn observed_dim(&self) -> usize {
+        self.observed_names().len()
     }
 
     /// Names of the observed coordinates (the state names when there is no output map).

@@ -172,3 +172,97 @@ pub fn multi_chua<S: Scalar>(x: &[S], p: &[f64], dx: &mut [S]) {
     dx[1] = x[0] - x[1] + x[2];
     dx[2] = -x[1] * b;
 }
+
+/// Torus (a quasi-periodic flow; dysts cites Strogatz 1994), whose right-hand side reads
+/// the absolute time: `dx/dt = −a n sin(n t) cos t − (r + a cos(n t)) sin t`,
+/// `dy/dt = −a n sin(n t) sin t + (r + a cos(n t)) cos t`, `dz/dt = a n cos(n t)`.
+/// The time is carried as a fourth state `t` with `dt/dt = 1` (starting at 0, as dysts'
+/// integration does), so the system is autonomous for every solver; the output map
+/// drops it, so trajectories have dysts' three columns. Params `a`, `n`, `r`.
+pub fn torus<S: Scalar>(x: &[S], p: &[f64], dx: &mut [S]) {
+    let (a, n, r) = (p[0], p[1], p[2]);
+    let t = x[3];
+    let nt = t * n;
+    let radius = nt.cos() * a + r;
+    dx[0] = -(nt.sin() * t.cos()) * (a * n) - radius * t.sin();
+    dx[1] = -(nt.sin() * t.sin()) * (a * n) + radius * t.cos();
+    dx[2] = nt.cos() * (a * n);
+    dx[3] = S::c(1.0);
+}
+
+/// The observed coordinates of [`torus`]: `(x, y, z)` without the clock.
+pub fn torus_output<S: Scalar>(x: &[S], _p: &[f64], out: &mut [S]) {
+    out[..3].copy_from_slice(&x[..3]);
+}
+
+/// BlinkingVortexMap (Aref's blinking vortex, as written in dysts `maps.py`): the
+/// stroboscopic map of a point vortex at `±b` inside a circular domain of radius `a`,
+/// in polar coordinates `(rt, tt)`. With `a2b = a²/b`,
+/// `λ² = (b² + rt² − 2 b rt cos tt)/(a2b² + rt² − 2 a2b rt cos tt)`,
+/// `η = (b − λ² a2b)/(1 − λ²)`, `ρ = |λ (a2b − b)/(1 − λ²)|`,
+/// `tp = atan2(rt sin tt, rt cos tt − η)`, `fac = 2λ/(1 + λ²)`,
+/// `T = (2π)² (ρ²/γ)(1 + λ²)/(1 − λ²)`, the new angle `q` solves the Kepler-type
+/// equation `q − fac sin q = tp − fac sin tp + 2π t/T`, and
+/// `rt' = sqrt(ρ² + η² + 2 ρ η cos q)`, `tt' = atan2(ρ sin q, η + ρ cos q)`.
+/// Params `a`, `b`, `gamma`, `t`.
+///
+/// dysts means the map to blink (its `_param_update` flips the sign of `b` after every
+/// iterate), but it evaluates the map with its fixed parameter list, so the flip never
+/// reaches the equations and every iterate uses `+b`; chaoslab keeps that behaviour for
+/// parity (checked against dysts' own `make_trajectory`). Because `fac ≤ 1` the left side
+/// is monotone in `q` and the root is unique: a bracketed Newton iteration finds it on
+/// plain numbers, and one more Newton step on `S` carries the exact derivative (the
+/// implicit-function theorem) for dual-number Jacobians.
+pub fn blinking_vortex_map<S: Scalar>(x: &[S], p: &[f64], out: &mut [S]) {
+    let (a, b, gamma, t) = (p[0], p[1], p[2], p[3]);
+    let (rt, tt) = (x[0], x[1]);
+    let a2b = a * a / b;
+    let lam2 = (rt * rt + b * b - rt * tt.cos() * (2.0 * b))
+        / (rt * rt + a2b * a2b - rt * tt.cos() * (2.0 * a2b));
+    let lam = lam2.sqrt();
+    let one_minus = S::c(1.0) - lam2;
+    let etac = (S::c(b) - lam2 * a2b) / one_minus;
+    let rho = (lam / one_minus * (a2b - b)).abs();
+    let tp = (rt * tt.sin()).atan2(rt * tt.cos() - etac);
+    let fac = lam * 2.0 / (lam2 + 1.0);
+    let period = rho * rho / gamma * (lam2 + 1.0) / one_minus * (4.0 * PI * PI);
+    let m = tp - fac * tp.sin() + S::c(2.0 * PI * t) / period;
+    let q0 = kepler_root(fac.re(), m.re());
+    let q = S::c(q0) - (S::c(q0) - fac * q0.sin() - m) / (S::c(1.0) - fac * q0.cos());
+    out[0] = (rho * rho + etac * etac + rho * etac * q.cos() * 2.0).sqrt();
+    out[1] = (rho * q.sin()).atan2(etac + rho * q.cos());
+}
+
+/// The root of `q − e sin q = m` for `0 ≤ e ≤ 1` (Kepler's equation): Newton steps kept
+/// inside the bracket `[m − 1, m + 1]`, bisecting when a step would leave it.
+fn kepler_root(e: f64, m: f64) -> f64 {
+    if !(e.is_finite() && m.is_finite()) {
+        return f64::NAN;
+    }
+    let g = |q: f64| q - e * q.sin() - m;
+    let (mut lo, mut hi) = (m - 1.0, m + 1.0);
+    let mut q = m;
+    for _ in 0..200 {
+        let gq = g(q);
+        if gq == 0.0 {
+            return q;
+        }
+        if gq < 0.0 {
+            lo = q;
+        } else {
+            hi = q;
+        }
+        let slope = 1.0 - e * q.cos();
+        let newton = q - gq / slope;
+        let next = if slope > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - q).abs() <= 1e-16 * (1.0 + q.abs()) || hi - lo <= 1e-15 * (1.0 + q.abs()) {
+            return next;
+        }
+        q = next;
+    }
+    q
+}
