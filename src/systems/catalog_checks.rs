@@ -217,3 +217,213 @@ fn largest_lyapunov_exponents_agree_with_dysts() {
         report.join("\n")
     );
 }
+
+/// Flows whose largest exponent is not within a factor of 2 of either dysts estimate
+/// (`maximum_lyapunov_estimated` or `lyapunov_spectrum_estimated[0]`), with the reason.
+/// Measured with the QR method over 100 periods after 10 of transient (and confirmed at
+/// 300 periods). dysts' spectra come from an explicit-Euler tangent step of period/500
+/// with forward-difference Jacobians on a Radau orbit at rtol 1e-3 (specs/dysts.md); an
+/// Euler step multiplies a tangent rotating at frequency ω by |1 + iωΔt| > 1, adding a
+/// spurious ω²Δt/2 to every exponent, and its two estimators disagree by more than a
+/// factor of 2 for 46 of 133 systems. chaoslab's estimates are checked independently by
+/// the exact identity Σλ = ⟨tr J⟩ for every flow (below), Lorenz, Rössler and Hénon
+/// against the literature, and the Lambert-W rates of linear delay equations.
+pub(crate) const DYSTS_LYAPUNOV_EXCEPTIONS: &[(&str, &str)] = &[
+    // Not chaotic at the catalog's parameters and initial condition when integrated
+    // accurately (largest exponent ≈ 0: a cycle, a torus, or a collapse).
+    (
+        "ForcedVanDerPol",
+        "quasi-periodic at these parameters: λ1 ≈ 0",
+    ),
+    (
+        "CaTwoPlusQuasiperiodic",
+        "quasi-periodic, as its name says: λ1 ≈ 0",
+    ),
+    (
+        "PanXuZhou",
+        "transient chaos: the accurate orbit settles on a stable equilibrium",
+    ),
+    (
+        "KawczynskiStrizhak",
+        "periodic at these parameters: λ1 ≈ 1e-4",
+    ),
+    (
+        "SprottMore",
+        "λ1 ≈ 0.002 over 300 periods: weakly chaotic or quasi-periodic",
+    ),
+    (
+        "Bouali2",
+        "λ1 ≈ 0.001 over 300 periods: weakly chaotic or periodic",
+    ),
+    ("CircadianRhythm", "λ1 ≈ 2e-4: periodic at these parameters"),
+    (
+        "ForcedFitzHughNagumo",
+        "λ1 ≈ 3e-4: quasi-periodic; dysts' two values differ 12×",
+    ),
+    (
+        "Tsucs2",
+        "λ1 ≈ 0.004: weakly chaotic; dysts' two values differ 5×",
+    ),
+    (
+        "ExcitableCell",
+        "0.35–0.41 against 0.72 and 17: borderline factor 1.7–2.1",
+    ),
+    (
+        "MackeyGlass",
+        "dysts' values describe the pre-2024 parameters (specs/dysts.md)",
+    ),
+    // Conservative systems: the exponent depends on where the orbit starts in a mixed
+    // phase space; dysts averaged 20 starts, chaoslab follows the catalog's one.
+    (
+        "HenonHeiles",
+        "Hamiltonian, mixed phase space: λ1 depends on the start",
+    ),
+    (
+        "NoseHoover",
+        "conservative, mixed phase space: λ1 depends on the start",
+    ),
+    (
+        "SprottA",
+        "conservative (Nosé–Hoover form): λ1 depends on the start",
+    ),
+    (
+        "ArnoldWeb",
+        "Hamiltonian, mixed phase space: λ1 depends on the start",
+    ),
+    (
+        "ArnoldBeltramiChildress",
+        "volume-preserving, mixed phase space",
+    ),
+    (
+        "BlinkingRotlet",
+        "volume-preserving mixing flow with a phase clock",
+    ),
+    (
+        "BlinkingVortex",
+        "volume-preserving mixing flow with a phase clock",
+    ),
+    (
+        "DoublePendulum",
+        "Hamiltonian; dysts' values describe the pre-2024 equations",
+    ),
+    (
+        "SwingingAtwood",
+        "Hamiltonian, mixed phase space: λ1 depends on the start",
+    ),
+    (
+        "InteriorSquirmer",
+        "Hamiltonian mixing flow with a phase clock",
+    ),
+    // Dissipative chaotic flows where chaoslab's value is smaller than both dysts values,
+    // as the Euler inflation above predicts.
+    (
+        "BelousovZhabotinsky",
+        "extremely stiff (dysts dt 3.7e-6); Euler inflation",
+    ),
+    ("Bouali", "dysts larger by 2.0–2.5×: Euler inflation"),
+    (
+        "DequanLi",
+        "0.10–0.39 between runs of 300 and 100 periods (intermittent); dysts 0.74, 1.86",
+    ),
+    (
+        "GlycolyticOscillation",
+        "dysts larger by 2.7–3×: values of undocumented origin",
+    ),
+    (
+        "IsothermalChemical",
+        "dysts larger by 3–4×: Euler inflation",
+    ),
+    ("JerkCircuit", "dysts larger by 4–5.6×: Euler inflation"),
+    (
+        "LiuChen",
+        "0.04–0.14 between runs of 300 and 100 periods (intermittent); dysts 0.25",
+    ),
+    (
+        "MacArthur",
+        "dysts larger by 10–12×: Euler inflation (10-D, stiff)",
+    ),
+    ("MooreSpiegel", "dysts larger by 2.2–3.8×: Euler inflation"),
+    (
+        "SprottTorus",
+        "0.05–0.06 against 0.11 and 0.30: dysts larger, Euler inflation",
+    ),
+    (
+        "StickSlipOscillator",
+        "dysts larger by 3.6–4×: Euler inflation",
+    ),
+];
+
+/// The whole catalog's spectra, one QR run per flow (in parallel): for every ODE flow
+/// the sum of the exponents equals the independently averaged divergence ⟨tr J⟩ to 2 %
+/// (of |⟨tr J⟩|, or of the spectrum's spread where the flow conserves volume) — an
+/// exact identity that checks the tangent integration — and for every flow (delay
+/// equations included) the largest exponent lies within a factor of 2 of one of dysts'
+/// two estimates, except the listed systems. Prints the fraction that agrees.
+#[test]
+fn every_flow_spectrum_sums_to_its_divergence_and_matches_dysts_or_is_listed() {
+    use crate::eval::lyapunov::{LyapunovOptions, lyapunov_spectrum};
+    use rayon::prelude::*;
+    let flows: Vec<System> = all()
+        .into_iter()
+        .filter(|s| s.kind() != Kind::Map)
+        .collect();
+    let results: Vec<(String, Result<crate::eval::LyapunovResult, String>)> = flows
+        .par_iter()
+        .map(|sys| {
+            let options = LyapunovOptions {
+                transient_periods: 10.0,
+                periods: 100.0,
+                ..LyapunovOptions::default()
+            };
+            let r = lyapunov_spectrum(sys, &options, &JobContext::detached())
+                .map_err(|e| e.to_string());
+            (sys.name().to_string(), r)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut agree = 0;
+    for ((name, r), sys) in results.iter().zip(&flows) {
+        let res = match r {
+            Ok(res) => res,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let info = sys.info();
+        let ours = res.exponents[0];
+        if info.kind == Kind::Flow {
+            let spread = res.exponents[0] - res.exponents[res.exponents.len() - 1];
+            let tol = 0.02 * res.mean_divergence.abs().max(spread);
+            if (res.sum - res.mean_divergence).abs() > tol {
+                failures.push(format!(
+                    "{name}: Σλ = {} vs ⟨tr J⟩ = {}",
+                    res.sum, res.mean_divergence
+                ));
+            }
+        }
+        let mut refs = vec![info.max_lyapunov];
+        if let Some(spec) = &info.lyapunov_spectrum {
+            refs.push(spec[0]);
+        }
+        let within = refs.iter().any(|&r| {
+            (r > 0.0 && ours / r >= 0.5 && ours / r <= 2.0) || (r == 0.0 && ours.abs() < 0.01)
+        });
+        let listed = DYSTS_LYAPUNOV_EXCEPTIONS.iter().any(|(n, _)| n == name);
+        if within {
+            agree += 1;
+            if listed {
+                // Borderline and slowly converging cases flip between runs; say so.
+                println!("{name}: listed, but agrees at this length ({ours} vs {refs:?})");
+            }
+        } else if !listed {
+            failures.push(format!("{name}: λ1 = {ours} vs dysts {refs:?}"));
+        }
+    }
+    println!(
+        "{agree} of {} flows within a factor of 2 of a dysts estimate ({:.0} %)",
+        results.len(),
+        100.0 * agree as f64 / results.len() as f64
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
