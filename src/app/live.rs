@@ -42,7 +42,7 @@ impl Orbit {
     }
 
     /// Steps until the stepper has passed `t`, then samples it there.
-    fn sample_at(&mut self, t: f64) -> Result<(), String> {
+    fn sample_at(&mut self, t: f64, system: &System) -> Result<(), String> {
         while self.stepper.t() < t - 1e-12 {
             self.stepper.step().map_err(|e| {
                 let (t, reason) = e.describe();
@@ -50,7 +50,16 @@ impl Orbit {
             })?;
         }
         self.stepper.interpolate(t, &mut self.sample);
-        let &[p] = &super::fit_job::points_3d(&self.sample, self.sample.len())[..] else {
+        // Draw what a trajectory records: dysts' output map (sin/cos of unbounded
+        // angles; Torus without its clock), so the view stays bounded.
+        let drawn = if system.has_output_map() {
+            let mut y = vec![0.0; system.observed_dim()];
+            system.observe(&self.sample, &mut y);
+            y
+        } else {
+            self.sample.clone()
+        };
+        let &[p] = &super::fit_job::points_3d(&drawn, drawn.len())[..] else {
             return Ok(());
         };
         if self.trail.len() >= TRAIL_CAPACITY {
@@ -143,7 +152,7 @@ impl LiveSimulation {
         let t = self.main.stepper.t();
         for orbit in std::iter::once(&mut self.main).chain(self.ensemble.iter_mut()) {
             let x = orbit.stepper.state().to_vec();
-            orbit.stepper = make_stepper(&self.system, self.dt, t, &x);
+            orbit.stepper = make_stepper(&continuing(&self.system), self.dt, t, &x);
         }
         self.error = None;
     }
@@ -165,7 +174,7 @@ impl LiveSimulation {
                     .zip(&dir)
                     .map(|(xi, di)| xi + radius * di / norm)
                     .collect();
-                Orbit::new(&self.system, self.dt, t, &x0)
+                Orbit::new(&continuing(&self.system), self.dt, t, &x0)
             })
             .collect();
         self.separation.clear();
@@ -238,7 +247,7 @@ impl LiveSimulation {
         let t = self.t_next_sample;
         let result = std::iter::once(&mut self.main)
             .chain(self.ensemble.iter_mut())
-            .try_for_each(|o| o.sample_at(t));
+            .try_for_each(|o| o.sample_at(t, &self.system));
         if let Err(e) = result {
             self.error = Some(e);
             return;
@@ -290,6 +299,16 @@ fn attractor_scale(trail: &[[f32; 3]]) -> f64 {
     if d.is_finite() && d > 0.0 { d } else { 1.0 }
 }
 
+/// The system to restart an orbit mid-flight from its state: a delay system's state is
+/// its delay embedding, so its history must be rebuilt from it (not set constant).
+fn continuing(system: &System) -> System {
+    let mut s = system.clone();
+    if s.kind() == Kind::Delay {
+        s.set_delay_history(crate::systems::DelayHistory::Embedding);
+    }
+    s
+}
+
 fn make_stepper(system: &System, dt: f64, t0: f64, x0: &[f64]) -> Box<dyn Stepper> {
     stepper_for(
         system,
@@ -319,6 +338,46 @@ mod tests {
         live.fast_forward(20.0);
         // Below rho = 24.74 the orbit settles on a fixed point: z → rho − 1 = 9.
         assert!((live.state()[2] - 9.0).abs() < 0.5, "{:?}", live.state());
+    }
+
+    /// A delay system's live orbit continues from its whole delay embedding when a
+    /// parameter changes (not from a constant history), and a system with an output map
+    /// draws its observed coordinates (Torus: bounded x, y, z, not the growing clock).
+    #[test]
+    fn delay_orbits_keep_their_history_and_outputs_are_drawn() {
+        let sys = Catalog::builtin()
+            .system("MackeyGlass")
+            .expect("MackeyGlass");
+        let mut live = LiveSimulation::new(sys);
+        live.fast_forward(5.0);
+        let before = live.state().to_vec();
+        assert_eq!(before.len(), 10);
+        live.parameters_changed();
+        for (a, b) in live.state().iter().zip(&before) {
+            assert!(
+                (a - b).abs() < 1e-12,
+                "restart keeps the embedding: {a} vs {b}"
+            );
+        }
+        // The lagged columns still differ: the history was not flattened.
+        let spread = before
+            .iter()
+            .fold(0.0f64, |m, v| m.max((v - before[0]).abs()));
+        assert!(spread > 1e-3, "{before:?}");
+        live.fast_forward(5.0);
+        assert!(live.state().iter().all(|v| v.is_finite() && v.abs() < 10.0));
+
+        let torus = Catalog::builtin().system("Torus").expect("Torus");
+        let mut live = LiveSimulation::new(torus);
+        live.fast_forward(30.0);
+        assert!(live.time() > 100.0, "the clock state advanced");
+        let trail = live.trail();
+        let far = trail
+            .iter()
+            .map(|p| p.iter().fold(0.0f32, |m, v| m.max(v.abs())))
+            .fold(0.0f32, f32::max);
+        // x, y stay within r + a + |offset| ≈ 16, z within a + |offset|.
+        assert!(far < 20.0, "drawn coordinates stay bounded: {far}");
     }
 
     #[test]
