@@ -110,6 +110,10 @@ QUIRKS = {
     "flow has that name.",
 }
 
+# The maps' largest exponents measured by chaoslab (tools/map_lyapunov.py), if present.
+_MAP_LYAP = ROOT / "presets/map_lyapunov.json"
+MAP_LYAPUNOV = json.loads(_MAP_LYAP.read_text())["max_lyapunov"] if _MAP_LYAP.exists() else {}
+
 RUST_KEYWORDS = {
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
     "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
@@ -645,9 +649,14 @@ def entry(name: str, sysd: dict, meta: dict, curated: dict | None) -> dict:
             "initial_conditions": [float(x) for x in meta["initial_conditions"]],
             "period": 1.0,
             "dt": 1.0,
-            "max_lyapunov": 0.0,
-            "max_lyapunov_source": "none: dysts publishes no Lyapunov estimate for its "
-            "maps (0 is a placeholder, not a measurement)",
+            "max_lyapunov": MAP_LYAPUNOV.get(name, 0.0),
+            "max_lyapunov_source": (
+                "chaoslab's own measurement (QR method, 1e5 iterations; dysts publishes "
+                "none for its maps; tools/map_lyapunov.py)"
+                if name in MAP_LYAPUNOV
+                else "none: dysts publishes no Lyapunov estimate for its maps (0 is a "
+                "placeholder, not a measurement)"
+            ),
             "citation": (meta.get("citation") or "").strip(" .") or "dysts (Gilpin 2021)",
             "description": desc,
         }

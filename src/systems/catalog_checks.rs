@@ -427,3 +427,37 @@ fn every_flow_spectrum_sums_to_its_divergence_and_matches_dysts_or_is_listed() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Maps whose exponents are known exactly: the tent map `x' = μ(1 − 2|x − ½|)` stretches
+/// by `2μ` everywhere, so `λ = ln 2μ` (at μ = 0.95: ln 1.9); dysts' baker map stretches
+/// `x` by `2 − 1e-10` and scales `y` by `a/2`, so `λ = ln(2 − 1e-10), ln(a/2)`.
+#[test]
+fn tent_and_baker_maps_have_their_exact_exponents() {
+    use crate::eval::lyapunov::{LyapunovOptions, lyapunov_spectrum};
+    let options = LyapunovOptions {
+        transient_periods: 100.0,
+        periods: 20_000.0,
+        ..LyapunovOptions::default()
+    };
+    let tent = Catalog::builtin().system("Tent").expect("Tent");
+    let mu = tent.params()[0];
+    let r = lyapunov_spectrum(&tent, &options, &JobContext::detached()).expect("iterates");
+    assert!(
+        (r.exponents[0] - (2.0 * mu).ln()).abs() < 1e-9,
+        "{:?}",
+        r.exponents
+    );
+    let baker = Catalog::builtin().system("Baker").expect("Baker");
+    let a = baker.params()[0];
+    let r = lyapunov_spectrum(&baker, &options, &JobContext::detached()).expect("iterates");
+    assert!(
+        (r.exponents[0] - (2.0f64 - 1e-10).ln()).abs() < 1e-9,
+        "{:?}",
+        r.exponents
+    );
+    assert!(
+        (r.exponents[1] - (a / 2.0).ln()).abs() < 1e-9,
+        "{:?}",
+        r.exponents
+    );
+}
