@@ -126,3 +126,91 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::integrate::{Method, Simulation, solve, stepper_for};
+    use crate::jobs::JobContext;
+    use crate::systems::Catalog;
+
+    use crate::integrate::SolverStats;
+
+    /// The state at `t_end` (dense output), the method label and the counters.
+    fn run_to(
+        method: Method,
+        sys: &crate::systems::System,
+        t_end: f64,
+    ) -> (Vec<f64>, Option<String>, SolverStats) {
+        let x0 = sys.info().initial_conditions.clone();
+        let mut s = stepper_for(sys, method, 1e-6, 1e-6, f64::INFINITY, 0.0, &x0);
+        while s.t() < t_end {
+            s.step().expect("integrates");
+        }
+        let mut out = vec![0.0; x0.len()];
+        s.interpolate(t_end, &mut out);
+        (out, s.method_label(), s.stats())
+    }
+
+    #[test]
+    fn stiff_van_der_pol_switches_to_radau_and_keeps_the_orbit() {
+        let mut sys = Catalog::builtin()
+            .system("VanDerPol")
+            .expect("in the catalog");
+        sys.set_param("mu", 1000.0).expect("mu exists");
+        let t_end = 300.0;
+        let x0 = sys.info().initial_conditions.clone();
+        let mut auto = stepper_for(&sys, Method::Auto, 1e-6, 1e-6, f64::INFINITY, 0.0, &x0);
+        while auto.t() < t_end {
+            auto.step().expect("integrates");
+        }
+        let label = auto.method_label().expect("auto labels itself");
+        assert!(label.starts_with("auto(dopri5→radau at t="), "{label}");
+        let t_switch: f64 = label
+            .trim_start_matches("auto(dopri5→radau at t=")
+            .trim_end_matches(')')
+            .parse()
+            .expect("a number");
+        // The stiffness shows within the first time units of the slow branch.
+        assert!((0.0..10.0).contains(&t_switch), "{t_switch}");
+        let mut a = [0.0; 2];
+        auto.interpolate(t_end, &mut a);
+        // Counters run on across the switch: at least the 15 stiff explicit steps.
+        let st = auto.stats();
+        assert!(st.steps > 15 && st.jacobians > 0, "{st:?}");
+        // Independent check: the explicit method alone (slow, but accurate).
+        let (b, _, dopri) = run_to(Method::Dopri5, &sys, t_end);
+        assert!((a[0] - b[0]).abs() < 1e-3 * b[0].abs(), "{a:?} vs {b:?}");
+        assert!(st.steps * 20 < dopri.steps, "{st:?} vs {dopri:?}");
+    }
+
+    #[test]
+    fn non_stiff_lorenz_stays_explicit_and_equals_dopri5() {
+        let sys = Catalog::builtin().system("Lorenz").expect("in the catalog");
+        let (a, la, sa) = run_to(Method::Auto, &sys, 20.0);
+        let (b, lb, sb) = run_to(Method::Dopri5, &sys, 20.0);
+        assert_eq!(la.as_deref(), Some("auto(dopri5)"));
+        assert_eq!(lb, None);
+        // Same method, same steps: bit-identical states and the same counts.
+        assert_eq!(a, b);
+        assert_eq!(sa, sb);
+    }
+
+    #[test]
+    fn solve_records_the_switch_in_the_provenance() {
+        let mut sys = Catalog::builtin()
+            .system("VanDerPol")
+            .expect("in the catalog");
+        sys.set_param("mu", 1000.0).expect("mu exists");
+        let mut sim = Simulation::for_system(&sys, 0.05);
+        sim.method = Method::Auto;
+        sim.rtol = 1e-6;
+        sim.atol = 1e-6;
+        let (traj, stats) = solve(&sys, &sim, &JobContext::detached()).expect("integrates");
+        assert!(
+            traj.provenance.method.starts_with("auto(dopri5→radau"),
+            "{}",
+            traj.provenance.method
+        );
+        assert!(stats.jacobians > 0);
+    }
+}

@@ -295,6 +295,41 @@ mod tests {
     }
 
     #[test]
+    fn every_method_parses_and_every_adaptive_method_agrees_on_lorenz() {
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.name()).expect("own name parses"), m);
+        }
+        assert_eq!(Method::parse("RK45").expect("alias"), Method::Dopri5);
+        let err = Method::parse("euler").expect_err("not a method");
+        assert!(
+            err.to_string().contains("rk4, dopri5, dop853, radau, auto"),
+            "{err}"
+        );
+        // Two periods of Lorenz, where tight tolerances keep the chaotic divergence far
+        // below the comparison bound: every method lands on the same final sample.
+        let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let mut sim = Simulation::for_system(&sys, 2.0);
+        let (reference, _) = solve(&sys, &sim, &JobContext::detached()).expect("runs");
+        let last = reference.len() - 1;
+        for m in [Method::Dop853, Method::Radau, Method::Auto] {
+            sim.method = m;
+            sim.rtol = if m == Method::Radau { 1e-11 } else { 1e-9 };
+            let (t, st) = solve(&sys, &sim, &JobContext::detached()).expect("runs");
+            assert_eq!(t.len(), reference.len());
+            for j in 0..3 {
+                let d = (t.row(last)[j] - reference.row(last)[j]).abs();
+                assert!(d < 1e-4, "{m:?}: {d}");
+            }
+            assert!(st.steps > 0 && st.evaluations > st.steps, "{m:?} {st:?}");
+            assert!(
+                t.provenance.method.starts_with(m.name()),
+                "{}",
+                t.provenance.method
+            );
+        }
+    }
+
+    #[test]
     fn blow_up_names_the_time_and_keeps_the_prefix() {
         let mut sys = Catalog::builtin().system("Henon").expect("Henon");
         sys.set_param("a", 3.0).expect("a exists");
