@@ -11,6 +11,10 @@
 //!   `err = err5² / sqrt(err5² + 0.01·err3²)` and the dense output of order 7), §IV.2 (PI
 //!   control). The coefficients below are the published tableau of Hairer's `dop853.f`
 //!   (also the data table of SciPy's `dop853_coefficients.py`); the code is ours.
+#![allow(
+    clippy::excessive_precision,
+    reason = "the published 30-digit tableau is kept digit for digit, so it can be checked against the source"
+)]
 
 use super::{SolverStats, StepError, Stepper, initial_step};
 
@@ -337,7 +341,9 @@ mod tests {
         (worst, s.stats())
     }
 
-    fn dop853(tol: f64) -> Dop853<fn(&[f64], &mut [f64])> {
+    type Field = fn(&[f64], &mut [f64]);
+
+    fn dop853(tol: f64) -> Dop853<Field> {
         Dop853::new(kepler, 0.0, &kepler_x0(), tol, tol, f64::INFINITY)
     }
 
