@@ -49,7 +49,8 @@ pub struct IntegrateBenchArgs {
     /// Accepted steps to take. RK4 steps with its fixed step (the catalog sampling
     /// interval period/100, split so that no step exceeds period/200); adaptive
     /// methods choose their own steps, capped at that sampling interval, and a
-    /// rejected attempt does not count as a step. Maps: iterations.
+    /// rejected attempt does not count as a step. Maps: iterations. Delay systems
+    /// always run their method-of-steps solver.
     #[arg(long, default_value_t = 1_000_000)]
     steps: u64,
     /// Relative tolerance (adaptive methods).
@@ -114,6 +115,10 @@ fn integrate(args: &IntegrateBenchArgs) -> anyhow::Result<String> {
     let steps_per_second = args.steps as f64 / elapsed.max(1e-9);
     let method_label = match system.kind() {
         Kind::Map => "map".to_string(),
+        Kind::Delay => format!(
+            "dde-bs23 (method of steps, history {})",
+            system.delay_history().name()
+        ),
         Kind::Flow => stepper
             .method_label()
             .unwrap_or_else(|| method.name().to_string()),
