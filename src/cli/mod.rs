@@ -2,6 +2,7 @@
 //! or one JSON object on stdout with `--json`; errors go to stderr with a non-zero exit
 //! code. The contract is in PRODUCT.md ("Command line contract").
 
+mod bench;
 mod compare;
 mod fit;
 mod generate;
@@ -44,6 +45,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Fit several models on the same data and compare forecasts and statistics.
     Compare(Box<compare::CompareArgs>),
+    /// Benchmarks: integration speed of one system, or the whole catalog in parallel.
+    Bench(bench::BenchArgs),
 }
 
 /// `chaoslab gui`.
@@ -69,6 +72,7 @@ pub fn run(command: Command) -> anyhow::Result<String> {
         Command::Fit(a) => fit::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Compare(a) => compare::run(&a),
+        Command::Bench(a) => bench::run(&a),
     }
 }
 

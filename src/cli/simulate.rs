@@ -29,7 +29,9 @@ pub struct SamplingArgs {
     /// Samples per dominant period (default 100; ignored when --dt is given).
     #[arg(long)]
     pub points_per_period: Option<f64>,
-    /// rk4, dopri5 or auto.
+    /// rk4 (fixed step), dopri5 (adaptive 5(4); alias rk45), dop853 (adaptive 8th
+    /// order, for tight tolerances), radau (implicit, for stiff systems) or auto
+    /// (dopri5, switching to radau when the system turns stiff).
     #[arg(long, default_value = "dopri5")]
     pub method: String,
     /// Relative tolerance.
@@ -127,6 +129,7 @@ pub(super) fn run(args: &SimulateArgs) -> anyhow::Result<String> {
             "steps": stats.steps,
             "rejected_steps": stats.rejected,
             "evaluations": stats.evaluations,
+            "stats": stats,
             "final_state": last,
             "elapsed_s": elapsed,
             "out": args.out.as_ref().map(|p| p.display().to_string()),

@@ -6,7 +6,8 @@
 //!   J. Comput. Appl. Math. 6 (1980) 19–26 (Table 2 coefficients).
 //! - E. Hairer, S. P. Nørsett, G. Wanner, *Solving Ordinary Differential Equations I*,
 //!   2nd ed., Springer 1993: §II.4 (step-size control, initial step, eq. 4.11–4.13),
-//!   §II.6 (dense output, the `d_i` coefficients of DOPRI5's `CONTD5`), §IV.2 (PI control).
+//!   §II.6 (dense output, the `d_i` coefficients of DOPRI5's `CONTD5`), §IV.2 (PI control),
+//!   §IV.2 "Stiffness detection" (the `h·ρ` estimate DOPRI5 uses, eq. IV.2.26).
 
 use super::{SolverStats, StepError, Stepper, error_norm};
 
@@ -51,6 +52,13 @@ const SAFETY: f64 = 0.9;
 const FAC_MIN: f64 = 0.2;
 const FAC_MAX: f64 = 10.0;
 const BETA: f64 = 0.04;
+/// Stiffness detection (Hairer's DOPRI5): `h·ρ` above this bound counts as a stiff step
+/// (the stability boundary of DOPRI5 on the negative real axis is about 3.3).
+const STIFF_H_LAMBDA: f64 = 3.25;
+/// Stiff steps that declare the problem stiff (DOPRI5's 15).
+const STIFF_STEPS: u32 = 15;
+/// Non-stiff steps in a row that reset the stiff count (DOPRI5's 6).
+const NONSTIFF_RESET: u32 = 6;
 
 /// Dormand–Prince 5(4) over a vector field `f(x, out)`.
 pub struct Dopri5<F> {
@@ -68,6 +76,11 @@ pub struct Dopri5<F> {
     /// Continuous-extension coefficients of the last accepted step.
     cont: [Vec<f64>; 5],
     err_prev: f64,
+    /// `h·ρ` of the last computed step, `ρ ≈ ‖k7 − k6‖ / ‖y7 − y6‖` (a local estimate of
+    /// the dominant eigenvalue's size).
+    h_lambda: f64,
+    stiff_steps: u32,
+    nonstiff_steps: u32,
     stats: SolverStats,
 }
 
@@ -92,6 +105,9 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Dopri5<F> {
             tmp: z(),
             cont: [x0.to_vec(), z(), z(), z(), z()],
             err_prev: 1e-4,
+            h_lambda: 0.0,
+            stiff_steps: 0,
+            nonstiff_steps: 0,
             stats: SolverStats {
                 evaluations: 1,
                 ..SolverStats::default()
@@ -104,6 +120,13 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Dopri5<F> {
     /// The step size the next step will try.
     pub fn h(&self) -> f64 {
         self.h
+    }
+
+    /// Whether Hairer's stiffness test has fired: `h·ρ > 3.25` on 15 accepted steps
+    /// without 6 non-stiff steps in a row in between (*Solving ODEs II*, §IV.2; the test
+    /// in DOPRI5). A stiff problem makes this method crawl at its stability limit.
+    pub fn stiffness_detected(&self) -> bool {
+        self.stiff_steps >= STIFF_STEPS
     }
 
     /// Hairer's starting-step heuristic (*Solving ODEs I*, §II.4, "Starting step size").
@@ -178,6 +201,17 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Dopri5<F> {
         }
         (self.f)(&self.y_new, k7);
         self.stats.evaluations += 6;
+        // Stiffness estimate: stages 6 and 7 sit at the same node (c = 1).
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..n {
+            num += (k7[i] - k6[i]).powi(2);
+            den += (self.y_new[i] - tmp[i]).powi(2);
+        }
+        self.h_lambda = if den > 0.0 {
+            h * (num / den).sqrt()
+        } else {
+            0.0
+        };
         for i in 0..n {
             tmp[i] =
                 h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
@@ -219,6 +253,15 @@ impl<F: FnMut(&[f64], &mut [f64]) + Send> Stepper for Dopri5<F> {
                 let fac =
                     (fac11 / self.err_prev.powf(BETA) / SAFETY).clamp(1.0 / FAC_MAX, 1.0 / FAC_MIN);
                 self.err_prev = err.max(1e-4);
+                if self.h_lambda > STIFF_H_LAMBDA {
+                    self.nonstiff_steps = 0;
+                    self.stiff_steps += 1;
+                } else if self.stiff_steps > 0 {
+                    self.nonstiff_steps += 1;
+                    if self.nonstiff_steps == NONSTIFF_RESET {
+                        self.stiff_steps = 0;
+                    }
+                }
                 // Continuous extension of this step.
                 let [k1, _, k3, k4, k5, k6, k7] = &self.k;
                 for i in 0..n {

@@ -8,12 +8,18 @@
 //! [`IntegrateError`] that names the time and keeps the valid prefix.
 //!
 //! Methods: classical Runge–Kutta 4 ([`rk4`]), Dormand–Prince 5(4) with Hairer's
-//! continuous extension ([`dopri5`]), map iteration ([`map`]), and the method of steps for
-//! delay equations ([`dde`]).
+//! continuous extension ([`dopri5`]), Dormand–Prince 8(5,3) with its seventh-order
+//! extension ([`dop853`]), the stiff implicit Radau IIA of order 5 ([`radau`]), the
+//! `auto` method that starts explicit and switches to Radau when the problem turns stiff
+//! ([`auto_switch`]), map iteration ([`map`]), and the method of steps for delay
+//! equations ([`dde`]).
 
+pub mod auto_switch;
 pub mod dde;
+pub mod dop853;
 pub mod dopri5;
 pub mod map;
+pub mod radau;
 pub mod rk4;
 mod solve;
 
@@ -41,6 +47,27 @@ pub struct SolverStats {
     pub rejected: u64,
     /// Right-hand-side evaluations.
     pub evaluations: u64,
+    /// Jacobian evaluations (implicit methods only).
+    #[serde(default)]
+    pub jacobians: u64,
+    /// LU decompositions of iteration matrices (implicit methods only).
+    #[serde(default)]
+    pub lu_decompositions: u64,
+}
+
+impl std::ops::Add for SolverStats {
+    type Output = SolverStats;
+
+    /// Field-wise sum, for a run that changed stepper half-way (`auto`).
+    fn add(self, o: SolverStats) -> SolverStats {
+        SolverStats {
+            steps: self.steps + o.steps,
+            rejected: self.rejected + o.rejected,
+            evaluations: self.evaluations + o.evaluations,
+            jacobians: self.jacobians + o.jacobians,
+            lu_decompositions: self.lu_decompositions + o.lu_decompositions,
+        }
+    }
 }
 
 /// A one-step method advanced step by step.
@@ -58,6 +85,11 @@ pub trait Stepper: Send {
     fn set_state(&mut self, x: &[f64]);
     /// Counters so far.
     fn stats(&self) -> SolverStats;
+    /// How the method changed during the run, for the provenance (for example
+    /// `auto(dopri5→radau at t=12.5)`); `None` when the method is the one asked for.
+    fn method_label(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Why a single step failed.
@@ -86,18 +118,38 @@ pub enum Method {
     /// Adaptive Dormand–Prince 5(4) with dense output.
     #[default]
     Dopri5,
+    /// Adaptive Dormand–Prince 8(5,3) with seventh-order dense output.
+    Dop853,
+    /// Implicit Radau IIA of order 5 for stiff problems, with the exact Jacobian.
+    Radau,
+    /// Dormand–Prince 5(4) that switches to Radau IIA once the problem turns stiff.
+    Auto,
 }
 
 impl Method {
-    /// Parses a CLI name.
+    /// Every method, in the order the help text lists them.
+    pub const ALL: [Method; 5] = [
+        Method::Rk4,
+        Method::Dopri5,
+        Method::Dop853,
+        Method::Radau,
+        Method::Auto,
+    ];
+
+    /// Parses a CLI name (`rk45` is accepted for `dopri5`).
     pub fn parse(s: &str) -> Result<Method, IntegrateError> {
-        match s.to_ascii_lowercase().as_str() {
-            "rk4" => Ok(Method::Rk4),
-            "dopri5" | "rk45" | "auto" => Ok(Method::Dopri5),
-            other => Err(IntegrateError::Invalid(format!(
-                "unknown method '{other}'; choose rk4, dopri5 or auto"
-            ))),
+        let lower = s.trim().to_ascii_lowercase();
+        if lower == "rk45" {
+            return Ok(Method::Dopri5);
         }
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == lower)
+            .ok_or_else(|| {
+                IntegrateError::Invalid(format!(
+                    "unknown method '{s}'; choose one of rk4, dopri5, dop853, radau, auto"
+                ))
+            })
     }
 
     /// The CLI name.
@@ -105,6 +157,9 @@ impl Method {
         match self {
             Method::Rk4 => "rk4",
             Method::Dopri5 => "dopri5",
+            Method::Dop853 => "dop853",
+            Method::Radau => "radau",
+            Method::Auto => "auto",
         }
     }
 }
@@ -161,4 +216,48 @@ pub(crate) fn error_norm(err: &[f64], a: &[f64], b: &[f64], rtol: f64, atol: f64
         })
         .sum();
     (sum / n).sqrt()
+}
+
+/// Hairer's starting step for a method of order `order` (*Solving ODEs I*, §II.4,
+/// "Starting step size", the algorithm of `HINIT`): a first guess from `|x|/|f(x)|`, then
+/// one explicit Euler step to estimate the second derivative. Returns the step and
+/// costs one evaluation of `f`.
+pub(crate) fn initial_step<F: FnMut(&[f64], &mut [f64])>(
+    f: &mut F,
+    x: &[f64],
+    f0: &[f64],
+    order: i32,
+    rtol: f64,
+    atol: f64,
+    h_max: f64,
+) -> f64 {
+    let n = x.len();
+    let scale = |v: &[f64]| -> f64 {
+        let s: f64 = v
+            .iter()
+            .zip(x)
+            .map(|(a, b)| (a / (atol + rtol * b.abs())).powi(2))
+            .sum();
+        (s / n.max(1) as f64).sqrt()
+    };
+    let d0 = scale(x);
+    let d1 = scale(f0);
+    let h0 = if d0 < 1e-5 || d1 < 1e-5 {
+        1e-6
+    } else {
+        0.01 * d0 / d1
+    };
+    let h0 = h0.min(h_max);
+    let x1: Vec<f64> = x.iter().zip(f0).map(|(a, b)| a + h0 * b).collect();
+    let mut f1 = vec![0.0; n];
+    f(&x1, &mut f1);
+    let diff: Vec<f64> = f1.iter().zip(f0).map(|(a, b)| a - b).collect();
+    let d2 = scale(&diff) / h0;
+    let dm = d1.max(d2);
+    let h1 = if !dm.is_finite() || dm <= 1e-15 {
+        (h0 * 1e-3).max(1e-6)
+    } else {
+        (0.01 / dm).powf(1.0 / f64::from(order))
+    };
+    (100.0 * h0).min(h1).min(h_max)
 }

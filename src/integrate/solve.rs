@@ -3,9 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::auto_switch::AutoSwitch;
 use super::dde::{DelayStepper, History};
+use super::dop853::Dop853;
 use super::dopri5::Dopri5;
 use super::map::MapIteration;
+use super::radau::Radau;
 use super::rk4::Rk4;
 use super::{IntegrateError, Method, SolverStats, Stepper};
 use crate::data::{Provenance, Source, Trajectory};
@@ -116,9 +119,10 @@ impl Simulation {
 ///
 /// For RK4 the step is the largest `dt/k` (integer `k`) not above `period/200`, so
 /// sample times fall on step boundaries; adaptive steps are capped at the sampling
-/// interval so the dense output never spans more than one sample gap. Delay systems
-/// always use the method-of-steps solver ([`super::dde`]) with their chosen history; the
-/// state `x0` is then their delay embedding.
+/// interval so the dense output never spans more than one sample gap. Radau and `auto`
+/// take the system's exact (dual-number) Jacobian. Delay systems always use the
+/// method-of-steps solver ([`super::dde`]) with their chosen history; the state `x0` is
+/// then their delay embedding.
 pub fn stepper_for(
     system: &System,
     method: Method,
@@ -147,6 +151,8 @@ pub fn stepper_for(
     }
     let sys = system.clone();
     let f = move |x: &[f64], out: &mut [f64]| sys.rhs(x, out);
+    let sys = system.clone();
+    let jac = move |x: &[f64], out: &mut [f64]| out.copy_from_slice(&sys.jacobian(x));
     match (system.kind(), method) {
         (Kind::Map, _) => Box::new(MapIteration::new(f, t0, x0)),
         (Kind::Flow | Kind::Delay, Method::Rk4) => {
@@ -156,6 +162,15 @@ pub fn stepper_for(
         }
         (Kind::Flow | Kind::Delay, Method::Dopri5) => {
             Box::new(Dopri5::new(f, t0, x0, rtol, atol, dt))
+        }
+        (Kind::Flow | Kind::Delay, Method::Dop853) => {
+            Box::new(Dop853::new(f, t0, x0, rtol, atol, dt))
+        }
+        (Kind::Flow | Kind::Delay, Method::Radau) => {
+            Box::new(Radau::new(f, jac, t0, x0, rtol, atol, dt))
+        }
+        (Kind::Flow | Kind::Delay, Method::Auto) => {
+            Box::new(AutoSwitch::new(f, jac, t0, x0, rtol, atol, dt))
         }
     }
 }
@@ -208,13 +223,20 @@ pub fn solve(
         seed: None,
         chaoslab_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let make = |samples: Vec<f64>| {
+    // The method as run: `auto` records whether and where it switched to Radau.
+    let make = |samples: Vec<f64>, stepper: &dyn Stepper| {
+        let mut provenance = provenance.clone();
+        if system.kind() == Kind::Flow
+            && let Some(label) = stepper.method_label()
+        {
+            provenance.method = label;
+        }
         Trajectory::new(
             system.observed_names().to_vec(),
             0.0,
             sim.dt,
             samples,
-            provenance.clone(),
+            provenance,
         )
     };
     let mut k = 0usize;
@@ -237,7 +259,7 @@ pub fn solve(
             return Err(IntegrateError::Diverged {
                 t,
                 reason,
-                prefix: Box::new(make(samples)),
+                prefix: Box::new(make(samples, stepper.as_ref())),
             });
         }
         steps_since_check += 1;
@@ -247,7 +269,8 @@ pub fn solve(
             job.report(k as f32 / n_samples as f32, "integrating");
         }
     }
-    Ok((make(samples), stepper.stats()))
+    let stats = stepper.stats();
+    Ok((make(samples, stepper.as_ref()), stats))
 }
 
 #[cfg(test)]
@@ -269,6 +292,41 @@ mod tests {
             assert!((a.row(last)[j] - b.row(last)[j]).abs() < 1e-5);
         }
         assert!(sb.steps > 0);
+    }
+
+    #[test]
+    fn every_method_parses_and_every_adaptive_method_agrees_on_lorenz() {
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.name()).expect("own name parses"), m);
+        }
+        assert_eq!(Method::parse("RK45").expect("alias"), Method::Dopri5);
+        let err = Method::parse("euler").expect_err("not a method");
+        assert!(
+            err.to_string().contains("rk4, dopri5, dop853, radau, auto"),
+            "{err}"
+        );
+        // Two periods of Lorenz, where tight tolerances keep the chaotic divergence far
+        // below the comparison bound: every method lands on the same final sample.
+        let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let mut sim = Simulation::for_system(&sys, 2.0);
+        let (reference, _) = solve(&sys, &sim, &JobContext::detached()).expect("runs");
+        let last = reference.len() - 1;
+        for m in [Method::Dop853, Method::Radau, Method::Auto] {
+            sim.method = m;
+            sim.rtol = if m == Method::Radau { 1e-11 } else { 1e-9 };
+            let (t, st) = solve(&sys, &sim, &JobContext::detached()).expect("runs");
+            assert_eq!(t.len(), reference.len());
+            for j in 0..3 {
+                let d = (t.row(last)[j] - reference.row(last)[j]).abs();
+                assert!(d < 1e-4, "{m:?}: {d}");
+            }
+            assert!(st.steps > 0 && st.evaluations > st.steps, "{m:?} {st:?}");
+            assert!(
+                t.provenance.method.starts_with(m.name()),
+                "{}",
+                t.provenance.method
+            );
+        }
     }
 
     #[test]
