@@ -1,8 +1,9 @@
 //! `chaoslab bench`: speed measurements of the numerical core.
 //!
 //! - `bench integrate` times one method on one system for a fixed number of steps.
-//! - `bench catalog` integrates every flow of the catalog in parallel (rayon) and
-//!   reports the wall time of the whole run, each system's own time, and failures.
+//! - `bench catalog` integrates every flow of the catalog (ODEs and delay equations) in
+//!   parallel (rayon) and reports the wall time of the whole run, each system's own
+//!   time, and failures.
 //!
 //! `bench` takes a sub-command so that further modes (the model benchmark of
 //! PRODUCT.md, `--systems … --models … --out results.csv`) can join as siblings.
@@ -33,7 +34,7 @@ pub struct BenchArgs {
 pub enum BenchMode {
     /// Steps per second of one method on one system.
     Integrate(IntegrateBenchArgs),
-    /// Integrate every flow of the catalog in parallel; wall time, per-system times,
+    /// Integrate every flow of the catalog (delay equations included) in parallel; wall time, per-system times,
     /// failures.
     Catalog(CatalogBenchArgs),
 }
@@ -181,7 +182,7 @@ fn catalog(args: &CatalogBenchArgs) -> anyhow::Result<String> {
     let cat = Catalog::builtin();
     let names: Vec<String> = cat
         .infos()
-        .filter(|i| i.kind == Kind::Flow)
+        .filter(|i| i.kind != Kind::Map)
         .map(|i| i.name.clone())
         .collect();
     let job = JobContext::detached();

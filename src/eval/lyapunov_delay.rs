@@ -14,7 +14,7 @@
 
 use crate::data::{Provenance, Trajectory};
 use crate::integrate::IntegrateError;
-use crate::integrate::dde::{DelayStepper, History};
+use crate::integrate::dde::{DelayStepper, History, StepControl};
 use crate::jobs::JobContext;
 use crate::systems::System;
 use crate::systems::scalar::Dual;
@@ -51,9 +51,11 @@ pub fn largest_delay_exponent(
         tau,
         0.0,
         seeded_tangent(&history),
-        options.rtol,
-        options.rtol * 1e-3,
-        period / 20.0,
+        StepControl {
+            rtol: options.rtol,
+            atol: options.rtol * 1e-3,
+            h_max: period / 20.0,
+        },
         1,
     );
     let t_transient = options.transient_periods * period;

@@ -63,6 +63,17 @@ impl<S: Scalar> Segment<S> {
     }
 }
 
+/// Error control of a [`DelayStepper`].
+#[derive(Clone, Copy, Debug)]
+pub struct StepControl {
+    /// Relative tolerance per step.
+    pub rtol: f64,
+    /// Absolute tolerance per step.
+    pub atol: f64,
+    /// The largest step (the delay caps it too).
+    pub h_max: f64,
+}
+
 /// Bogacki–Shampine 3(2) on a scalar delay equation with a stored Hermite history.
 pub struct DelayStepper<S, F> {
     f: F,
@@ -84,18 +95,16 @@ pub struct DelayStepper<S, F> {
 
 impl<S: Scalar, F: FnMut(S, S) -> S> DelayStepper<S, F> {
     /// A stepper for `x' = f(x(t), x(t − tau))` from time `t0` with the given history;
-    /// `embedding` is the number `d` of delay-embedding columns its state reports, and
-    /// `h_max` caps the step (besides `tau`).
+    /// `embedding` is the number `d` of delay-embedding columns its state reports.
     pub fn new(
         f: F,
         tau: f64,
         t0: f64,
         history: History<S>,
-        rtol: f64,
-        atol: f64,
-        h_max: f64,
+        control: StepControl,
         embedding: usize,
     ) -> Self {
+        let StepControl { rtol, atol, h_max } = control;
         let mut stepper = Self {
             f,
             tau,
@@ -193,7 +202,7 @@ impl<S: Scalar, F: FnMut(S, S) -> S> DelayStepper<S, F> {
                     lands = true;
                 }
             }
-            if !(h > 1e-14 * self.t.abs().max(1.0)) {
+            if h.is_nan() || h <= 1e-14 * self.t.abs().max(1.0) {
                 return Err(StepError::StepCollapse { t: self.t, h });
             }
             let (t, y, k1) = (self.t, self.y, self.fy);
@@ -363,9 +372,11 @@ mod tests {
             1.0,
             0.0,
             History::Constant(1.0),
-            rtol,
-            rtol * 1e-3,
-            1.0,
+            StepControl {
+                rtol,
+                atol: rtol * 1e-3,
+                h_max: 1.0,
+            },
             2,
         );
         let mut dense = Vec::new();
@@ -413,9 +424,11 @@ mod tests {
             1.0,
             0.0,
             History::Constant(1.0),
-            1e-10,
-            1e-13,
-            0.1,
+            StepControl {
+                rtol: 1e-10,
+                atol: 1e-13,
+                h_max: 0.1,
+            },
             3,
         );
         while s.t() < 2.0 {

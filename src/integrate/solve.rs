@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::auto_switch::AutoSwitch;
-use super::dde::{DelayStepper, History};
+use super::dde::{DelayStepper, History, StepControl};
 use super::dop853::Dop853;
 use super::dopri5::Dopri5;
 use super::map::MapIteration;
@@ -143,9 +143,11 @@ pub fn stepper_for(
             tau,
             t0,
             history,
-            rtol,
-            atol,
-            dt,
+            StepControl {
+                rtol,
+                atol,
+                h_max: dt,
+            },
             system.dim(),
         ));
     }
