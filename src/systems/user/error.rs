@@ -26,7 +26,7 @@ pub enum UserSystemError {
         version: u32,
     },
     /// A malformed equation: a bad token, a missing operand or parenthesis.
-    #[error("equation {equation} ({text}): {message} at column {column} (at '{token}')")]
+    #[error("equation {equation} ({text}), column {column} at '{token}': {message}")]
     Parse {
         /// 1-based equation number.
         equation: usize,
@@ -41,7 +41,7 @@ pub enum UserSystemError {
     },
     /// A name in a right-hand side that is no state, parameter, function or constant.
     #[error(
-        "equation {equation} ({text}): unknown symbol '{name}' at column {column}{}; the states are {} and the parameters are {}",
+        "equation {equation} ({text}), column {column}: unknown symbol '{name}'{}; the states are {} and the parameters are {}",
         did_you_mean(.suggestions),
         list(.states),
         list(.params)

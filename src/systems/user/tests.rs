@@ -206,7 +206,7 @@ fn unknown_symbols_are_named_with_a_suggestion_and_the_known_names() {
     s.equations[0] = "dx/dt = sgma*(y - x)".into();
     let msg = compile_err(s);
     for part in [
-        "unknown symbol 'sgma' at column 9",
+        "column 9: unknown symbol 'sgma'",
         "did you mean sigma?",
         "states are x, y, z",
         "parameters are beta, rho, sigma",
