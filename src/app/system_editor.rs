@@ -415,8 +415,10 @@ mod tests {
 
     #[test]
     fn bad_parameter_lines_are_named() {
-        let mut editor = SystemEditor::default();
-        editor.params = "beta = 2.667\nrho 28\nsigma = 10".into();
+        let mut editor = SystemEditor {
+            params: "beta = 2.667\nrho 28\nsigma = 10".into(),
+            ..Default::default()
+        };
         editor.check();
         let err = editor.status.expect_err("broken");
         assert!(

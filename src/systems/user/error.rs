@@ -41,10 +41,8 @@ pub enum UserSystemError {
     },
     /// A name in a right-hand side that is no state, parameter, function or constant.
     #[error(
-        "equation {equation} ({text}), column {column}: unknown symbol '{name}'{}; the states are {} and the parameters are {}",
-        did_you_mean(.suggestions),
-        list(.states),
-        list(.params)
+        "equation {equation} ({text}), column {column}: unknown symbol '{name}'{}; {known}",
+        did_you_mean(.suggestions)
     )]
     UnknownSymbol {
         /// 1-based equation number.
@@ -57,10 +55,8 @@ pub enum UserSystemError {
         name: String,
         /// Close state or parameter names.
         suggestions: Vec<String>,
-        /// The state names.
-        states: Vec<String>,
-        /// The parameter names.
-        params: Vec<String>,
+        /// "the states are … and the parameters are …".
+        known: String,
     },
     /// A left-hand side that is not `dx/dt` (flows) or `x_next` (maps) for a state `x`.
     #[error("equation {equation} ({text}): {message}")]
@@ -123,6 +119,15 @@ fn did_you_mean(s: &[String]) -> String {
     } else {
         format!(" (did you mean {}?)", s.join(" or "))
     }
+}
+
+/// "the states are x, y and the parameters are a, b", for error messages.
+pub(super) fn known_names(states: &[String], params: &[String]) -> String {
+    format!(
+        "the states are {} and the parameters are {}",
+        list(states),
+        list(params)
+    )
 }
 
 fn list(s: &[String]) -> String {

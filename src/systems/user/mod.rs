@@ -175,7 +175,10 @@ impl UserSystem {
             .collect();
         let mut slots: Vec<Option<(usize, expr::Checked)>> = vec![None; n];
         for (k, eq) in spec.equations.iter().enumerate() {
-            if eq.trim().is_empty() {
+            // Columns count from the equation without its leading and trailing blanks,
+            // the text error messages show.
+            let eq = eq.trim();
+            if eq.is_empty() {
                 continue;
             }
             let (state, offset, rhs) = split_equation(&spec, k, eq)?;
@@ -193,8 +196,14 @@ impl UserSystem {
                     column: u.column,
                     suggestions: close_names(&u.name, &known),
                     name: u.name,
-                    states: spec.state_names.clone(),
-                    params: spec.params.iter().map(|p| p.name.clone()).collect(),
+                    known: error::known_names(
+                        &spec.state_names,
+                        &spec
+                            .params
+                            .iter()
+                            .map(|p| p.name.clone())
+                            .collect::<Vec<_>>(),
+                    ),
                 },
             })?;
             if let Some((first, _)) = &slots[state] {
