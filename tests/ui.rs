@@ -199,3 +199,95 @@ fn the_picker_searches_the_catalog_and_switches_the_system() {
     assert_eq!(h.state().live.system.name(), "Rossler");
     assert!(h.state().live.time() > 0.0);
 }
+
+/// Selects everything in the text field labelled `label` and types `text` over it.
+fn replace_text(h: &mut Harness<'_, ChaosApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+#[test]
+fn a_typed_system_is_checked_while_typing_and_then_runs_live() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("New system...").click();
+    h.run_steps(2);
+    assert!(h.state().editor.open);
+    // The editor opens with the Lorenz example, which checks out.
+    h.get_by_label("OK: a 3-D flow with 3 parameters");
+
+    // A damped linear oscillator p'' + 0.1 p' + w² p = 0, typed with a broken second
+    // equation.
+    replace_text(&mut h, "name", "Oscillator");
+    replace_text(&mut h, "state names", "p, q");
+    replace_text(&mut h, "parameters", "w = 2");
+    replace_text(&mut h, "equations", "dp/dt = q\ndq/dt = -w^2*p - 0.1*(q");
+    replace_text(&mut h, "initial condition", "1, 0");
+    replace_text(&mut h, "period", "3.14");
+    h.run_steps(2);
+    assert_eq!(
+        h.state().editor.equations,
+        "dp/dt = q\ndq/dt = -w^2*p - 0.1*(q"
+    );
+    let err = h
+        .state()
+        .editor
+        .status
+        .clone()
+        .expect_err("broken equation");
+    assert!(
+        err.contains("equation 2 (dq/dt = -w^2*p - 0.1*(q), column 22 at '('"),
+        "{err}"
+    );
+    h.get_by_label_contains("'(' is never closed");
+    // The broken system cannot be used.
+    assert_eq!(h.state().live.system.name(), "Lorenz");
+
+    replace_text(&mut h, "equations", "dp/dt = q\ndq/dt = -w^2*p - 0.1*q");
+    h.run_steps(2);
+    h.get_by_label("OK: a 2-D flow with 1 parameters");
+    h.get_by_label("Use this system").click();
+    h.run_steps(3);
+    assert!(!h.state().editor.open);
+    let live = &h.state().live;
+    assert_eq!(live.system.name(), "Oscillator");
+    // The state panel shows its state names.
+    h.get_by_label("(p, q)");
+    // The live orbit follows the exact solution from (1, 0):
+    // p(t) = e^(−t/20) (cos ω t + sin(ω t) / (20 ω)), ω = sqrt(w² − 1/400).
+    let t = live.time();
+    assert!(t > 25.0, "fast-forwarded 8 periods of 3.14, t = {t}");
+    let omega = (4.0f64 - 0.0025).sqrt();
+    let exact = (-t / 20.0).exp() * ((omega * t).cos() + (omega * t).sin() / (20.0 * omega));
+    let p = live.state()[0];
+    assert!((p - exact).abs() < 1e-5, "p({t}) = {p}, exact {exact}");
+    // It is listed in the picker's group of typed systems.
+    assert_eq!(h.state().user_systems.len(), 1);
+
+    // The rest of the window works with it: a DMD fit recovers the eigenvalues
+    // −0.05 ± i ω of the linear flow.
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
+        panic!("fit on the typed system failed")
+    };
+    let spec = out.model.spectrum().expect("DMD has eigenvalues");
+    let mut cont = spec.continuous();
+    cont.sort_by(|a, b| a[1].total_cmp(&b[1]));
+    assert_eq!(cont.len(), 2);
+    for (got, im) in cont.iter().zip([-omega, omega]) {
+        assert!(
+            (got[0] + 0.05).abs() < 1e-4 && (got[1] - im).abs() < 1e-4,
+            "{cont:?}"
+        );
+    }
+    // Its largest Lyapunov exponent is the decay rate −0.05 (from the symbolic Jacobian).
+    assert!((out.lyapunov + 0.05).abs() < 0.01, "λ = {}", out.lyapunov);
+}

@@ -15,6 +15,7 @@ pub mod live;
 pub mod metrics_table;
 pub mod preset;
 pub mod spectrum_plot;
+pub mod system_editor;
 pub mod system_panel;
 
 use std::path::PathBuf;
@@ -70,6 +71,11 @@ pub struct ChaosApp {
     last_frame: Option<f64>,
     /// Cards to fit on the first frame (from a preset).
     pending_fits: Vec<usize>,
+    /// The typed-system editor window.
+    pub editor: system_editor::SystemEditor,
+    /// Typed systems used in this session (the picker's last group), latest version of
+    /// each name.
+    pub user_systems: Vec<crate::systems::System>,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -132,6 +138,8 @@ impl ChaosApp {
             waker: None,
             last_frame: None,
             pending_fits: Vec::new(),
+            editor: Default::default(),
+            user_systems: Vec::new(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -157,6 +165,13 @@ impl ChaosApp {
             self.bench.data.periods = periods;
         }
         self.source = SourceKind::System;
+        if let Some(user) = system.user() {
+            self.editor.fill(user.spec());
+            self.remember_user_system(&system);
+        }
+        if p.open_editor {
+            self.editor.open = true;
+        }
         self.live.set_system(system);
         self.live.initial_condition = ic;
         self.live.reset();
@@ -170,6 +185,25 @@ impl ChaosApp {
         self.view.request_frame();
         self.pending_fits = pending;
         Ok(())
+    }
+
+    /// Swaps the live simulation to `system` (catalog or typed), as picking it does:
+    /// fresh orbit from its initial condition, fits cleared.
+    pub fn switch_system(&mut self, system: crate::systems::System) {
+        if system.user().is_some() {
+            self.remember_user_system(&system);
+        }
+        self.live.set_system(system);
+        self.live.fast_forward(OPENING_PERIODS);
+        self.ic_text = format_vector(&self.live.initial_condition);
+        self.view.request_frame();
+        self.bench.reset();
+    }
+
+    /// Lists a typed system in the picker, replacing an older one of the same name.
+    fn remember_user_system(&mut self, system: &crate::systems::System) {
+        self.user_systems.retain(|s| s.name() != system.name());
+        self.user_systems.push(system.clone());
     }
 
     /// Starts card `i`'s fit on the current source (the live state, or the dataset).
@@ -263,15 +297,25 @@ impl ChaosApp {
                         &mut self.live,
                         &mut self.ic_text,
                         &mut self.picker_query,
+                        &self.user_systems,
                     );
                     if let Some(name) = actions.pick
                         && let Ok(sys) = Catalog::builtin().system(&name)
                     {
-                        self.live.set_system(sys);
-                        self.live.fast_forward(OPENING_PERIODS);
-                        self.ic_text = format_vector(&self.live.initial_condition);
-                        self.view.request_frame();
-                        self.bench.reset();
+                        self.switch_system(sys);
+                    }
+                    if let Some(sys) = actions.pick_user.and_then(|k| self.user_systems.get(k)) {
+                        self.switch_system(sys.clone());
+                    }
+                    match (actions.open_editor, self.live.system.user()) {
+                        (Some(true), Some(user)) => self.editor.fill(user.spec()),
+                        (Some(false), _) => self
+                            .editor
+                            .fill(&crate::systems::user::UserSystemSpec::lorenz_example()),
+                        _ => {}
+                    }
+                    if actions.open_editor.is_some() {
+                        self.editor.open = true;
                     }
                 });
             });
@@ -356,6 +400,10 @@ impl ChaosApp {
             }
             self.view.ui(ui, &Scene { curves });
         });
+        if let Some(sys) = self.editor.show(ui.ctx()) {
+            self.source = SourceKind::System;
+            self.switch_system(sys);
+        }
         self.screenshot_step(ui.ctx());
     }
 

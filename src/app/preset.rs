@@ -2,7 +2,9 @@
 //! `chaoslab gui --preset FILE`. A preset only sets values; it cannot run code.
 //!
 //! Format (JSON): `{"format": "chaoslab-preset", "version": 1, "title": "…",
-//! "description": "one line for the menu", "system": "Lorenz",
+//! "description": "one line for the menu", "system": "Lorenz" (or "user_system": {a
+//! chaoslab-system object, see [`crate::systems::user`]}, and "open_editor": true to
+//! show it in the typed-system editor),
 //! "params": {"rho": 28.0}, "initial_condition": [..] (optional),
 //! "fast_forward_periods": 20 (optional), "fit": ["DMD"] (card titles, optional),
 //! "data_periods": 60 (optional), "perturb": true (optional: start the butterfly-effect
@@ -17,6 +19,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::systems::user::{UserSystem, UserSystemSpec};
 use crate::systems::{Catalog, System};
 
 /// A parsed preset.
@@ -29,8 +32,15 @@ pub struct Preset {
     pub title: String,
     /// One line for the menu.
     pub description: String,
-    /// Catalog name.
+    /// Catalog name (empty when `user_system` is given).
+    #[serde(default)]
     pub system: String,
+    /// A typed system, in place of a catalog name.
+    #[serde(default)]
+    pub user_system: Option<UserSystemSpec>,
+    /// Open the typed-system editor.
+    #[serde(default)]
+    pub open_editor: bool,
     /// Parameter overrides.
     #[serde(default)]
     pub params: BTreeMap<String, f64>,
@@ -79,6 +89,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "lorenz-plrnn.json",
         include_str!("../../presets/lorenz-plrnn.json"),
     ),
+    (
+        "typed-thomas.json",
+        include_str!("../../presets/typed-thomas.json"),
+    ),
 ];
 
 /// The shipped presets, parsed.
@@ -126,7 +140,16 @@ impl Preset {
 
     /// The system with the preset's parameters and initial condition.
     pub fn system(&self) -> anyhow::Result<(System, Vec<f64>)> {
-        let mut sys = Catalog::builtin().system(&self.system)?;
+        let mut sys = match (&self.user_system, self.system.as_str()) {
+            (Some(spec), "") => System::from_user(std::sync::Arc::new(
+                UserSystem::compile(spec.clone()).context("the preset's user_system")?,
+            )),
+            (Some(_), _) => bail!("a preset names either \"system\" or \"user_system\", not both"),
+            (None, "") => {
+                bail!("the preset names no system: add \"system\": \"Lorenz\" or a \"user_system\"")
+            }
+            (None, name) => Catalog::builtin().system(name)?,
+        };
         for (k, v) in &self.params {
             sys.set_param(k, *v)?;
         }

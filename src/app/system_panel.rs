@@ -1,28 +1,59 @@
-//! The left panel: system picker, parameter sliders (live), initial condition,
-//! play/pause/reset and speed.
+//! The left panel: system picker (grouped by kind, with search), the typed-system
+//! editor's buttons, parameter sliders (live), initial condition, play/pause/reset and
+//! speed.
 
 use egui::Ui;
 
 use super::live::LiveSimulation;
-use crate::systems::Catalog;
+use crate::systems::{Catalog, System, SystemInfo};
 
 /// What the user asked for in the system panel this frame.
 #[derive(Default)]
 pub struct SystemPanelActions {
-    /// Pick another system by name.
+    /// Pick another catalog system by name.
     pub pick: Option<String>,
+    /// Pick one of the user's typed systems (index into the list passed in).
+    pub pick_user: Option<usize>,
+    /// Open the typed-system editor: `true` to edit the current (typed) system, `false`
+    /// for a new one.
+    pub open_editor: Option<bool>,
 }
 
-/// Draws the panel; parameter edits are applied to `live` directly.
+/// The picker's groups in display order: `(key, heading)`, where the key is what
+/// [`group_key`] returns. Adding a group is one line here.
+pub const GROUPS: &[(&str, &str)] = &[
+    ("flow", "Flows"),
+    ("nonautonomous", "Non-autonomous flows"),
+    ("delay", "Delay equations"),
+    ("map", "Maps"),
+    ("user", "Your typed systems"),
+];
+
+/// The picker group of a system: `user` for typed systems, `nonautonomous` for forced
+/// flows (dysts' flag), otherwise its kind as written in the catalog (`flow`, `map`, …).
+pub fn group_key(info: &SystemInfo) -> String {
+    if info.user_defined {
+        "user".into()
+    } else if info.nonautonomous {
+        "nonautonomous".into()
+    } else {
+        info.kind.to_string()
+    }
+}
+
+/// Draws the panel; parameter edits are applied to `live` directly. `user_systems` are
+/// the typed systems used in this session (listed in their own group).
 pub fn system_panel(
     ui: &mut Ui,
     live: &mut LiveSimulation,
     ic_text: &mut String,
     query: &mut String,
+    user_systems: &[System],
 ) -> SystemPanelActions {
     let mut actions = SystemPanelActions::default();
     ui.heading("System");
     let current = live.system.name().to_string();
+    let current_is_user = live.system.user().is_some();
     ui.horizontal(|ui| {
         let l = ui.label("search");
         ui.add(
@@ -33,39 +64,72 @@ pub fn system_panel(
         .labelled_by(l.id);
     });
     let needle = query.trim().to_lowercase();
+    let matches = |i: &SystemInfo| {
+        needle.is_empty()
+            || i.name.to_lowercase().contains(&needle)
+            || i.description.to_lowercase().contains(&needle)
+    };
     egui::ComboBox::from_label("system")
         .selected_text(&current)
         .height(400.0)
         .show_ui(ui, |ui| {
-            // Grouped by kind; the search matches names and descriptions.
-            for kind in [crate::systems::Kind::Flow, crate::systems::Kind::Map] {
-                let matches: Vec<_> = Catalog::builtin()
-                    .infos()
-                    .filter(|i| i.kind == kind)
-                    .filter(|i| {
-                        needle.is_empty()
-                            || i.name.to_lowercase().contains(&needle)
-                            || i.description.to_lowercase().contains(&needle)
-                    })
+            // (info, index among the user's systems) for every entry, catalog first.
+            let entries: Vec<(&SystemInfo, Option<usize>)> = Catalog::builtin()
+                .infos()
+                .map(|i| (i, None))
+                .chain(
+                    user_systems
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (s.info(), Some(k))),
+                )
+                .filter(|(i, _)| matches(i))
+                .collect();
+            for (key, heading) in GROUPS {
+                let group: Vec<_> = entries
+                    .iter()
+                    .filter(|(i, _)| group_key(i) == *key)
                     .collect();
-                if matches.is_empty() {
+                if group.is_empty() {
                     continue;
                 }
-                ui.label(egui::RichText::new(format!("{kind}s ({})", matches.len())).strong());
-                for info in matches {
+                ui.label(egui::RichText::new(format!("{heading} ({})", group.len())).strong());
+                for (info, user) in group {
                     let label = format!("{} ({}-D)", info.name, info.state_names.len());
+                    let selected = info.name == current && user.is_some() == current_is_user;
                     if ui
-                        .selectable_label(info.name == current, label)
+                        .selectable_label(selected, label)
                         .on_hover_text(&info.description)
                         .clicked()
-                        && info.name != current
+                        && !selected
                     {
-                        actions.pick = Some(info.name.clone());
+                        match user {
+                            Some(k) => actions.pick_user = Some(*k),
+                            None => actions.pick = Some(info.name.clone()),
+                        }
                     }
                 }
             }
         });
+    ui.horizontal(|ui| {
+        if ui
+            .button("New system...")
+            .on_hover_text("Type a system's equations (opens with the Lorenz example)")
+            .clicked()
+        {
+            actions.open_editor = Some(false);
+        }
+        if current_is_user && ui.button("Edit typed system...").clicked() {
+            actions.open_editor = Some(true);
+        }
+    });
+    // The selected system: its description and citation.
     ui.label(egui::RichText::new(&live.system.info().description).small());
+    ui.label(
+        egui::RichText::new(&live.system.info().citation)
+            .small()
+            .weak(),
+    );
     ui.separator();
 
     ui.strong("Parameters");
@@ -128,12 +192,6 @@ pub fn system_panel(
     if let Some(err) = &live.error {
         ui.colored_label(egui::Color32::from_rgb(255, 110, 90), err);
     }
-    ui.separator();
-    ui.label(
-        egui::RichText::new(&live.system.info().citation)
-            .small()
-            .weak(),
-    );
     actions
 }
 
@@ -163,6 +221,8 @@ fn butterfly(ui: &mut Ui, live: &mut LiveSimulation) {
         return;
     }
     let [t0, s0] = live.separation[0];
+    // Typed systems have no published exponent: no reference slope then.
+    let known = !live.system.info().max_lyapunov_source.is_empty();
     let lambda = live.system.info().max_lyapunov;
     let t_end = live.separation[live.separation.len() - 1][0];
     let sep: egui_plot::PlotPoints = live.separation.iter().copied().collect();
@@ -182,10 +242,12 @@ fn butterfly(ui: &mut Ui, live: &mut LiveSimulation) {
                 egui_plot::Line::new("mean separation", sep)
                     .color(egui::Color32::from_rgb(255, 120, 120)),
             );
-            plot.line(
-                egui_plot::Line::new(format!("slope λ = {lambda:.3}"), slope)
-                    .color(egui::Color32::GRAY)
-                    .style(egui_plot::LineStyle::dashed_loose()),
-            );
+            if known {
+                plot.line(
+                    egui_plot::Line::new(format!("slope λ = {lambda:.3}"), slope)
+                        .color(egui::Color32::GRAY)
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            }
         });
 }

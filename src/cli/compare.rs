@@ -24,7 +24,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "dmd")]
     models: String,
     /// A data file instead of --system.
-    #[arg(long, conflicts_with = "system")]
+    #[arg(long, conflicts_with = "system_choice")]
     data: Option<PathBuf>,
     /// Sampling interval of the data file, when it has no time column.
     #[arg(long = "data-dt")]

@@ -48,7 +48,7 @@ pub struct FitArgs {
     #[arg(long)]
     model: Family,
     /// A data file (.csv or .npy) instead of --system.
-    #[arg(long, conflicts_with = "system")]
+    #[arg(long, conflicts_with = "system_choice")]
     data: Option<PathBuf>,
     /// Sampling interval of the data file, when it has no time column.
     #[arg(long = "data-dt")]
@@ -385,8 +385,11 @@ fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
         let data = crate::io::read_trajectory(path, args.data_dt)?;
         return Ok((data, args.lyapunov));
     }
-    if args.system.system.is_none() {
-        bail!("give the data to fit: --system NAME (with optional --param, --ic) or --data FILE");
+    if args.system.system.is_none() && args.system.system_file.is_none() {
+        bail!(
+            "give the data to fit: --system NAME or --system-file FILE (with optional --param, \
+             --ic) or --data FILE"
+        );
     }
     let (system, ic) = args.system.resolve()?;
     let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;

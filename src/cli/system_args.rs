@@ -1,16 +1,23 @@
 //! The arguments that pick a system and its settings, shared by several sub-commands.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::systems::user::UserSystem;
 use crate::systems::{Catalog, System};
 
-/// `--system NAME [--param k=v]... [--ic a,b,c]`.
+/// `(--system NAME | --system-file FILE) [--param k=v]... [--ic a,b,c]`.
 #[derive(Args, Debug, Clone)]
 pub struct SystemArgs {
     /// Catalog name of the system (see `chaoslab list`).
-    #[arg(long)]
+    #[arg(long, group = "system_choice")]
     pub system: Option<String>,
+    /// A user-typed system: a `chaoslab-system` JSON file (see presets/user/lorenz.json).
+    #[arg(long, value_name = "FILE", group = "system_choice")]
+    pub system_file: Option<PathBuf>,
     /// A parameter value, `name=value`; repeat for several.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
@@ -22,10 +29,17 @@ pub struct SystemArgs {
 impl SystemArgs {
     /// The chosen system with parameters applied, and its initial condition.
     pub fn resolve(&self) -> anyhow::Result<(System, Vec<f64>)> {
-        let Some(name) = &self.system else {
-            bail!("no system given: add --system NAME (run `chaoslab list` to see the names)");
+        let mut system = match (&self.system, &self.system_file) {
+            (Some(name), _) => Catalog::builtin().system(name)?,
+            (None, Some(path)) => System::from_user(Arc::new(
+                UserSystem::load(path)
+                    .with_context(|| format!("--system-file {}", path.display()))?,
+            )),
+            (None, None) => bail!(
+                "no system given: add --system NAME (run `chaoslab list` to see the names) \
+                 or --system-file FILE"
+            ),
         };
-        let mut system = Catalog::builtin().system(name)?;
         for p in &self.params {
             let (k, v) = p
                 .split_once('=')

@@ -62,8 +62,11 @@ impl System {
     /// [`Self::delay_rhs`] on dual numbers: the tangent part is the derivative along the
     /// seeded perturbations of both arguments (the variational equation's right side).
     pub fn delay_rhs_dual(&self, now: Dual, delayed: Dual) -> Dual {
-        let mut out = [Dual::default()];
-        (self.equations.dual)(&[now, delayed], &self.packed, &mut out);
+        let mut out = [Dual::new(f64::NAN, f64::NAN)];
+        // Delay equations are compiled catalog systems (a typed system is a flow or map).
+        if let super::Backend::Compiled(eq) = &self.backend {
+            (eq.dual)(&[now, delayed], &self.packed, &mut out);
+        }
         out[0]
     }
 

@@ -14,6 +14,7 @@ mod delay;
 mod dysts_parity;
 pub mod equations;
 pub mod scalar;
+pub mod user;
 
 pub use catalog::{Catalog, Kind, ParamSpec, SystemInfo, VectorParam};
 pub use delay::DelayHistory;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use equations::Equations;
 use scalar::Dual;
+use user::UserSystem;
 
 /// What can go wrong when choosing a system or its settings.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +79,7 @@ fn suggest(s: &[String]) -> String {
     }
 }
 
-/// A catalog system with concrete parameter values, ready to integrate.
+/// A catalog or user-typed system with concrete parameter values, ready to integrate.
 #[derive(Clone)]
 pub struct System {
     info: Arc<SystemInfo>,
@@ -87,9 +89,18 @@ pub struct System {
     packed: Vec<f64>,
     /// Where each scalar parameter sits in `packed`.
     slots: Vec<usize>,
-    equations: Equations,
+    backend: Backend,
     /// How a delay system's history is built from its initial condition.
     delay_history: DelayHistory,
+}
+
+/// What evaluates a system: compiled catalog equations, or a user-typed system.
+#[derive(Clone)]
+enum Backend {
+    /// Rust functions (fn pointers), instantiated on `f64` and on dual numbers.
+    Compiled(Equations),
+    /// Equations parsed with exmex, with symbolic partial derivatives.
+    User(Arc<UserSystem>),
 }
 
 impl std::fmt::Debug for System {
@@ -103,6 +114,23 @@ impl std::fmt::Debug for System {
 
 impl System {
     pub(crate) fn new(info: Arc<SystemInfo>, equations: Equations) -> Self {
+        Self::with_backend(info, Backend::Compiled(equations))
+    }
+
+    /// A user-typed system ([`user`]) with its default parameters.
+    pub fn from_user(user: Arc<UserSystem>) -> Self {
+        Self::with_backend(Arc::new(user.info().clone()), Backend::User(user))
+    }
+
+    /// The user-typed system behind this one, if it is one.
+    pub fn user(&self) -> Option<&Arc<UserSystem>> {
+        match &self.backend {
+            Backend::User(u) => Some(u),
+            Backend::Compiled(_) => None,
+        }
+    }
+
+    fn with_backend(info: Arc<SystemInfo>, backend: Backend) -> Self {
         let params: Vec<f64> = info.params.iter().map(|p| p.default).collect();
         let layout = info.param_layout();
         let mut packed = vec![0.0; layout.iter().map(|l| l.2).sum()];
@@ -120,7 +148,7 @@ impl System {
             params,
             packed,
             slots,
-            equations,
+            backend,
             delay_history: DelayHistory::default(),
         }
     }
@@ -216,22 +244,27 @@ impl System {
     /// system `x` is the pair `[x(t), x(t − τ)]` and `out` receives the one value
     /// `dx/dt` (see [`Self::delay_rhs`]).
     pub fn rhs(&self, x: &[f64], out: &mut [f64]) {
-        (self.equations.f)(x, &self.packed, out);
+        match &self.backend {
+            Backend::Compiled(eq) => (eq.f)(x, &self.packed, out),
+            Backend::User(u) => u.rhs(x, &self.packed, out),
+        }
     }
 
     /// Whether the system has an output map (dysts' sin/cos of unbounded angles, phases
     /// and clocks), so that trajectories record `observe(x)` rather than `x`.
     pub fn has_output_map(&self) -> bool {
-        self.equations.output.is_some()
+        matches!(&self.backend, Backend::Compiled(eq) if eq.output.is_some())
     }
 
     /// The observed coordinates `y = g(x)` of a state, as dysts' `make_trajectory`
     /// returns them (`postprocess=True`); the state itself when there is no output map.
     /// `out` has [`Self::observed_dim`] entries.
     pub fn observe(&self, x: &[f64], out: &mut [f64]) {
-        match self.equations.output {
-            Some(g) => g(x, &self.packed, out),
-            None => out.copy_from_slice(x),
+        match &self.backend {
+            Backend::Compiled(Equations {
+                output: Some(g), ..
+            }) => g(x, &self.packed, out),
+            _ => out.copy_from_slice(x),
         }
     }
 
@@ -250,23 +283,38 @@ impl System {
     }
 
     /// `f(x)` and the directional derivative `J(x) v`, exact to rounding (forward-mode
-    /// dual numbers). `work` must hold `2 * dim` duals.
+    /// dual numbers for compiled systems; exmex's symbolic partial derivatives for
+    /// user-typed ones). `work` must hold `2 * dim` duals.
     pub fn jvp(&self, x: &[f64], v: &[f64], fx: &mut [f64], jv: &mut [f64], work: &mut [Dual]) {
+        let eq = match &self.backend {
+            Backend::Compiled(eq) => eq,
+            Backend::User(u) => {
+                u.rhs(x, &self.packed, fx);
+                u.jacobian_times(x, &self.packed, v, jv);
+                return;
+            }
+        };
         let n = self.dim();
         let (input, output) = work.split_at_mut(n);
         for i in 0..n {
             input[i] = Dual::new(x[i], v[i]);
         }
-        (self.equations.dual)(input, &self.packed, &mut output[..n]);
+        (eq.dual)(input, &self.packed, &mut output[..n]);
         for i in 0..n {
             fx[i] = output[i].re;
             jv[i] = output[i].eps;
         }
     }
 
-    /// The Jacobian `∂f_i/∂x_j` at `x`, row-major `dim × dim`, one dual pass per column.
+    /// The Jacobian `∂f_i/∂x_j` at `x`, row-major `dim × dim`: one dual pass per column
+    /// (compiled systems), or the symbolic partial derivatives (user-typed systems).
     pub fn jacobian(&self, x: &[f64]) -> Vec<f64> {
         let n = self.dim();
+        if let Backend::User(u) = &self.backend {
+            return (0..n * n)
+                .map(|k| u.jacobian_entry(k / n, k % n, x, &self.packed))
+                .collect();
+        }
         let mut jac = vec![0.0; n * n];
         let mut work = vec![Dual::default(); 2 * n];
         let (mut fx, mut col, mut e) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
