@@ -198,7 +198,7 @@ pub fn correlation_dimension(
         return Err(DimensionError::NonFinite { index: bad / dim });
     }
     // Evenly spread subsample; `index` keeps the input sample numbers for the window.
-    let n = len.min(options.max_points.max(MIN_POINTS));
+    let n = len.min(options.max_points);
     let index: Vec<usize> = (0..n).map(|k| k * len / n).collect();
     let mut points: Vec<f64> = index
         .iter()
@@ -259,6 +259,9 @@ pub fn correlation_dimension(
 
 fn check_options(o: &CorrelationOptions) -> Result<(), DimensionError> {
     let bad = |what: &str| Err(DimensionError::Invalid(what.into()));
+    if o.max_points < MIN_POINTS {
+        return bad("count the pairs on at least 50 points (max_points)");
+    }
     if o.radii_per_decade < 2 {
         return bad("use at least 2 radii per decade");
     }
