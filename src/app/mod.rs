@@ -8,6 +8,8 @@
 
 pub mod bench;
 pub mod cards;
+pub mod characterise_job;
+pub mod characterise_panel;
 pub mod data_panel;
 pub mod divergence_plot;
 pub mod fit_job;
@@ -70,6 +72,8 @@ pub struct ChaosApp {
     last_frame: Option<f64>,
     /// Cards to fit on the first frame (from a preset).
     pending_fits: Vec<usize>,
+    /// The Lyapunov spectrum and dimensions of the live system.
+    pub characterise: characterise_panel::CharacterisePanel,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -132,6 +136,7 @@ impl ChaosApp {
             waker: None,
             last_frame: None,
             pending_fits: Vec::new(),
+            characterise: Default::default(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -169,6 +174,9 @@ impl ChaosApp {
         self.ic_text = format_vector(&self.live.initial_condition);
         self.view.request_frame();
         self.pending_fits = pending;
+        if p.characterise {
+            self.characterise.request_run();
+        }
         Ok(())
     }
 
@@ -193,7 +201,10 @@ impl ChaosApp {
 
     /// True while a background job runs or is about to start.
     pub fn busy(&self) -> bool {
-        !self.pending_fits.is_empty() || self.bench.busy() || self.data.busy()
+        !self.pending_fits.is_empty()
+            || self.bench.busy()
+            || self.data.busy()
+            || self.characterise.busy()
     }
 
     /// One frame of the whole window.
@@ -273,6 +284,7 @@ impl ChaosApp {
                         self.view.request_frame();
                         self.bench.reset();
                     }
+                    self.characterise.toggle_ui(ui);
                 });
             });
         egui::Panel::right("model_bench")
@@ -321,6 +333,10 @@ impl ChaosApp {
                     }
                 });
             });
+        if self.source == SourceKind::System {
+            let (system, x0) = (&self.live.system, self.live.state());
+            self.characterise.show(ui, system, x0, self.waker.clone());
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
                 SourceKind::System => Curve {
