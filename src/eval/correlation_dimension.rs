@@ -208,8 +208,13 @@ pub fn correlation_dimension(
         zscore(&mut points, dim);
     }
     let diameter = bounding_diagonal(&points, dim);
-    if !(diameter > 0.0) {
+    if diameter <= 0.0 {
         return Err(DimensionError::Constant);
+    }
+    if !diameter.is_finite() {
+        return Err(DimensionError::Invalid(
+            "the data span more than f64 can hold; rescale them".into(),
+        ));
     }
     let n_radii = (options.decades * options.radii_per_decade as f64).round() as usize + 1;
     let log_step = std::f64::consts::LN_10 / options.radii_per_decade as f64;
@@ -239,8 +244,11 @@ pub fn correlation_dimension(
         counts.push(acc);
     }
     let correlation_sum: Vec<f64> = counts.iter().map(|&c| c as f64 / pairs as f64).collect();
-    let (local_slopes, region) = scaling_region(&radii, &counts, pairs, options)?;
-    let (lo, hi) = region;
+    let ScalingRegion {
+        local_slopes,
+        lo,
+        hi,
+    } = scaling_region(&radii, &counts, pairs, options)?;
     let xs: Vec<f64> = radii[lo..=hi].iter().map(|r| r.ln()).collect();
     let ys: Vec<f64> = correlation_sum[lo..=hi].iter().map(|c| c.ln()).collect();
     let (dimension, r_squared) = least_squares(&xs, &ys);
@@ -370,10 +378,11 @@ fn scaling_region(
     counts: &[u64],
     pairs: u64,
     options: &CorrelationOptions,
-) -> Result<(Vec<[f64; 2]>, (usize, usize)), DimensionError> {
+) -> Result<ScalingRegion, DimensionError> {
     let usable: Vec<usize> = (0..radii.len())
         .filter(|&k| {
-            counts[k] >= options.min_pairs && counts[k] as f64 <= MAX_CORRELATION_SUM * pairs as f64
+            counts[k] >= options.min_pairs.max(1)
+                && counts[k] as f64 <= MAX_CORRELATION_SUM * pairs as f64
         })
         .collect();
     let no_region = || DimensionError::NoScalingRegion {
@@ -401,7 +410,7 @@ fn scaling_region(
         for b in a + min_len - 1..slopes.len() {
             let window = &slopes[a..=b];
             let med = median(window);
-            if !(med > 0.0)
+            if med <= 0.0
                 || window
                     .iter()
                     .any(|s| (s - med).abs() > options.flatness * med)
@@ -432,7 +441,18 @@ fn scaling_region(
         }
     };
     // Slopes a..=b join radii first+a ..= first+b+1.
-    Ok((local_slopes, (first + a, first + b + 1)))
+    Ok(ScalingRegion {
+        local_slopes,
+        lo: first + a,
+        hi: first + b + 1,
+    })
+}
+
+/// The local slopes and the chosen region (inclusive indices into the radii).
+struct ScalingRegion {
+    local_slopes: Vec<[f64; 2]>,
+    lo: usize,
+    hi: usize,
 }
 
 fn median(v: &[f64]) -> f64 {
