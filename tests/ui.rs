@@ -290,4 +290,83 @@ fn a_typed_system_is_checked_while_typing_and_then_runs_live() {
     }
     // Its largest Lyapunov exponent is the decay rate −0.05 (from the symbolic Jacobian).
     assert!((out.lyapunov + 0.05).abs() < 0.01, "λ = {}", out.lyapunov);
+/// The number after `prefix` in the first label that contains it ("λ1 = 0.9081 (dysts …)").
+fn number_after(h: &Harness<'_, ChaosApp>, prefix: &str) -> f64 {
+    use egui_kittest::kittest::NodeT;
+    let node = h.get_by_label_contains(prefix).accesskit_node();
+    // AccessKit keeps a plain label's text in its value.
+    let label = node.value().or_else(|| node.label()).expect("a label");
+    let rest = label.split(prefix).nth(1).expect("prefix present");
+    rest.split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {label:?}"))
+}
+
+#[test]
+fn the_characterise_panel_computes_lorenz_spectrum_and_dimension() {
+    use chaoslab::app::characterise_panel::CharacteriseStatus;
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Characterise").click();
+    h.run_steps(2);
+    // A shorter average than the default 1500 periods; still ±0.05 on λ1.
+    h.state_mut().characterise.flow_periods = 300.0;
+    h.get_by_label("Compute spectrum").click();
+    h.step();
+    assert!(matches!(
+        h.state().characterise.status,
+        CharacteriseStatus::Running(_)
+    ));
+    step_until(&mut h, Duration::from_secs(120), |a| !a.characterise.busy());
+    h.run_steps(2);
+    assert!(
+        matches!(h.state().characterise.status, CharacteriseStatus::Done(_)),
+        "the characterisation did not finish"
+    );
+    // The running estimates streamed in: one per checkpoint, three exponents each.
+    let running = &h.state().characterise.running;
+    assert!(running.len() >= 300, "{}", running.len());
+    assert!(running.iter().all(|c| c.exponents.len() == 3));
+    // Sprott (2003): λ1 = 0.9056 for Lorenz; the second exponent of a flow is 0.
+    let l1 = number_after(&h, "λ1 = ");
+    assert!((l1 - 0.906).abs() < 0.1, "λ1 = {l1}");
+    let l2 = number_after(&h, "λ2 = ");
+    assert!(l2.abs() < 0.05, "λ2 = {l2}");
+    // Grassberger & Procaccia (1983): D2 = 2.05 ± 0.01.
+    let d2 = number_after(&h, "correlation dimension = ");
+    assert!((d2 - 2.05).abs() < 0.1, "D2 = {d2}");
+    // A parameter change marks the result stale.
+    assert!(h.query_by_label_contains("stale").is_none());
+    h.state_mut()
+        .live
+        .system
+        .set_param("rho", 35.0)
+        .expect("rho");
+    h.state_mut().live.parameters_changed();
+    h.run_steps(2);
+    h.get_by_label_contains("stale");
+}
+
+#[test]
+fn a_running_characterisation_can_be_cancelled() {
+    use chaoslab::app::characterise_panel::CharacteriseStatus;
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Characterise").click();
+    h.run_steps(2);
+    // Hours of averaging: only the cancel ends it.
+    h.state_mut().characterise.flow_periods = 1e5;
+    h.get_by_label("Compute spectrum").click();
+    h.step();
+    h.step(); // the Cancel button appears once the panel knows the job runs
+    h.get_by_label("Cancel spectrum").click();
+    h.step();
+    assert!(matches!(
+        h.state().characterise.status,
+        CharacteriseStatus::Cancelled
+    ));
+    h.run_steps(2);
+    h.get_by_label("spectrum cancelled");
+    assert!(!h.state().busy());
 }

@@ -8,6 +8,8 @@
 
 pub mod bench;
 pub mod cards;
+pub mod characterise_job;
+pub mod characterise_panel;
 pub mod data_panel;
 pub mod divergence_plot;
 pub mod fit_job;
@@ -76,6 +78,8 @@ pub struct ChaosApp {
     /// Typed systems used in this session (the picker's last group), latest version of
     /// each name.
     pub user_systems: Vec<crate::systems::System>,
+    /// The Lyapunov spectrum and dimensions of the live system.
+    pub characterise: characterise_panel::CharacterisePanel,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -140,6 +144,7 @@ impl ChaosApp {
             pending_fits: Vec::new(),
             editor: Default::default(),
             user_systems: Vec::new(),
+            characterise: Default::default(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -184,6 +189,9 @@ impl ChaosApp {
         self.ic_text = format_vector(&self.live.initial_condition);
         self.view.request_frame();
         self.pending_fits = pending;
+        if p.characterise {
+            self.characterise.request_run();
+        }
         Ok(())
     }
 
@@ -227,7 +235,10 @@ impl ChaosApp {
 
     /// True while a background job runs or is about to start.
     pub fn busy(&self) -> bool {
-        !self.pending_fits.is_empty() || self.bench.busy() || self.data.busy()
+        !self.pending_fits.is_empty()
+            || self.bench.busy()
+            || self.data.busy()
+            || self.characterise.busy()
     }
 
     /// One frame of the whole window.
@@ -317,6 +328,7 @@ impl ChaosApp {
                     if actions.open_editor.is_some() {
                         self.editor.open = true;
                     }
+                    self.characterise.toggle_ui(ui);
                 });
             });
         egui::Panel::right("model_bench")
@@ -365,6 +377,10 @@ impl ChaosApp {
                     }
                 });
             });
+        if self.source == SourceKind::System {
+            let (system, x0) = (&self.live.system, self.live.state());
+            self.characterise.show(ui, system, x0, self.waker.clone());
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
                 SourceKind::System => Curve {

@@ -8,7 +8,8 @@
 //! "params": {"rho": 28.0}, "initial_condition": [..] (optional),
 //! "fast_forward_periods": 20 (optional), "fit": ["DMD"] (card titles, optional),
 //! "data_periods": 60 (optional), "perturb": true (optional: start the butterfly-effect
-//! ensemble), "after_perturb_periods": 3 (optional)}`.
+//! ensemble), "after_perturb_periods": 3 (optional), "characterise": true (optional: open
+//! the Characterise panel and compute the Lyapunov spectrum and dimensions)}`.
 //!
 //! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
 //! listed in the window's Presets menu.
@@ -60,6 +61,9 @@ pub struct Preset {
     /// Periods to integrate after perturbing, so the separation is under way.
     #[serde(default)]
     pub after_perturb_periods: f64,
+    /// Open the Characterise panel and compute the spectrum and dimensions.
+    #[serde(default)]
+    pub characterise: bool,
 }
 
 /// The presets shipped in `presets/`, in menu order: (file name, contents).
@@ -92,6 +96,10 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "typed-thomas.json",
         include_str!("../../presets/typed-thomas.json"),
+    ),
+    (
+        "lorenz-characterise.json",
+        include_str!("../../presets/lorenz-characterise.json"),
     ),
 ];
 

@@ -73,11 +73,38 @@ pub struct LyapunovResult {
     pub elapsed_s: f64,
 }
 
+/// A running estimate of the spectrum during the averaging (see
+/// [`lyapunov_spectrum_observed`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LyapunovCheckpoint {
+    /// Averaging time so far (iterations for maps).
+    pub time: f64,
+    /// `Σ log R_ii / time` per tangent vector, in the QR order (largest first once the
+    /// vectors have aligned with the Lyapunov directions; the final result is sorted).
+    pub exponents: Vec<f64>,
+}
+
+/// Checkpoints a UI asks for: enough for a smooth convergence plot, few enough to draw.
+pub const DEFAULT_CHECKPOINTS: usize = 300;
+
 /// Computes the Lyapunov spectrum of `system` at its current parameters.
 pub fn lyapunov_spectrum(
     system: &System,
     options: &LyapunovOptions,
     job: &JobContext,
+) -> Result<LyapunovResult, IntegrateError> {
+    lyapunov_spectrum_observed(system, options, job, 0, &mut |_| {})
+}
+
+/// [`lyapunov_spectrum`], also handing `observe` the running estimates at `checkpoints`
+/// evenly spaced times of the averaging span (none for 0), so a window can plot every
+/// exponent converging. Each checkpoint also checks for cancel and reports progress.
+pub fn lyapunov_spectrum_observed(
+    system: &System,
+    options: &LyapunovOptions,
+    job: &JobContext,
+    checkpoints: usize,
+    observe: &mut dyn FnMut(&LyapunovCheckpoint),
 ) -> Result<LyapunovResult, IntegrateError> {
     let started = Instant::now();
     let n = system.dim();
@@ -94,24 +121,49 @@ pub fn lyapunov_spectrum(
             "the averaging span must be positive and the transient non-negative".into(),
         ));
     }
+    let span = match system.kind() {
+        Kind::Flow | Kind::Delay => options.periods * system.info().period,
+        Kind::Map => options.periods.round().max(1.0),
+    };
+    let mut marks = Checkpoints {
+        every: span / checkpoints.max(1) as f64,
+        next: 1,
+        last: 0.0,
+        enabled: checkpoints > 0,
+        observe,
+    };
     let (sums, div, time) = match system.kind() {
-        Kind::Flow => flow_spectrum(system, &x0, k, options, job)?,
-        Kind::Map => map_spectrum(system, &x0, k, options, job)?,
+        Kind::Flow => flow_spectrum(system, &x0, k, options, job, &mut marks)?,
+        Kind::Map => map_spectrum(system, &x0, k, options, job, &mut marks)?,
         Kind::Delay => {
-            let (lambda, time) =
-                super::lyapunov_delay::largest_delay_exponent(system, &x0, options, job)?;
-            return Ok(LyapunovResult {
-                exponents: vec![lambda],
-                kaplan_yorke: f64::NAN,
-                sum: f64::NAN,
-                mean_divergence: f64::NAN,
-                time,
-                elapsed_s: started.elapsed().as_secs_f64(),
-            });
+            let (lambda, time) = super::lyapunov_delay::largest_delay_exponent_observed(
+                system, &x0, options, job, &mut marks,
+            )?;
+            (vec![lambda * time], f64::NAN, time)
         }
     };
+    if marks.enabled && marks.last < time {
+        // The last step may end a fraction of a step short of the span: the final
+        // estimate is always the last checkpoint.
+        (marks.observe)(&LyapunovCheckpoint {
+            time,
+            exponents: sums.iter().map(|s| s / time).collect(),
+        });
+    }
     let mut exponents: Vec<f64> = sums.iter().map(|s| s / time).collect();
     exponents.sort_by(|a, b| b.total_cmp(a));
+    if system.kind() == Kind::Delay {
+        // Only the largest exponent of an infinite-dimensional system: no dimension,
+        // sum or contraction rate to report.
+        return Ok(LyapunovResult {
+            kaplan_yorke: f64::NAN,
+            sum: f64::NAN,
+            mean_divergence: f64::NAN,
+            exponents,
+            time,
+            elapsed_s: started.elapsed().as_secs_f64(),
+        });
+    }
     Ok(LyapunovResult {
         kaplan_yorke: kaplan_yorke(&exponents),
         sum: exponents.iter().sum(),
@@ -120,6 +172,41 @@ pub fn lyapunov_spectrum(
         time,
         elapsed_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Hands the running estimates to the observer at evenly spaced averaging times.
+pub(super) struct Checkpoints<'a> {
+    pub(super) every: f64,
+    pub(super) next: u64,
+    pub(super) last: f64,
+    pub(super) enabled: bool,
+    pub(super) observe: &'a mut dyn FnMut(&LyapunovCheckpoint),
+}
+
+impl Checkpoints<'_> {
+    /// Called after each accumulation with the averaging time so far.
+    pub(super) fn offer(
+        &mut self,
+        elapsed: f64,
+        sums: &[f64],
+        fraction: f32,
+        job: &JobContext,
+    ) -> Result<(), IntegrateError> {
+        if !self.enabled || elapsed <= 0.0 || elapsed < self.next as f64 * self.every * 0.999_999 {
+            return Ok(());
+        }
+        while self.next as f64 * self.every <= elapsed * 1.000_001 {
+            self.next += 1;
+        }
+        self.last = elapsed;
+        (self.observe)(&LyapunovCheckpoint {
+            time: elapsed,
+            exponents: sums.iter().map(|s| s / elapsed).collect(),
+        });
+        job.check()?;
+        job.report(fraction, "Lyapunov spectrum");
+        Ok(())
+    }
 }
 
 fn diverged(t: f64, reason: &str, system: &System) -> IntegrateError {
@@ -144,6 +231,7 @@ fn flow_spectrum(
     k: usize,
     options: &LyapunovOptions,
     job: &JobContext,
+    marks: &mut Checkpoints<'_>,
 ) -> Result<(Vec<f64>, f64, f64), IntegrateError> {
     let n = system.dim();
     let period = system.info().period;
@@ -205,6 +293,8 @@ fn flow_spectrum(
                 sums[i] += r[i].ln();
             }
             div += (trace_prev + 4.0 * trace_mid + trace) / 6.0 * (t - t_prev);
+            let elapsed = t - t_start.unwrap_or(t_prev);
+            marks.offer(elapsed, &sums, (t / t_total) as f32, job)?;
         }
         trace_prev = trace;
         t_prev = t;
@@ -237,6 +327,7 @@ fn map_spectrum(
     k: usize,
     options: &LyapunovOptions,
     job: &JobContext,
+    marks: &mut Checkpoints<'_>,
 ) -> Result<(Vec<f64>, f64, f64), IntegrateError> {
     let n = system.dim();
     let transient = options.transient_periods.round() as u64;
@@ -283,6 +374,8 @@ fn map_spectrum(
             for i in 0..k {
                 sums[i] += r[i].ln();
             }
+            let fraction = it as f32 / (transient + iterations) as f32;
+            marks.offer((it + 1 - transient) as f64, &sums, fraction, job)?;
         }
         if it % 65536 == 0 {
             job.check()?;
@@ -378,6 +471,80 @@ mod tests {
         );
         assert!((res.sum - 0.3f64.ln()).abs() < 1e-9, "{}", res.sum);
         assert!((res.mean_divergence - 0.3f64.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn running_estimates_converge_to_the_result() {
+        let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let opts = LyapunovOptions {
+            periods: 100.0,
+            ..LyapunovOptions::default()
+        };
+        let mut seen: Vec<LyapunovCheckpoint> = Vec::new();
+        let res = lyapunov_spectrum_observed(&sys, &opts, &JobContext::detached(), 50, &mut |c| {
+            seen.push(c.clone())
+        })
+        .expect("runs");
+        // One per fiftieth of the span (the last may land exactly on the end).
+        assert!((50..=51).contains(&seen.len()), "{}", seen.len());
+        assert!(seen.windows(2).all(|w| w[1].time > w[0].time));
+        assert!(
+            (seen[0].time - res.time / 50.0).abs() < 0.05,
+            "{}",
+            seen[0].time
+        );
+        let last = seen.last().expect("checkpoints");
+        assert_eq!(last.time, res.time);
+        let mut sorted = last.exponents.clone();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        assert_eq!(sorted, res.exponents);
+        // The running sum of the exponents is the phase-space contraction −(σ + 1 + β)
+        // at every checkpoint, not only at the end (Lorenz's divergence is constant).
+        let exact = -(10.0 + 1.0 + 2.667);
+        for c in &seen[5..] {
+            let sum: f64 = c.exponents.iter().sum();
+            assert!((sum / exact - 1.0).abs() < 0.02, "t {} sum {sum}", c.time);
+        }
+        // Without observing, the same numbers.
+        let plain = lyapunov_spectrum(&sys, &opts, &JobContext::detached()).expect("runs");
+        assert_eq!(plain.exponents, res.exponents);
+    }
+
+    #[test]
+    fn cancelling_stops_the_running_estimates_promptly() {
+        use crate::jobs::{Job, JobState};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, mpsc};
+        use std::time::{Duration, Instant};
+        let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let (tx, rx) = mpsc::channel();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let flag = stopped.clone();
+        let mut job = Job::spawn("spectrum", None, move |ctx| {
+            let opts = LyapunovOptions {
+                periods: 1e7, // hours: only a cancel ends it
+                ..LyapunovOptions::default()
+            };
+            let res = lyapunov_spectrum_observed(&sys, &opts, ctx, 1_000_000, &mut |c| {
+                let _ = tx.send(c.clone());
+            });
+            flag.store(true, Ordering::SeqCst);
+            res.map(|r| r.exponents).map_err(|e| e.to_string())
+        });
+        let first = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a checkpoint");
+        assert_eq!(first.exponents.len(), 3);
+        let t = Instant::now();
+        job.cancel();
+        assert_eq!(job.poll(), JobState::Cancelled);
+        while !stopped.load(Ordering::SeqCst) {
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "worker ignored cancel"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     #[test]

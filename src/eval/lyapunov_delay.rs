@@ -20,6 +20,7 @@ use crate::systems::System;
 use crate::systems::scalar::Dual;
 
 use super::LyapunovOptions;
+use super::lyapunov::Checkpoints;
 
 /// Points at which the tangent function is sampled for its norm.
 pub const NORM_SAMPLES: usize = 64;
@@ -31,6 +32,25 @@ pub fn largest_delay_exponent(
     x0: &[f64],
     options: &LyapunovOptions,
     job: &JobContext,
+) -> Result<(f64, f64), IntegrateError> {
+    let mut quiet = |_: &super::lyapunov::LyapunovCheckpoint| {};
+    let mut marks = Checkpoints {
+        every: 1.0,
+        next: 1,
+        last: 0.0,
+        enabled: false,
+        observe: &mut quiet,
+    };
+    largest_delay_exponent_observed(system, x0, options, job, &mut marks)
+}
+
+/// [`largest_delay_exponent`] handing running estimates to `marks` (the window's plot).
+pub(super) fn largest_delay_exponent_observed(
+    system: &System,
+    x0: &[f64],
+    options: &LyapunovOptions,
+    job: &JobContext,
+    marks: &mut Checkpoints<'_>,
 ) -> Result<(f64, f64), IntegrateError> {
     let tau = system
         .delay_tau()
@@ -94,6 +114,7 @@ pub fn largest_delay_exponent(
                 log_sum += norm.ln();
                 let start = span.map_or(last_renorm, |s| s.0);
                 span = Some((start, t));
+                marks.offer(t - start, &[log_sum], (t / t_end) as f32, job)?;
             }
             stepper.map_values(|d| Dual::new(d.re, d.eps / norm));
             last_renorm = t;

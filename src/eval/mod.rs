@@ -1,7 +1,9 @@
 //! Evaluation: Lyapunov spectra of systems (Benettin's QR method on the exact tangent
-//! dynamics) and forecast quality (normalised error, valid prediction time, sMAPE).
+//! dynamics) with their running estimates, the Grassberger–Procaccia correlation dimension,
+//! and forecast quality (normalised error, valid prediction time, sMAPE).
 
 pub mod compare;
+pub mod correlation_dimension;
 pub mod forecast;
 pub mod lyapunov;
 pub mod lyapunov_delay;
@@ -10,6 +12,10 @@ pub mod power_spectrum;
 pub mod protocol;
 pub mod stsp;
 
+pub use correlation_dimension::{CorrelationDimension, CorrelationOptions, correlation_dimension};
 pub use forecast::{ForecastScore, score_forecast};
-pub use lyapunov::{LyapunovOptions, LyapunovResult, kaplan_yorke, lyapunov_spectrum};
+pub use lyapunov::{
+    LyapunovCheckpoint, LyapunovOptions, LyapunovResult, kaplan_yorke, lyapunov_spectrum,
+    lyapunov_spectrum_observed,
+};
 pub use protocol::{HeldOutForecast, forecast_held_out};
