@@ -290,6 +290,8 @@ fn a_typed_system_is_checked_while_typing_and_then_runs_live() {
     }
     // Its largest Lyapunov exponent is the decay rate −0.05 (from the symbolic Jacobian).
     assert!((out.lyapunov + 0.05).abs() < 0.01, "λ = {}", out.lyapunov);
+}
+
 /// The number after `prefix` in the first label that contains it ("λ1 = 0.9081 (dysts …)").
 fn number_after(h: &Harness<'_, ChaosApp>, prefix: &str) -> f64 {
     use egui_kittest::kittest::NodeT;
