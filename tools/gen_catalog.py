@@ -111,7 +111,7 @@ QUIRKS = {
 }
 
 # The maps' largest exponents measured by chaoslab (tools/map_lyapunov.py), if present.
-_MAP_LYAP = ROOT / "presets/map_lyapunov.json"
+_MAP_LYAP = ROOT / "presets/measured/map_lyapunov.json"
 MAP_LYAPUNOV = json.loads(_MAP_LYAP.read_text())["max_lyapunov"] if _MAP_LYAP.exists() else {}
 
 RUST_KEYWORDS = {

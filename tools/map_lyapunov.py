@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the largest Lyapunov exponent of every map in the catalog with chaoslab itself
-and write `presets/map_lyapunov.json`, which `tools/gen_catalog.py` puts into the maps'
-`max_lyapunov` (dysts publishes no Lyapunov estimates for its maps).
+and write `presets/measured/map_lyapunov.json`, which `tools/gen_catalog.py` puts into
+the maps' `max_lyapunov` (dysts publishes no Lyapunov estimates for its maps).
 
 Each value is `chaoslab lyapunov --system NAME --json` at the catalog defaults: the QR
 method on the exact dual-number Jacobian, 100 000 iterations after 1 000 of transient.
@@ -30,7 +30,7 @@ def main() -> int:
         lam = json.loads(res.stdout)["exponents"][0]
         out[s["name"]] = round(lam, 6)
         print(f"{s['name']}: {lam:.6f}")
-    path = ROOT / "presets/map_lyapunov.json"
+    path = ROOT / "presets/measured/map_lyapunov.json"
     path.write_text(json.dumps({
         "source": "chaoslab lyapunov (QR method, exact Jacobian, 1e5 iterations after 1e3)",
         "max_lyapunov": out,

@@ -152,6 +152,9 @@ pub fn system_panel(
     let names = live.system.info().state_names.join(", ");
     let label = ui.label(format!("({names})"));
     let edit = ui.text_edit_singleline(ic_text).labelled_by(label.id);
+    if live.system.kind() == crate::systems::Kind::Delay {
+        delay_history(ui, live);
+    }
     if edit.lost_focus() {
         match crate::cli::parse_vector(ic_text, "initial condition")
             .map_err(|e| e.to_string())
@@ -193,6 +196,29 @@ pub fn system_panel(
         ui.colored_label(egui::Color32::from_rgb(255, 110, 90), err);
     }
     actions
+}
+
+/// A delay equation's history before the start: dysts' constant, or the initial
+/// condition's ten values joined linearly; a change restarts the orbit.
+fn delay_history(ui: &mut Ui, live: &mut LiveSimulation) {
+    use crate::systems::DelayHistory;
+    let mut h = live.system.delay_history();
+    let before = h;
+    ui.horizontal(|ui| {
+        let label = ui.label("history");
+        egui::ComboBox::from_id_salt("delay history")
+            .selected_text(h.name())
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut h, DelayHistory::Constant, "constant (dysts)");
+                ui.selectable_value(&mut h, DelayHistory::Embedding, "embedding (linear)");
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    if h != before {
+        live.system.set_delay_history(h);
+        live.reset();
+    }
 }
 
 /// The butterfly effect: perturb, and the log separation against time with the slope of

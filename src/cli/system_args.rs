@@ -7,9 +7,9 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::systems::user::UserSystem;
-use crate::systems::{Catalog, System};
+use crate::systems::{Catalog, DelayHistory, System};
 
-/// `(--system NAME | --system-file FILE) [--param k=v]... [--ic a,b,c]`.
+/// `(--system NAME | --system-file FILE) [--param k=v]... [--ic a,b,c] [--history H]`.
 #[derive(Args, Debug, Clone)]
 pub struct SystemArgs {
     /// Catalog name of the system (see `chaoslab list`).
@@ -21,9 +21,15 @@ pub struct SystemArgs {
     /// A parameter value, `name=value`; repeat for several.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Initial condition, comma-separated (default: the catalog's).
+    /// Initial condition, comma-separated (default: the catalog's). For a delay
+    /// equation: its ten-column delay embedding x(t0 - k tau/9), k = 0..9.
     #[arg(long, value_name = "A,B,C", allow_hyphen_values = true)]
     pub ic: Option<String>,
+    /// Delay equations only: the history before the start, `constant` (dysts: the first
+    /// initial value) or `embedding` (the ten initial values joined linearly over one
+    /// delay).
+    #[arg(long, value_name = "constant|embedding")]
+    pub history: Option<String>,
 }
 
 impl SystemArgs {
@@ -49,6 +55,16 @@ impl SystemArgs {
                 .parse()
                 .with_context(|| format!("--param {k}: '{v}' is not a number"))?;
             system.set_param(k.trim(), value)?;
+        }
+        if let Some(h) = &self.history {
+            if system.kind() != crate::systems::Kind::Delay {
+                bail!(
+                    "--history applies to delay equations only; {} is a {}",
+                    system.name(),
+                    system.kind()
+                );
+            }
+            system.set_delay_history(DelayHistory::parse(h).map_err(anyhow::Error::msg)?);
         }
         let ic = match &self.ic {
             Some(text) => parse_vector(text, "--ic")?,
