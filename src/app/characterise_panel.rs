@@ -290,18 +290,30 @@ fn results_ui(ui: &mut Ui, c: &Characterisation, info: &SystemInfo, stale: bool)
             .and_then(|p| p.get(i).copied());
         ui.label(text(format!("λ{} = {l:.4}{}", i + 1, published(dysts))));
     }
-    ui.label(
-        egui::RichText::new(format!(
-            "sum {:.4} (contraction rate {:.4}); averaged over {:.0}",
-            r.sum, r.mean_divergence, r.time
-        ))
-        .small(),
-    );
-    ui.label(text(format!(
-        "Kaplan-Yorke dimension = {:.4}{}",
-        r.kaplan_yorke,
-        published(info.kaplan_yorke_dimension)
-    )));
+    if info.kind == crate::systems::Kind::Delay {
+        // An infinite-dimensional system: its largest exponent only, from the
+        // variational equation.
+        ui.label(
+            egui::RichText::new(format!(
+                "largest exponent of the delay equation (no sum or Kaplan-Yorke dimension); averaged over {:.0}",
+                r.time
+            ))
+            .small(),
+        );
+    } else {
+        ui.label(
+            egui::RichText::new(format!(
+                "sum {:.4} (contraction rate {:.4}); averaged over {:.0}",
+                r.sum, r.mean_divergence, r.time
+            ))
+            .small(),
+        );
+        ui.label(text(format!(
+            "Kaplan-Yorke dimension = {:.4}{}",
+            r.kaplan_yorke,
+            published(info.kaplan_yorke_dimension)
+        )));
+    }
     match &c.dimension {
         Some(Ok(d)) => {
             ui.label(text(format!(

@@ -381,6 +381,7 @@ impl ChaosApp {
             let (system, x0) = (&self.live.system, self.live.state());
             self.characterise.show(ui, system, x0, self.waker.clone());
         }
+        let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
                 SourceKind::System => Curve {
@@ -388,6 +389,7 @@ impl ChaosApp {
                     color: [0.35, 0.75, 1.0, 1.0],
                     generation: self.live.generation,
                     fade: true,
+                    dots: is_map,
                 },
                 SourceKind::Dataset => Curve {
                     points: self.data.points.clone(),
@@ -395,6 +397,7 @@ impl ChaosApp {
                     // Offset so a dataset never shares a generation with the live trail.
                     generation: self.data.generation + (1 << 40),
                     fade: false,
+                    dots: false,
                 },
             }];
             if self.source == SourceKind::System {
@@ -406,12 +409,17 @@ impl ChaosApp {
                         // Offset so ensemble trails never share a generation with others.
                         generation: generation + ((k as u64 + 2) << 40),
                         fade: true,
+                        dots: is_map,
                     });
                 }
             }
             for card in &self.bench.cards {
                 if let Some(out) = card.outcome() {
-                    curves.push(forecast_curve(out, card.spec.color()));
+                    curves.push(forecast_curve(
+                        out,
+                        card.spec.color(),
+                        is_map && self.source == SourceKind::System,
+                    ));
                 }
             }
             self.view.ui(ui, &Scene { curves });
@@ -507,12 +515,14 @@ impl eframe::App for ChaosApp {
     }
 }
 
-fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3]) -> Curve {
+/// A model's held-out forecast as a curve (dots for a map's iterates).
+fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3], dots: bool) -> Curve {
     Curve {
         points: outcome.forecast_points.clone(),
         color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
         generation: outcome.id,
         fade: false,
+        dots,
     }
 }
 
