@@ -6,7 +6,7 @@ dysts (William Gilpin, Apache-2.0; PyPI `dysts==0.96`) integrates with scipy's
 `ddeint`. Run it with dysts' defaults (what its users get) and with the tolerances and
 explicit method chaoslab uses by default (`--method RK45 --rtol 1e-9 --atol 1e-12`):
 
-    python3 -m venv /tmp/dvenv && /tmp/dvenv/bin/pip install numpy scipy numba
+    python3 -m venv /tmp/dvenv && /tmp/dvenv/bin/pip install numpy scipy numba tqdm scikit-learn
     /tmp/dvenv/bin/pip install --no-deps dysts==0.96
     /tmp/dvenv/bin/python benches/peers/dysts_catalog.py --periods 10 --points-per-period 100
     chaoslab bench catalog --periods 10 --points-per-period 100 --json

@@ -380,6 +380,24 @@ mod tests {
         assert!(far < 20.0, "drawn coordinates stay bounded: {far}");
     }
 
+    /// Every catalog system opens live: a few periods from its initial condition through
+    /// the window's own stepper path, with a finite state and trail and no error.
+    #[test]
+    fn every_catalog_system_runs_live() {
+        let mut failures = Vec::new();
+        for info in Catalog::builtin().infos() {
+            let sys = Catalog::builtin().system(&info.name).expect("loads");
+            let mut live = LiveSimulation::new(sys);
+            live.fast_forward(if info.kind == Kind::Map { 500.0 } else { 3.0 });
+            let finite = live.state().iter().all(|v| v.is_finite())
+                && live.trail().iter().all(|p| p.iter().all(|v| v.is_finite()));
+            if live.error.is_some() || !finite || live.trail().len() < 10 {
+                failures.push(format!("{}: {:?}", info.name, live.error));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
     #[test]
     fn blow_up_is_reported_not_panicked() {
         let mut sys = Catalog::builtin().system("Henon").expect("Henon");
