@@ -66,7 +66,13 @@ fn preset_results_match_known_values() {
     let p = |name: &str| dir.join(name).display().to_string();
     // Lorenz's spectrum (0.906, 0, −14.57) and Kaplan–Yorke dimension 2.06 (Sprott,
     // Chaos and Time-Series Analysis, table 4.1), even from the quick span.
-    let out = json(&["preset", "run", &p("lorenz-characterise.json"), "--quick", "--json"]);
+    let out = json(&[
+        "preset",
+        "run",
+        &p("lorenz-characterise.json"),
+        "--quick",
+        "--json",
+    ]);
     let c = &out["characterise"];
     let l: Vec<f64> = serde_json::from_value(c["exponents"].clone()).expect("exponents");
     assert!((l[0] - 0.906).abs() < 0.1, "{l:?}");
@@ -90,7 +96,11 @@ fn quick_runs_say_so_and_scale_epochs() {
         .args(["preset", "run", &plrnn, "--quick"])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("QUICK RUN"), "{text}");
     // The card's 300 epochs ÷ 20.

@@ -37,7 +37,11 @@ fn seed() -> u64 {
 /// One random edit of `input`: flip, insert, delete, duplicate or splice in a token.
 fn mutate(rng: &mut Pcg64, input: &mut Vec<u8>, tokens: &[&[u8]]) {
     let len = input.len();
-    let at = if len == 0 { 0 } else { rng.random_range(0..=len) };
+    let at = if len == 0 {
+        0
+    } else {
+        rng.random_range(0..=len)
+    };
     match rng.random_range(0..7) {
         0 if len > 0 => {
             let i = rng.random_range(0..len);
@@ -69,32 +73,46 @@ fn mutate(rng: &mut Pcg64, input: &mut Vec<u8>, tokens: &[&[u8]]) {
 }
 
 /// Runs `target` on `cases()` inputs: one in eight random bytes, the rest a seed input
-/// with one to eight mutations. Prints the count and the time taken.
-fn fuzz(name: &str, seeds: &[Vec<u8>], tokens: &[&[u8]], target: impl Fn(&[u8])) {
+/// with one to eight mutations. `target` says whether it accepted the input; both
+/// outcomes must occur (a fuzzer whose every input fails the first check tests little).
+/// Prints the counts and the time taken.
+fn fuzz(name: &str, seeds: &[Vec<u8>], tokens: &[&[u8]], mut target: impl FnMut(&[u8]) -> bool) {
     let (n, seed) = (cases(), seed());
     let mut rng = Pcg64::seed_from_u64(seed ^ name.len() as u64);
     let started = Instant::now();
+    let mut accepted = 0u64;
     for case in 0..n {
         let input: Vec<u8> = if rng.random_range(0..8) == 0 {
             let len = rng.random_range(0..512);
             (0..len).map(|_| rng.random()).collect()
         } else {
             let mut input = seeds[rng.random_range(0..seeds.len())].clone();
-            for _ in 0..rng.random_range(1..=8) {
+            // Half the inputs carry one edit (they reach deep), half two to eight.
+            let edits = if rng.random_bool(0.5) {
+                1
+            } else {
+                rng.random_range(2..=8)
+            };
+            for _ in 0..edits {
                 mutate(&mut rng, &mut input, tokens);
             }
             input
         };
-        if catch_unwind(AssertUnwindSafe(|| target(&input))).is_err() {
-            panic!(
+        match catch_unwind(AssertUnwindSafe(|| target(&input))) {
+            Ok(ok) => accepted += u64::from(ok),
+            Err(_) => panic!(
                 "{name}: case {case} (seed {seed}) panicked on {:?}",
                 String::from_utf8_lossy(&input)
-            );
+            ),
         }
     }
     println!(
-        "fuzz {name}: {n} inputs in {:.1} s",
+        "fuzz {name}: {n} inputs ({accepted} accepted) in {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+    assert!(
+        n < 1_000 || (accepted > 0 && accepted < n),
+        "{name}: {accepted} of {n} accepted; the seeds or mutations are broken"
     );
 }
 
@@ -120,8 +138,7 @@ fn npy_seed(shape: &[u64], values: &[f64], fortran: bool) -> Vec<u8> {
     } else {
         format!("({})", dims.join(", "))
     };
-    let mut header =
-        format!("{{'descr': '<f8', 'fortran_order': {order}, 'shape': {shape}, }}");
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': {order}, 'shape': {shape}, }}");
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
@@ -144,7 +161,11 @@ fn npy_seed_is_a_valid_file() {
     assert_eq!((t.len(), t.dim(), t.row(5)), (6, 2, &[5.0, 5.5][..]));
     let t = parse_trajectory(&npy_seed(&[6, 2], &values, true), "npy", "s", None, None)
         .expect("valid NPY");
-    assert_eq!(t.row(1), &[0.5, 3.5], "Fortran order reads column by column");
+    assert_eq!(
+        t.row(1),
+        &[0.5, 3.5],
+        "Fortran order reads column by column"
+    );
 }
 
 #[test]
@@ -155,35 +176,100 @@ fn fuzz_trajectory_importer() {
     seeds.push(npy_seed(&[30], &values, false));
     seeds.push(npy_seed(&[15, 2], &values, true));
     let tokens: &[&[u8]] = &[
-        b",", b";", b"\t", b"\n", b"\r\n", b"\"", b" ", b"nan", b"inf", b"-inf", b"1e308",
-        b"1e-320", b"-0", b"t", b"time", b"0.01", b"'shape': (", b"'<f4'", b"'<i8'",
-        b"'>f8'", b"True", b"99999999999999", b"18446744073709551615", b")", b",)", b"\x00",
-        b"\xff\xfe", b"\xc3\xa9",
+        b",",
+        b";",
+        b"\t",
+        b"\n",
+        b"\r\n",
+        b"\"",
+        b" ",
+        b"nan",
+        b"inf",
+        b"-inf",
+        b"1e308",
+        b"1e-320",
+        b"-0",
+        b"t",
+        b"time",
+        b"0.01",
+        b"'shape': (",
+        b"'<f4'",
+        b"'<i8'",
+        b"'>f8'",
+        b"True",
+        b"99999999999999",
+        b"18446744073709551615",
+        b")",
+        b",)",
+        b"\x00",
+        b"\xff\xfe",
+        b"\xc3\xa9",
     ];
     fuzz("trajectory importer", &seeds, tokens, |bytes| {
-        for ext in ["csv", "npy"] {
-            let _ = parse_trajectory(bytes, ext, "fuzz", None, None);
-        }
+        let csv = parse_trajectory(bytes, "csv", "fuzz", None, None).is_ok();
+        let npy = parse_trajectory(bytes, "npy", "fuzz", None, None).is_ok();
         let _ = parse_trajectory(bytes, "csv", "fuzz", Some(0.1), Some(0.5));
+        csv || npy
     });
 }
 
 #[test]
 fn fuzz_equation_compiler() {
     let lorenz = UserSystemSpec::lorenz_example();
-    let mut seeds: Vec<Vec<u8>> = lorenz
-        .equations
-        .iter()
-        .map(|e| e.as_bytes().to_vec())
-        .collect();
-    seeds.push(b"sin(x)^2 + cos(y)*exp(-z/rho) - atan2(x, y)".to_vec());
-    seeds.push(b"x_next = 1 - a*x^2 + y".to_vec());
-    seeds.push(b"dz/dt = abs(x) * sqrt(y) / (1 + z^2) - beta*z".to_vec());
+    // The second equation's slot: `dy/dt = …` with a range of functions.
+    let seeds: Vec<Vec<u8>> = [
+        "dy/dt = x*(rho - z) - y",
+        "dy/dt = sin(x)^2 + cos(y)*exp(-z/rho) - atan2(x, y)",
+        "dy/dt = abs(x) * sqrt(y) / (1 + z^2) - beta*z",
+        "dy/dt = tanh(x) - log(1 + y^2) + min(x, z) * max(y, 2.5e-3) - pi*e",
+        "y' = -y",
+    ]
+    .iter()
+    .map(|e| e.as_bytes().to_vec())
+    .collect();
     let tokens: &[&[u8]] = &[
-        b"x", b"y", b"z", b"sigma", b"rho", b"beta", b"(", b")", b"+", b"-", b"*", b"/", b"^",
-        b"**", b"sin(", b"cos(", b"exp(", b"log(", b"sqrt(", b"tanh(", b"abs(", b"signum(",
-        b"atan2(", b"min(", b"max(", b"pi", b"e", b"1e308", b"0", b"1.5", b".", b",", b"=",
-        b"dx/dt", b"\xce\xb1", b" ", b"!", b"?", b"{", b"fact(", b"__", b"x_next",
+        b"x",
+        b"y",
+        b"z",
+        b"sigma",
+        b"rho",
+        b"beta",
+        b"(",
+        b")",
+        b"+",
+        b"-",
+        b"*",
+        b"/",
+        b"^",
+        b"**",
+        b"sin(",
+        b"cos(",
+        b"exp(",
+        b"log(",
+        b"sqrt(",
+        b"tanh(",
+        b"abs(",
+        b"signum(",
+        b"atan2(",
+        b"min(",
+        b"max(",
+        b"pi",
+        b"e",
+        b"1e308",
+        b"0",
+        b"1.5",
+        b".",
+        b",",
+        b"=",
+        b"dx/dt",
+        b"\xce\xb1",
+        b" ",
+        b"!",
+        b"?",
+        b"{",
+        b"fact(",
+        b"__",
+        b"x_next",
         b"99999999999999999999",
     ];
     let mut state = vec![1.0, -2.0, 0.5];
@@ -192,13 +278,15 @@ fn fuzz_equation_compiler() {
         let text = String::from_utf8_lossy(bytes).into_owned();
         let mut spec = lorenz.clone();
         spec.equations[1] = text;
-        if let Ok(user) = UserSystem::compile(spec) {
-            // A compiled system must also evaluate without panicking.
-            let sys = System::from_user(std::sync::Arc::new(user));
-            let mut out = vec![0.0; sys.dim()];
-            sys.rhs(&state, &mut out);
-            let _ = sys.jacobian(&state);
-        }
+        let Ok(user) = UserSystem::compile(spec) else {
+            return false;
+        };
+        // A compiled system must also evaluate without panicking.
+        let sys = System::from_user(std::sync::Arc::new(user));
+        let mut out = vec![0.0; sys.dim()];
+        sys.rhs(&state, &mut out);
+        let _ = sys.jacobian(&state);
+        true
     });
 }
 
@@ -214,7 +302,10 @@ fn fuzz_session_loader() {
         .expect("state")
         .to_json()
         .expect("text");
-    assert!(with_model.contains("\"family\": \"dmd\""), "the seed has a model");
+    assert!(
+        with_model.contains("\"family\": \"dmd\""),
+        "the seed has a model"
+    );
     let without = app
         .session(chaoslab::app::session::Weights::Omit)
         .expect("state")
@@ -222,13 +313,46 @@ fn fuzz_session_loader() {
         .expect("text");
     let seeds = vec![with_model.into_bytes(), without.into_bytes()];
     let tokens: &[&[u8]] = &[
-        b"null", b"true", b"[]", b"{}", b"\"\"", b"-1", b"1e400", b"-0", b"0.5", b"NaN",
-        b"18446744073709551616", b"\"version\": 2", b"\"format\": \"chaoslab-model\"", b",",
-        b":", b"\"", b"[", b"]", b"{", b"}", b"\"user\"", b"\"catalog\"", b"\"dataset\"",
-        b"\"embedding\"", b"\\u0000", b"\\ud800", b"\xff",
+        b"null",
+        b"true",
+        b"[]",
+        b"{}",
+        b"\"\"",
+        b"-1",
+        b"1e400",
+        b"-0",
+        b"0.5",
+        b"NaN",
+        b"18446744073709551616",
+        b"\"version\": 2",
+        b"\"format\": \"chaoslab-model\"",
+        b",",
+        b":",
+        b"\"",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b"\"user\"",
+        b"\"catalog\"",
+        b"\"dataset\"",
+        b"\"embedding\"",
+        b"\\u0000",
+        b"\\ud800",
+        b"\xff",
     ];
+    let dir = std::env::temp_dir();
     fuzz("session loader", &seeds, tokens, |bytes| {
         let text = String::from_utf8_lossy(bytes);
-        let _ = Session::from_json(&text, "fuzz");
+        let Ok(mut session) = Session::from_json(&text, "fuzz") else {
+            return false;
+        };
+        // A file that parses is applied to the window, less its fits (which would start
+        // background jobs): the values must be checked, not trusted.
+        for card in &mut session.cards {
+            card.fit = None;
+        }
+        let _ = app.apply_session(&session, &dir);
+        true
     });
 }

@@ -107,7 +107,11 @@ fn a_reopened_session_gives_the_same_numbers_bit_for_bit() {
         let (fa, fc) = (outcome(&a, title), outcome(&c, title));
         let n = fingerprint(fa).len();
         // All but the fit's wall-clock time, which is measured again.
-        assert_eq!(fingerprint(fa)[..n - 1], fingerprint(fc)[..n - 1], "{title}");
+        assert_eq!(
+            fingerprint(fa)[..n - 1],
+            fingerprint(fc)[..n - 1],
+            "{title}"
+        );
     }
 }
 
@@ -172,7 +176,11 @@ fn bad_sessions_are_refused_and_change_nothing() {
         std::fs::write(&p, text).expect("write");
         let err = format!("{:#}", b.open_session(&p).expect_err("refused"));
         assert!(err.contains(needle), "case {k}: {err}");
-        assert_eq!(b.session(Weights::Embed).expect("state"), before, "case {k}");
+        assert_eq!(
+            b.session(Weights::Embed).expect("state"),
+            before,
+            "case {k}"
+        );
     }
 }
 
@@ -240,7 +248,11 @@ fn a_dataset_session_checks_the_file_hash() {
         .arg(&data)
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut a = ChaosApp::headless(None).expect("app");
     a.data.load(data.clone(), None);
@@ -258,7 +270,10 @@ fn a_dataset_session_checks_the_file_hash() {
 
     let b = open_fresh(&path);
     assert_eq!(b.source, chaoslab::app::SourceKind::Dataset);
-    assert_eq!(fingerprint(outcome(&a, "DMD")), fingerprint(outcome(&b, "DMD")));
+    assert_eq!(
+        fingerprint(outcome(&a, "DMD")),
+        fingerprint(outcome(&b, "DMD"))
+    );
 
     // One changed digit in the data: the session says so instead of fitting other data.
     let text = std::fs::read_to_string(&data).expect("csv");
@@ -266,5 +281,8 @@ fn a_dataset_session_checks_the_file_hash() {
     std::fs::write(&data, changed).expect("write");
     let mut c = ChaosApp::headless(None).expect("app");
     let err = format!("{:#}", c.open_session(&path).expect_err("changed data"));
-    assert!(err.contains("has changed since the session was saved"), "{err}");
+    assert!(
+        err.contains("has changed since the session was saved"),
+        "{err}"
+    );
 }

@@ -27,6 +27,11 @@ use crate::io::session::{
 use crate::systems::user::UserSystem;
 use crate::systems::{Catalog, System};
 
+/// The live orbit is re-integrated for at most this many periods on opening: it is only
+/// drawn (the fits keep their exact start states), and a hand-edited huge value must
+/// not stall the window.
+pub const MAX_REPLAY_PERIODS: f64 = 1_000.0;
+
 /// A model card's hyperparameters as a JSON value, and back (every card derives serde).
 pub trait CardSettings {
     /// The settings as a JSON object.
@@ -235,9 +240,9 @@ impl ChaosApp {
             }
             None => None,
         };
-        if !(s.live_periods.is_finite() && (0.0..=1e6).contains(&s.live_periods)) {
+        if !(s.live_periods.is_finite() && s.live_periods >= 0.0) {
             bail!(
-                "the session's live_periods must be between 0 and 1e6, got {}",
+                "the session's live_periods must be a number ≥ 0, got {}",
                 s.live_periods
             );
         }
@@ -274,7 +279,8 @@ impl ChaosApp {
         self.live.set_system(system);
         self.live.initial_condition = ic;
         self.live.reset();
-        self.live.fast_forward(s.live_periods);
+        self.live
+            .fast_forward(s.live_periods.min(MAX_REPLAY_PERIODS));
         self.ic_text = format_vector(&self.live.initial_condition);
         match dataset {
             Some((traj, reference)) => self.data.set_loaded(traj, reference),
@@ -363,7 +369,11 @@ impl ChaosApp {
             && let Ok(picked) = rx.try_recv()
         {
             self.session_menu.dialog = None;
-            self.session_menu.status = picked.map(|pick| self.carry_out(pick));
+            match picked {
+                Some(Pick::Save(path)) => self.session_file_picked(true, &path),
+                Some(Pick::Open(path)) => self.session_file_picked(false, &path),
+                None => {}
+            }
         }
         let idle = self.session_menu.dialog.is_none();
         ui.horizontal(|ui| {
@@ -395,21 +405,22 @@ impl ChaosApp {
         }
     }
 
-    fn carry_out(&mut self, pick: Pick) -> Result<String, String> {
+    /// Saves to (`save`) or opens `path`, as a file picked in the dialog does, and shows
+    /// the outcome under the buttons.
+    pub fn session_file_picked(&mut self, save: bool, path: &Path) {
         let weights = if self.session_menu.settings_only {
             Weights::Omit
         } else {
             Weights::Embed
         };
-        match pick {
-            Pick::Save(path) => self
-                .save_session(&path, weights)
-                .map(|()| format!("saved {}", path.display())),
-            Pick::Open(path) => self
-                .open_session(&path)
-                .map(|()| format!("opened {}", path.display())),
-        }
-        .map_err(|e| format!("{e:#}"))
+        let outcome = if save {
+            self.save_session(path, weights)
+                .map(|()| format!("saved {}", path.display()))
+        } else {
+            self.open_session(path)
+                .map(|()| format!("opened {}", path.display()))
+        };
+        self.session_menu.status = Some(outcome.map_err(|e| format!("{e:#}")));
     }
 
     /// Asks for a file on a helper thread, so the window keeps drawing.
