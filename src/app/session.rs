@@ -246,8 +246,10 @@ impl ChaosApp {
                 s.live_periods
             );
         }
-        let mut bench = Bench::default();
-        bench.data = bench_data;
+        let mut bench = Bench {
+            data: bench_data,
+            ..Default::default()
+        };
         let mut restores = Vec::new();
         for state in &s.cards {
             let i = bench.index_of(&state.title).with_context(|| {
