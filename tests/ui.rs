@@ -372,3 +372,33 @@ fn a_running_characterisation_can_be_cancelled() {
     h.get_by_label("spectrum cancelled");
     assert!(!h.state().busy());
 }
+
+/// The session buttons are in the window; a session saved and opened through the
+/// menu's path brings the edited training settings back, and a failure is shown in words.
+#[test]
+fn session_menu_saves_opens_and_explains_failures() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Save session…");
+    h.get_by_label("Open session…");
+    let path =
+        std::env::temp_dir().join(format!("chaoslab-ui-session-{}.json", std::process::id()));
+    h.state_mut().bench.data.periods = 33.0;
+    h.state_mut().session_file_picked(true, &path);
+    h.step();
+    h.get_by_label_contains("saved ");
+    h.state_mut().bench.data.periods = 60.0;
+    h.state_mut().session_file_picked(false, &path);
+    h.step();
+    assert_eq!(h.state().bench.data.periods, 33.0);
+    h.get_by_label_contains("opened ");
+    let missing = path.with_extension("missing.json");
+    h.state_mut().session_file_picked(false, &missing);
+    h.step();
+    h.get_by_label_contains("could not read the session");
+    assert_eq!(
+        h.state().bench.data.periods,
+        33.0,
+        "a failed open changes nothing"
+    );
+}

@@ -87,6 +87,11 @@ impl CharacterisePanel {
         self.run_requested = true;
     }
 
+    /// Takes a pending [`Self::request_run`]: true once per request.
+    pub fn take_run_request(&mut self) -> bool {
+        std::mem::take(&mut self.run_requested)
+    }
+
     /// The button that opens and closes the panel (drawn in the system panel).
     pub fn toggle_ui(&mut self, ui: &mut Ui) {
         ui.separator();
@@ -152,7 +157,7 @@ impl CharacterisePanel {
     /// Polls, and when open draws the panel for `system` (the live one) whose orbit is
     /// at `x0` now; a computation starts from `x0`.
     pub fn show(&mut self, root: &mut Ui, system: &System, x0: &[f64], waker: Option<Waker>) {
-        if std::mem::take(&mut self.run_requested) {
+        if self.take_run_request() {
             self.start(system, x0, waker.clone());
         }
         self.poll();

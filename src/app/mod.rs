@@ -16,6 +16,8 @@ pub mod fit_job;
 pub mod live;
 pub mod metrics_table;
 pub mod preset;
+pub mod preset_run;
+pub mod session;
 pub mod spectrum_plot;
 pub mod system_editor;
 pub mod system_panel;
@@ -80,6 +82,8 @@ pub struct ChaosApp {
     pub user_systems: Vec<crate::systems::System>,
     /// The Lyapunov spectrum and dimensions of the live system.
     pub characterise: characterise_panel::CharacterisePanel,
+    /// "Save session…" / "Open session…" and their outcome.
+    pub session_menu: session::SessionMenu,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -145,6 +149,7 @@ impl ChaosApp {
             editor: Default::default(),
             user_systems: Vec::new(),
             characterise: Default::default(),
+            session_menu: Default::default(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -275,6 +280,7 @@ impl ChaosApp {
             .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.session_menu(ui);
                     egui::ComboBox::from_label("Presets")
                         .selected_text("open a demo…")
                         .width(170.0)

@@ -8,6 +8,7 @@ mod fit;
 mod generate;
 mod list;
 mod lyapunov;
+mod preset;
 mod rhs;
 mod simulate;
 mod system_args;
@@ -47,6 +48,8 @@ pub enum Command {
     Compare(Box<compare::CompareArgs>),
     /// Benchmarks: integration speed of one system, or the whole catalog in parallel.
     Bench(bench::BenchArgs),
+    /// Run a preset's jobs without a window and summarise them (`preset run FILE`).
+    Preset(preset::PresetArgs),
 }
 
 /// `chaoslab gui`.
@@ -73,6 +76,7 @@ pub fn run(command: Command) -> anyhow::Result<String> {
         Command::Generate(a) => generate::run(&a),
         Command::Compare(a) => compare::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Preset(a) => preset::run(&a),
     }
 }
 

@@ -12,8 +12,9 @@ mod sindy;
 
 use crate::models::Model;
 
-/// The family-specific part of a card.
-pub trait ModelCard: Send {
+/// The family-specific part of a card. Its settings serialise (derive `Serialize` and
+/// `Deserialize` with `#[serde(default, deny_unknown_fields)]`) so sessions save them.
+pub trait ModelCard: Send + super::session::CardSettings {
     /// Title, also used in button labels ("Fit DMD") and plot legends.
     fn title(&self) -> &'static str;
     /// One sentence on what the model is.

@@ -15,6 +15,8 @@ use crate::models::sindy::{
 const CARD_FD_ORDER: usize = 4;
 
 /// SINDy card settings (PySINDy's defaults, except the differentiation order).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SindyCard {
     threshold: f64,
     alpha: f64,
