@@ -8,6 +8,8 @@ pub mod forecast;
 pub mod lyapunov;
 pub mod lyapunov_delay;
 mod orthonormalize;
+pub mod orbit_diagram;
+pub mod poincare;
 pub mod power_spectrum;
 pub mod protocol;
 pub mod stsp;
