@@ -19,6 +19,7 @@ pub mod preset;
 pub mod spectrum_plot;
 pub mod system_editor;
 pub mod system_panel;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, channel};
@@ -80,6 +81,8 @@ pub struct ChaosApp {
     pub user_systems: Vec<crate::systems::System>,
     /// The Lyapunov spectrum and dimensions of the live system.
     pub characterise: characterise_panel::CharacterisePanel,
+    /// Time series, Poincaré section, power spectrum and orbit diagram windows.
+    pub views: views::Views,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -145,6 +148,7 @@ impl ChaosApp {
             editor: Default::default(),
             user_systems: Vec::new(),
             characterise: Default::default(),
+            views: Default::default(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -192,6 +196,7 @@ impl ChaosApp {
         if p.characterise {
             self.characterise.request_run();
         }
+        self.views.open_named(&p.views, p.orbit_range);
         Ok(())
     }
 
@@ -239,6 +244,7 @@ impl ChaosApp {
             || self.bench.busy()
             || self.data.busy()
             || self.characterise.busy()
+            || self.views.busy()
     }
 
     /// One frame of the whole window.
@@ -329,6 +335,7 @@ impl ChaosApp {
                         self.editor.open = true;
                     }
                     self.characterise.toggle_ui(ui);
+                    self.views.toggle_ui(ui);
                 });
             });
         egui::Panel::right("model_bench")
@@ -381,6 +388,7 @@ impl ChaosApp {
             let (system, x0) = (&self.live.system, self.live.state());
             self.characterise.show(ui, system, x0, self.waker.clone());
         }
+        let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
         let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
@@ -422,7 +430,10 @@ impl ChaosApp {
                     ));
                 }
             }
+            curves.extend(marker.filter(|_| self.source == SourceKind::System));
+            let rect = ui.max_rect();
             self.view.ui(ui, &Scene { curves });
+            self.views.overlay(ui, rect);
         });
         if let Some(sys) = self.editor.show(ui.ctx()) {
             self.source = SourceKind::System;

@@ -106,7 +106,11 @@ impl OrbitDiagramOptions {
             parameter,
             range,
             values: 300,
-            coordinate: if map { 0 } else { system.dim().saturating_sub(1) },
+            coordinate: if map {
+                0
+            } else {
+                system.dim().saturating_sub(1)
+            },
             transient: if map { 1_000.0 } else { 20.0 },
             record: if map { 200.0 } else { 30.0 },
             max_points: 400,
@@ -342,7 +346,10 @@ mod tests {
             .values
             .iter()
             .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
-        assert!((mn - lo).abs() < 1e-9 && (mx - hi).abs() < 1e-9, "{mn} {mx}");
+        assert!(
+            (mn - lo).abs() < 1e-9 && (mx - hi).abs() < 1e-9,
+            "{mn} {mx}"
+        );
     }
 
     /// A whole diagram: columns come back in parameter order, every one reported once
@@ -373,7 +380,12 @@ mod tests {
             // r = 3 itself (i = 4) converges only algebraically; skip it.
             if i != 4 {
                 let expected = if c.parameter < 3.0 { 1 } else { 2 };
-                assert_eq!(distinct_values(&c.values, 1e-5), expected, "r = {}", c.parameter);
+                assert_eq!(
+                    distinct_values(&c.values, 1e-5),
+                    expected,
+                    "r = {}",
+                    c.parameter
+                );
             }
         }
     }
@@ -393,7 +405,8 @@ mod tests {
             record: 60.0,
             ..OrbitDiagramOptions::for_system(&sys)
         };
-        let cols = orbit_diagram(&sys, &options, &JobContext::detached(), &|_| {}).expect("diagram");
+        let cols =
+            orbit_diagram(&sys, &options, &JobContext::detached(), &|_| {}).expect("diagram");
         let chaos = &cols[0].values;
         assert!(chaos.len() > 50, "{}", chaos.len());
         let (mn, mx) = chaos
@@ -402,7 +415,10 @@ mod tests {
         assert!(mn > 27.0 && mx < 50.0 && mx - mn > 8.0, "{mn}..{mx}");
         assert!(distinct_values(chaos, 1e-3) > 40);
         let periodic = distinct_values(&cols[1].values, 1e-3);
-        assert!((1..=4).contains(&periodic), "ρ = 160: {periodic} distinct maxima");
+        assert!(
+            (1..=4).contains(&periodic),
+            "ρ = 160: {periodic} distinct maxima"
+        );
     }
 
     #[test]
@@ -420,7 +436,10 @@ mod tests {
             ..base.clone()
         };
         let e = orbit_diagram(&sys, &bad, &JobContext::detached(), &|_| {});
-        assert!(matches!(e, Err(OrbitDiagramError::Coordinate { index: 1, .. })));
+        assert!(matches!(
+            e,
+            Err(OrbitDiagramError::Coordinate { index: 1, .. })
+        ));
         let bad = OrbitDiagramOptions {
             range: (f64::NAN, 3.0),
             ..base.clone()

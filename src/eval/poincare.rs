@@ -96,7 +96,11 @@ pub struct Plane {
 
 impl Plane {
     /// The plane `normal·x = offset`.
-    pub fn new(normal: Vec<f64>, offset: f64, direction: Direction) -> Result<Plane, PoincareError> {
+    pub fn new(
+        normal: Vec<f64>,
+        offset: f64,
+        direction: Direction,
+    ) -> Result<Plane, PoincareError> {
         let norm = normal.iter().map(|v| v * v).sum::<f64>().sqrt();
         if !norm.is_finite() || norm == 0.0 || !offset.is_finite() {
             return Err(PoincareError::Normal(normal));
@@ -446,7 +450,12 @@ mod tests {
         let e = plane.project(&[1.0, -1.0, 0.0]);
         let len = e.iter().map(|v| v * v).sum::<f64>().sqrt();
         assert!((len - 2f64.sqrt()).abs() < 1e-15, "{e:?}");
-        assert!(plane.project(&[1.0, 1.0, 0.0]).iter().all(|v| v.abs() < 1e-15));
+        assert!(
+            plane
+                .project(&[1.0, 1.0, 0.0])
+                .iter()
+                .all(|v| v.abs() < 1e-15)
+        );
         assert_eq!(plane.project(&[0.0, 0.0, 3.0])[1], 3.0);
         // A straight line through the plane, sampled coarsely: linear interpolation is
         // exact for it.
@@ -455,7 +464,12 @@ mod tests {
         let c = tr.push(1.0, &[1.0, 2.0, 7.0]).expect("crossing");
         // x + y = −3 + 6s = 0 at s = 0.5: state (0, 0, 6), t = 0.5.
         assert!((c.t - 0.5).abs() < 1e-15);
-        assert!(c.state.iter().zip([0.0, 0.0, 6.0]).all(|(a, b)| (a - b).abs() < 1e-15));
+        assert!(
+            c.state
+                .iter()
+                .zip([0.0, 0.0, 6.0])
+                .all(|(a, b)| (a - b).abs() < 1e-15)
+        );
         // Going back down does not count for an increasing section.
         assert!(tr.push(2.0, &[-1.0, -2.0, 5.0]).is_none());
     }
@@ -472,11 +486,24 @@ mod tests {
         ));
         let lorenz = Catalog::builtin().system("Lorenz").expect("Lorenz");
         let plane = Plane::coordinate(2, 0, 0.0, Direction::Both).expect("plane");
-        let e = poincare_section(&lorenz, &plane, &SectionOptions::default(), &JobContext::detached());
-        assert!(matches!(e, Err(PoincareError::Dimension { normal: 2, dim: 3 })));
+        let e = poincare_section(
+            &lorenz,
+            &plane,
+            &SectionOptions::default(),
+            &JobContext::detached(),
+        );
+        assert!(matches!(
+            e,
+            Err(PoincareError::Dimension { normal: 2, dim: 3 })
+        ));
         let henon = Catalog::builtin().system("Henon").expect("Henon");
         let plane = Plane::coordinate(2, 0, 0.0, Direction::Both).expect("plane");
-        let e = poincare_section(&henon, &plane, &SectionOptions::default(), &JobContext::detached());
+        let e = poincare_section(
+            &henon,
+            &plane,
+            &SectionOptions::default(),
+            &JobContext::detached(),
+        );
         assert!(matches!(e, Err(PoincareError::NotAFlow(_))));
     }
 
@@ -498,8 +525,12 @@ mod tests {
         let x: Vec<f64> = c.iter().map(|c| c.coords[0]).collect();
         let mut pairs: Vec<(f64, f64)> = x.windows(2).map(|w| (w[0], w[1])).collect();
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let range = x.iter().copied().fold(f64::MIN, f64::max) - x.iter().copied().fold(f64::MAX, f64::min);
-        let jump = pairs.windows(2).map(|w| (w[1].1 - w[0].1).abs()).sum::<f64>()
+        let range =
+            x.iter().copied().fold(f64::MIN, f64::max) - x.iter().copied().fold(f64::MAX, f64::min);
+        let jump = pairs
+            .windows(2)
+            .map(|w| (w[1].1 - w[0].1).abs())
+            .sum::<f64>()
             / (pairs.len() - 1) as f64;
         assert!(range > 3.0, "range {range}");
         assert!(jump < 0.02 * range, "mean jump {jump} of range {range}");
