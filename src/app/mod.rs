@@ -16,6 +16,7 @@ pub mod fit_job;
 pub mod live;
 pub mod metrics_table;
 pub mod preset;
+pub mod render_bench;
 pub mod spectrum_plot;
 pub mod system_editor;
 pub mod system_panel;
@@ -558,6 +559,9 @@ use image::ImageEncoder;
 
 /// Opens the window (and, with `--screenshot`, captures it and exits).
 pub fn run(args: GuiArgs) -> anyhow::Result<()> {
+    if let Some(points) = args.bench_render {
+        return render_bench::run(points, args.json);
+    }
     let preset = args.preset.as_deref().map(Preset::load).transpose()?;
     let result: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let shot = args.screenshot.clone().map(|path| Screenshot {

@@ -124,7 +124,7 @@ impl PoincareView {
         egui::Window::new("Poincaré section")
             .open(&mut open)
             .default_size([290.0, 320.0])
-            .default_pos([775.0, 20.0])
+            .default_pos([775.0, 36.0])
             .show(ctx, |ui| self.ui(ui, live));
         self.open = open;
     }
