@@ -197,6 +197,11 @@ impl LiveSimulation {
         self.main.stepper.t()
     }
 
+    /// The time of the trail's newest point (the trail's points are `dt` apart).
+    pub fn last_sample_time(&self) -> f64 {
+        self.t_next_sample - self.dt
+    }
+
     /// The main trail, shared with the renderer.
     pub fn trail(&self) -> Arc<Vec<[f32; 3]>> {
         self.main.shared.clone()

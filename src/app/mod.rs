@@ -18,9 +18,11 @@ pub mod metrics_table;
 pub mod preset;
 pub mod preset_run;
 pub mod session;
+pub mod render_bench;
 pub mod spectrum_plot;
 pub mod system_editor;
 pub mod system_panel;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, channel};
@@ -84,6 +86,8 @@ pub struct ChaosApp {
     pub characterise: characterise_panel::CharacterisePanel,
     /// "Save session…" / "Open session…" and their outcome.
     pub session_menu: session::SessionMenu,
+    /// Time series, Poincaré section, power spectrum and orbit diagram windows.
+    pub views: views::Views,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -150,6 +154,7 @@ impl ChaosApp {
             user_systems: Vec::new(),
             characterise: Default::default(),
             session_menu: Default::default(),
+            views: Default::default(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -197,6 +202,7 @@ impl ChaosApp {
         if p.characterise {
             self.characterise.request_run();
         }
+        self.views.open_named(&p.views, p.orbit_range);
         Ok(())
     }
 
@@ -244,6 +250,7 @@ impl ChaosApp {
             || self.bench.busy()
             || self.data.busy()
             || self.characterise.busy()
+            || self.views.busy()
     }
 
     /// One frame of the whole window.
@@ -335,6 +342,7 @@ impl ChaosApp {
                         self.editor.open = true;
                     }
                     self.characterise.toggle_ui(ui);
+                    self.views.toggle_ui(ui);
                 });
             });
         egui::Panel::right("model_bench")
@@ -387,6 +395,7 @@ impl ChaosApp {
             let (system, x0) = (&self.live.system, self.live.state());
             self.characterise.show(ui, system, x0, self.waker.clone());
         }
+        let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
         let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
@@ -428,7 +437,10 @@ impl ChaosApp {
                     ));
                 }
             }
+            curves.extend(marker.filter(|_| self.source == SourceKind::System));
+            let rect = ui.max_rect();
             self.view.ui(ui, &Scene { curves });
+            self.views.overlay(ui, rect);
         });
         if let Some(sys) = self.editor.show(ui.ctx()) {
             self.source = SourceKind::System;
@@ -553,6 +565,9 @@ use image::ImageEncoder;
 
 /// Opens the window (and, with `--screenshot`, captures it and exits).
 pub fn run(args: GuiArgs) -> anyhow::Result<()> {
+    if let Some(points) = args.bench_render {
+        return render_bench::run(points, args.json);
+    }
     let preset = args.preset.as_deref().map(Preset::load).transpose()?;
     let result: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let shot = args.screenshot.clone().map(|path| Screenshot {

@@ -62,6 +62,13 @@ pub struct GuiArgs {
     /// window here and exit.
     #[arg(long)]
     pub screenshot: Option<std::path::PathBuf>,
+    /// Draw N points of a Lorenz trajectory for a fixed number of frames and print the
+    /// median frame time, then exit.
+    #[arg(long, value_name = "N")]
+    pub bench_render: Option<usize>,
+    /// With --bench-render: print JSON (points, frames, median_frame_ms).
+    #[arg(long, requires = "bench_render")]
+    pub json: bool,
 }
 
 /// Runs a non-GUI command; returns what to print on stdout.
