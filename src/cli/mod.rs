@@ -10,6 +10,7 @@ mod list;
 mod lyapunov;
 mod rhs;
 mod simulate;
+mod sindy_args;
 mod system_args;
 
 use clap::{Parser, Subcommand};
