@@ -242,7 +242,10 @@ fn card_ui(ui: &mut Ui, i: usize, card: &mut Card) -> Option<BenchAction> {
             FitStatus::Failed(reason) => {
                 ui.colored_label(Color32::from_rgb(255, 110, 90), format!("failed: {reason}"));
             }
-            FitStatus::Done(out) => outcome_ui(ui, out),
+            FitStatus::Done(out) => {
+                outcome_ui(ui, out);
+                card.spec.result_ui(ui, out.model.as_ref());
+            }
         }
     });
     action

@@ -11,6 +11,7 @@ mod lyapunov;
 mod preset;
 mod rhs;
 mod simulate;
+mod sindy_args;
 mod system_args;
 
 use clap::{Parser, Subcommand};

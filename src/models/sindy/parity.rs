@@ -30,7 +30,7 @@ fn options(fit: &serde_json::Value) -> Sindy {
                 Endpoints::OneSided
             },
         }),
-        optimizer: Stlsq {
+        optimizer: Optimizer::Stlsq(Stlsq {
             threshold: num("threshold"),
             alpha: num("alpha"),
             normalize: if fit["normalize_columns"].as_bool().expect("bool") {
@@ -39,7 +39,8 @@ fn options(fit: &serde_json::Value) -> Sindy {
                 Normalize::None
             },
             ..Stlsq::default()
-        },
+        }),
+        ..Sindy::default()
     }
 }
 
