@@ -384,3 +384,4 @@ fn suite_survey() {
         }
     }
 }
+
