@@ -155,9 +155,15 @@ fn derivative_methods_run_and_say_what_they_did() {
             .expect("text")
             .contains("exact")
     );
-    // Savitzky–Golay and TV on 1 % noise recover the support.
+    // Savitzky–Golay and TV on 1 % noise recover the support, at the notebooks' step
+    // (dt ≈ 0.002: 750 samples per period of 1.5008). At the catalog's default step
+    // (≈ 0.015) an 11-sample window spans 0.165 time units and biases ρ by −0.65.
     for method in ["savgol", "tv"] {
         let v = fit(&[
+            "--points-per-period",
+            "750",
+            "--periods",
+            "14",
             "--derivative",
             method,
             "--fd-order",

@@ -43,7 +43,11 @@ pub fn fit_sindy(
     let (th, y) = match &options.weak {
         Some(weak) => {
             job.report(0.05, "weak form: library and test-function integrals");
-            weak.validate(data.len(), data.dt())?;
+            weak.validate(
+                data.len(),
+                data.dt(),
+                weak.half_width_for(data.samples(), n, data.dt()),
+            )?;
             let th_all = theta(&terms, data.samples(), n);
             check_library(&th_all)?;
             let (g, b) = weak.build(&th_all, data.samples(), n, data.dt())?;

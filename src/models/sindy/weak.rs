@@ -15,8 +15,11 @@
 //! `(c − H, c + H)` and is then shrunk to the first and last of them; the integrals are
 //! exact for the piecewise-linear interpolant of the samples (here by Gauss–Legendre
 //! quadrature on each sample interval with enough nodes to be exact for the polynomial
-//! integrands, which gives PySINDy's closed-form weights up to rounding). The default
-//! half-width is `H = (t_end − t_0)/20` and `K = 100`.
+//! integrands, which gives PySINDy's closed-form weights up to rounding). `K = 100`.
+//! The default half-width is PySINDy's `H = (t_end − t_0)/20`, capped at the data's
+//! time scale `1/f₉₀` (90 % of the power below `f₉₀`): a step towards Messenger &
+//! Bortz's choice of the support from the spectrum, without which long records get
+//! test functions spanning many oscillations (see [`WeakForm::half_width_for`]).
 //!
 //! Subdomain centres: evenly spaced over `[t_0 + H, t_end − H]` (the default; no seed
 //! needed) or drawn uniformly from it with a seeded generator (PySINDy draws them from
@@ -42,6 +45,9 @@ pub const DEFAULT_SUBDOMAINS: usize = 100;
 pub const DEFAULT_P: u32 = 4;
 /// PySINDy's default half-width as a fraction of the time span.
 pub const DEFAULT_HALF_WIDTH_FRACTION: f64 = 1.0 / 20.0;
+/// The default half-width is at most `1/f`, `f` the frequency below which this
+/// fraction of the data's power lies.
+pub const POWER_FRACTION: f64 = 0.9;
 
 /// Where the subdomain centres go.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +65,7 @@ pub enum Placement {
 pub struct WeakForm {
     /// Number of subdomains (rows of the weak regression).
     pub subdomains: usize,
-    /// Half-width `H` in time units (`None`: span/20).
+    /// Half-width `H` in time units (`None`: span/20, at most the data's time scale).
     pub half_width: Option<f64>,
     /// Test-function exponent `p` in `(1 − s²)^p` (≥ 1).
     pub p: u32,
@@ -92,14 +98,27 @@ struct Cell {
 }
 
 impl WeakForm {
-    /// The half-width used for `m` samples at step `dt`.
-    pub fn half_width_for(&self, m: usize, dt: f64) -> f64 {
-        self.half_width
-            .unwrap_or(DEFAULT_HALF_WIDTH_FRACTION * (m - 1) as f64 * dt)
+    /// The half-width used for row-major samples `x` (`m × n`) at step `dt`: the option,
+    /// or PySINDy's `span/20` capped at `1/f₉₀`, `f₉₀` the largest over the states of
+    /// the frequency below which 90 % of the power lies. On the notebooks' Lorenz data
+    /// (t ∈ [0, 10)) both are ≈ 0.5 (0.476 and 0.5); on 120 time units span/20 = 6
+    /// would integrate over eight oscillations and wash the columns out (the ridge of
+    /// STLSQ then dominates), while `1/f₉₀` stays ≈ 0.5.
+    pub fn half_width_for(&self, x: &[f64], n: usize, dt: f64) -> f64 {
+        let m = x.len() / n;
+        self.half_width.unwrap_or_else(|| {
+            let span_rule = DEFAULT_HALF_WIDTH_FRACTION * (m.max(1) - 1) as f64 * dt;
+            let f = super::spectral::power_frequency(x, n, dt, POWER_FRACTION);
+            if f > 0.0 {
+                span_rule.min(1.0 / f)
+            } else {
+                span_rule
+            }
+        })
     }
 
-    /// Checks the options against `m` samples at step `dt`.
-    pub fn validate(&self, m: usize, dt: f64) -> Result<(), FitError> {
+    /// Checks the options against `m` samples at step `dt` with half-width `h`.
+    pub fn validate(&self, m: usize, dt: f64, h: f64) -> Result<(), FitError> {
         if self.subdomains == 0 {
             return Err(FitError::Options(
                 "the weak form needs at least one subdomain".into(),
@@ -111,7 +130,6 @@ impl WeakForm {
             ));
         }
         let span = (m.max(1) - 1) as f64 * dt;
-        let h = self.half_width_for(m, dt);
         if !(h.is_finite() && h > 0.0 && 2.0 * h < span) {
             return Err(FitError::Options(format!(
                 "the weak subdomain half-width must be positive and below half the time span ({:.4}), got {h}",
@@ -126,10 +144,9 @@ impl WeakForm {
         Ok(())
     }
 
-    /// The subdomains for `m` samples at step `dt`.
-    fn cells(&self, m: usize, dt: f64) -> Result<Vec<Cell>, FitError> {
-        self.validate(m, dt)?;
-        let h = self.half_width_for(m, dt);
+    /// The subdomains for `m` samples at step `dt`, half-width `h`.
+    fn cells(&self, m: usize, dt: f64, h: f64) -> Result<Vec<Cell>, FitError> {
+        self.validate(m, dt, h)?;
         let span = (m - 1) as f64 * dt;
         let (lo, hi) = (h, span - h);
         let k = self.subdomains;
@@ -200,7 +217,7 @@ impl WeakForm {
         dt: f64,
     ) -> Result<(Mat<f64>, Mat<f64>), FitError> {
         let m = x.len() / n;
-        let cells = self.cells(m, dt)?;
+        let cells = self.cells(m, dt, self.half_width_for(x, n, dt))?;
         let p = theta.ncols();
         let k = cells.len();
         let mut g = Mat::<f64>::zeros(k, p);
@@ -295,7 +312,7 @@ mod tests {
         }
         // θ = 1 is its own interpolant: G = H'·∫_{-1}^{1} (1 − s²)^4 ds = H'·256/315
         // exactly, H' the half-width shrunk to the samples (between H − Δt and H).
-        let h = weak.half_width_for(m, dt);
+        let h = weak.half_width_for(&x, 1, dt);
         let shrunk = g[(0, 0)] / (256.0 / 315.0);
         assert!(
             shrunk > h - dt - 1e-12 && shrunk <= h + 1e-12,
