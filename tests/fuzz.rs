@@ -81,6 +81,8 @@ fn fuzz(name: &str, seeds: &[Vec<u8>], tokens: &[&[u8]], mut target: impl FnMut(
     let mut rng = Pcg64::seed_from_u64(seed ^ name.len() as u64);
     let started = Instant::now();
     let mut accepted = 0u64;
+    // The slowest input (seconds, case, text): what a hang would look like, printed.
+    let mut slowest = (0.0, 0, String::new());
     for case in 0..n {
         let input: Vec<u8> = if rng.random_range(0..8) == 0 {
             let len = rng.random_range(0..512);
@@ -98,7 +100,24 @@ fn fuzz(name: &str, seeds: &[Vec<u8>], tokens: &[&[u8]], mut target: impl FnMut(
             }
             input
         };
-        match catch_unwind(AssertUnwindSafe(|| target(&input))) {
+        let one = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| target(&input)));
+        let took = one.elapsed().as_secs_f64();
+        if took > slowest.0 {
+            slowest = (
+                took,
+                case,
+                String::from_utf8_lossy(&input).chars().take(300).collect(),
+            );
+        }
+        if (case + 1) % 100_000 == 0 {
+            eprintln!(
+                "fuzz {name}: {} inputs, {:.1} s",
+                case + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        match outcome {
             Ok(ok) => accepted += u64::from(ok),
             Err(_) => panic!(
                 "{name}: case {case} (seed {seed}) panicked on {:?}",
@@ -107,8 +126,10 @@ fn fuzz(name: &str, seeds: &[Vec<u8>], tokens: &[&[u8]], mut target: impl FnMut(
         }
     }
     println!(
-        "fuzz {name}: {n} inputs ({accepted} accepted) in {:.1} s",
-        started.elapsed().as_secs_f64()
+        "fuzz {name}: {n} inputs ({accepted} accepted) in {:.1} s; slowest {:.3} s (case {})",
+        started.elapsed().as_secs_f64(),
+        slowest.0,
+        slowest.1
     );
     assert!(
         n < 1_000 || (accepted > 0 && accepted < n),
