@@ -40,7 +40,11 @@ fn check_lorenz(v: &Value, tol: f64) {
             let c = coef(v, i, j);
             match TRUTH.iter().find(|(a, b, _)| *a == i && *b == j) {
                 Some((_, _, want)) => {
-                    assert!((c - want).abs() < tol, "({i},{j}) {c} vs {want}: {}", v["equations"])
+                    assert!(
+                        (c - want).abs() < tol,
+                        "({i},{j}) {c} vs {want}: {}",
+                        v["equations"]
+                    )
                 }
                 None => assert_eq!(c, 0.0, "spurious ({i},{j}): {}", v["equations"]),
             }
@@ -77,7 +81,9 @@ fn ensemble_reports_inclusion_probabilities() {
         "1",
     ]);
     assert_eq!(v["ensemble_models"], 10);
-    let probs = v["inclusion_probabilities"].as_array().expect("probabilities");
+    let probs = v["inclusion_probabilities"]
+        .as_array()
+        .expect("probabilities");
     assert_eq!(probs.len(), 3);
     for (i, j, _) in TRUTH {
         assert_eq!(probs[i][j], 1.0, "true term ({i},{j})");
@@ -94,7 +100,10 @@ fn weak_form_fits_lorenz_without_derivatives() {
     check_lorenz(&v, 0.05);
     assert_eq!(v["weak_form"], true);
     assert!(
-        v["differentiation"].as_str().expect("text").contains("weak form"),
+        v["differentiation"]
+            .as_str()
+            .expect("text")
+            .contains("weak form"),
         "{}",
         v["differentiation"]
     );
@@ -117,7 +126,14 @@ fn sweep_prints_the_pareto_table_and_chooses_seven_terms() {
     // The text form prints the table with the chosen row starred.
     let out = chaoslab()
         .args([
-            "fit", "--model", "sindy", "--system", "Lorenz", "--sweep", "--fd-order", "4",
+            "fit",
+            "--model",
+            "sindy",
+            "--system",
+            "Lorenz",
+            "--sweep",
+            "--fd-order",
+            "4",
         ])
         .output()
         .expect("runs");
@@ -133,7 +149,12 @@ fn derivative_methods_run_and_say_what_they_did() {
     // Exact derivatives: the regression itself is exact to rounding.
     let v = fit(&["--derivative", "exact"]);
     check_lorenz(&v, 1e-8);
-    assert!(v["differentiation"].as_str().expect("text").contains("exact"));
+    assert!(
+        v["differentiation"]
+            .as_str()
+            .expect("text")
+            .contains("exact")
+    );
     // Savitzky–Golay and TV on 1 % noise recover the support, at the notebooks' step
     // (dt ≈ 0.002: 750 samples per period of 1.5008). At the catalog's default step
     // (≈ 0.015) an 11-sample window spans 0.165 time units and biases ρ by −0.65.
@@ -158,7 +179,12 @@ fn derivative_methods_run_and_say_what_they_did() {
     }
     // Spectral runs (Lorenz is not periodic, so no claim about the model).
     let v = fit(&["--derivative", "spectral"]);
-    assert!(v["differentiation"].as_str().expect("text").contains("spectral"));
+    assert!(
+        v["differentiation"]
+            .as_str()
+            .expect("text")
+            .contains("spectral")
+    );
 }
 
 #[test]
@@ -203,9 +229,15 @@ fn bad_suite_options_fail_with_a_reason() {
         a.extend_from_slice(extra);
         a
     };
-    fails_with(&with(&["--library-drop", "2"]), "--library-drop needs --ensemble");
+    fails_with(
+        &with(&["--library-drop", "2"]),
+        "--library-drop needs --ensemble",
+    );
     fails_with(&with(&["--weak", "--derivative", "savgol"]), "--weak");
-    fails_with(&with(&["--derivative", "savgol", "--savgol-window", "10"]), "odd");
+    fails_with(
+        &with(&["--derivative", "savgol", "--savgol-window", "10"]),
+        "odd",
+    );
     fails_with(&with(&["--optimizer", "sr3", "--nu", "0"]), "nu");
     fails_with(&with(&["--ensemble", "1"]), "at least 2 models");
     fails_with(&with(&["--optimizer", "lasso"]), "lasso");

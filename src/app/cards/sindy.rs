@@ -147,14 +147,12 @@ impl SindyCard {
             },
             differentiation: match self.derivative {
                 DerivativeChoice::FiniteDifference => Differentiation::FiniteDifference(fd),
-                DerivativeChoice::SavitzkyGolay => {
-                    Differentiation::SavitzkyGolay(SavitzkyGolay {
-                        window: self.savgol_window,
-                        polyorder: self.savgol_order,
-                        fd,
-                        smoothed_x: true,
-                    })
-                }
+                DerivativeChoice::SavitzkyGolay => Differentiation::SavitzkyGolay(SavitzkyGolay {
+                    window: self.savgol_window,
+                    polyorder: self.savgol_order,
+                    fd,
+                    smoothed_x: true,
+                }),
                 DerivativeChoice::Spectral => Differentiation::Spectral,
                 DerivativeChoice::TotalVariation => {
                     Differentiation::TotalVariation(TotalVariation {
@@ -243,7 +241,12 @@ impl ModelCard for SindyCard {
                     if self.derivative == DerivativeChoice::SavitzkyGolay {
                         labelled_usize(ui, "smoothing window", &mut self.savgol_window, 3..=201);
                         self.savgol_window += 1 - self.savgol_window % 2;
-                        labelled_usize(ui, "smoothing polynomial order", &mut self.savgol_order, 1..=8);
+                        labelled_usize(
+                            ui,
+                            "smoothing polynomial order",
+                            &mut self.savgol_order,
+                            1..=8,
+                        );
                     }
                 }
                 DerivativeChoice::TotalVariation => {
@@ -259,7 +262,10 @@ impl ModelCard for SindyCard {
         if self.ensemble >= 2 {
             labelled_usize(ui, "ensemble seed", &mut self.ensemble_seed, 0..=1_000_000);
         }
-        ui.checkbox(&mut self.sweep, "choose the threshold by a sweep (Pareto knee)");
+        ui.checkbox(
+            &mut self.sweep,
+            "choose the threshold by a sweep (Pareto knee)",
+        );
     }
 
     fn model(&self) -> Box<dyn Model> {

@@ -269,7 +269,9 @@ mod tests {
         };
         let opt = Optimizer::Stlsq(Stlsq::default());
         let job = JobContext::detached();
-        let (xi, info, rep) = ens.fit(&opt, theta.as_ref(), y.as_ref(), &job).expect("fits");
+        let (xi, info, rep) = ens
+            .fit(&opt, theta.as_ref(), y.as_ref(), &job)
+            .expect("fits");
         assert!(info.converged);
         assert_eq!(rep.n_models, 11);
         for j in 0..p {
@@ -279,7 +281,9 @@ mod tests {
             assert_eq!(rep.inclusion_probabilities[0][j], prob);
         }
         // Same seed, same answer (bit for bit, whatever the thread count).
-        let (xi2, _, rep2) = ens.fit(&opt, theta.as_ref(), y.as_ref(), &job).expect("fits");
+        let (xi2, _, rep2) = ens
+            .fit(&opt, theta.as_ref(), y.as_ref(), &job)
+            .expect("fits");
         assert_eq!(xi, xi2);
         assert_eq!(rep, rep2);
     }

@@ -36,9 +36,7 @@ pub mod stlsq;
 pub mod tv;
 pub mod weak;
 
-pub use derivative::{
-    Differentiation, Endpoints, FiniteDifference, SavitzkyGolay, TotalVariation,
-};
+pub use derivative::{Differentiation, Endpoints, FiniteDifference, SavitzkyGolay, TotalVariation};
 pub use ensemble::{Aggregate, Ensemble, EnsembleReport};
 pub use fit::fit_sindy;
 pub use library::{FourierLibrary, Library, PolynomialLibrary, Term};

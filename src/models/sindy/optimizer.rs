@@ -124,10 +124,9 @@ impl Optimizer {
     /// A one-line description for reports.
     pub fn describe(&self) -> String {
         match self {
-            Optimizer::Stlsq(o) => format!(
-                "STLSQ, threshold {}, ridge alpha {}",
-                o.threshold, o.alpha
-            ),
+            Optimizer::Stlsq(o) => {
+                format!("STLSQ, threshold {}, ridge alpha {}", o.threshold, o.alpha)
+            }
             Optimizer::Sr3(o) => format!(
                 "SR3 ({}), threshold {} (lambda {:.6}), nu {}{}",
                 match o.regularizer {
@@ -149,7 +148,8 @@ mod tests {
 
     #[test]
     fn tagged_and_legacy_forms_load() {
-        let legacy = r#"{"threshold":0.2,"alpha":0.05,"max_iter":20,"normalize":"none","unbias":true}"#;
+        let legacy =
+            r#"{"threshold":0.2,"alpha":0.05,"max_iter":20,"normalize":"none","unbias":true}"#;
         let o: Optimizer = serde_json::from_str(legacy).expect("legacy STLSQ");
         assert_eq!(o.threshold(), 0.2);
         assert_eq!(o.name(), "stlsq");
@@ -165,9 +165,6 @@ mod tests {
             let back: Optimizer = serde_json::from_str(&text).expect("round trip");
             assert_eq!(back, opt);
         }
-        assert_eq!(
-            Optimizer::default().with_threshold(0.5).threshold(),
-            0.5
-        );
+        assert_eq!(Optimizer::default().with_threshold(0.5).threshold(), 0.5);
     }
 }

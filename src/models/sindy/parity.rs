@@ -197,7 +197,11 @@ fn suite_settings_match_pysindy() {
             for (j, want) in row.iter().enumerate() {
                 let got = model.coefficients[i][j];
                 if *want == 0.0 {
-                    assert_eq!(got, 0.0, "{name}: ({i}, {}) should be cut", model.feature_names[j]);
+                    assert_eq!(
+                        got, 0.0,
+                        "{name}: ({i}, {}) should be cut",
+                        model.feature_names[j]
+                    );
                 } else {
                     assert!(
                         (got - want).abs() < 1e-8 * want.abs().max(1.0),

@@ -132,7 +132,10 @@ mod tests {
         for k in 5..35 {
             assert!((s2[k] - xs[k]).abs() < 1e-10, "interior {k}");
         }
-        assert!((s2[0] - xs[0]).abs() > 1e-3, "edge is not exact for a cubic");
+        assert!(
+            (s2[0] - xs[0]).abs() > 1e-3,
+            "edge is not exact for a cubic"
+        );
     }
 
     #[test]
@@ -143,8 +146,7 @@ mod tests {
         let x = [2.0, 2.0, 5.0, 2.0, 1.0, 0.0, 1.0, 4.0, 9.0];
         let s = smooth(&x, 1, 5, 2).expect("valid");
         let want = [
-            1.65714286, 3.17142857, 3.54285714, 2.85714286, 0.65714286, 0.17142857, 1.0, 4.0,
-            9.0,
+            1.65714286, 3.17142857, 3.54285714, 2.85714286, 0.65714286, 0.17142857, 1.0, 4.0, 9.0,
         ];
         for (a, b) in s.iter().zip(&want) {
             assert!((a - b).abs() < 1e-8, "{a} vs {b}");

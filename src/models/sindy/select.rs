@@ -164,10 +164,7 @@ impl Sweep {
         let mut points = Vec::with_capacity(self.points);
         for k in 0..self.points {
             job.check()?;
-            job.report(
-                0.4 + 0.4 * k as f32 / self.points as f32,
-                "threshold sweep",
-            );
+            job.report(0.4 + 0.4 * k as f32 / self.points as f32, "threshold sweep");
             let threshold = if k == 0 {
                 0.0
             } else {
@@ -177,7 +174,10 @@ impl Sweep {
             let xi = if k == 0 {
                 dense.clone()
             } else {
-                optimizer.with_threshold(threshold).fit(th_fit, y_fit, job)?.0
+                optimizer
+                    .with_threshold(threshold)
+                    .fit(th_fit, y_fit, job)?
+                    .0
             };
             let nonzero = xi
                 .col_iter()
@@ -326,7 +326,11 @@ mod tests {
         assert_eq!(rep.points[rep.chosen].nonzero, 2, "{:?}", rep.points);
         assert!(rep.chosen_threshold() > 1e-3 && rep.chosen_threshold() < 0.5);
         // Thresholds ascend; the last keeps at most the largest coefficient.
-        assert!(rep.points.windows(2).all(|w| w[1].threshold > w[0].threshold));
+        assert!(
+            rep.points
+                .windows(2)
+                .all(|w| w[1].threshold > w[0].threshold)
+        );
         assert!(rep.points.last().expect("points").nonzero <= 1);
     }
 }

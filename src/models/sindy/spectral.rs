@@ -153,7 +153,11 @@ mod tests {
         ];
         for (k, row) in want.iter().enumerate() {
             for c in 0..2 {
-                assert!((d[k * 2 + c] - row[c]).abs() < 1e-8, "{k},{c}: {}", d[k * 2 + c]);
+                assert!(
+                    (d[k * 2 + c] - row[c]).abs() < 1e-8,
+                    "{k},{c}: {}",
+                    d[k * 2 + c]
+                );
             }
         }
     }

@@ -163,7 +163,12 @@ impl Sr3 {
 
         // M = G̃ + diag(1/(ν e²)); W = E⁻¹ M⁻¹ (b̃ + E⁻¹ U/ν).
         let mmat = Mat::from_fn(p, p, |a, b| {
-            eq.gram[(a, b)] + if a == b { 1.0 / (self.nu * e[a] * e[a]) } else { 0.0 }
+            eq.gram[(a, b)]
+                + if a == b {
+                    1.0 / (self.nu * e[a] * e[a])
+                } else {
+                    0.0
+                }
         });
         let llt = mmat.llt(Side::Lower).map_err(|_| {
             FitError::Numerical(
@@ -191,7 +196,10 @@ impl Sr3 {
                 break;
             }
         }
-        if u.col_iter().chain(w.col_iter()).any(|c| c.iter().any(|v| !v.is_finite())) {
+        if u.col_iter()
+            .chain(w.col_iter())
+            .any(|c| c.iter().any(|v| !v.is_finite()))
+        {
             return Err(FitError::Numerical(
                 "SR3 produced non-finite coefficients; the library columns are probably collinear — lower the degree".into(),
             ));
@@ -220,8 +228,10 @@ impl Sr3 {
     }
 }
 
-/// Least-squares coefficients in equilibrated coordinates (`p × n`): Cholesky of `G̃`
-/// when it is well conditioned, column-pivoted QR of `Θ̃` otherwise.
+/// Least-squares coefficients in equilibrated coordinates (`p × n`): the start of the
+/// iteration. Cholesky of `G̃` when it factors (its accuracy, ~cond(G̃)·ε, only moves the
+/// starting point: the fixed point SR3 converges to does not depend on it), otherwise
+/// column-pivoted QR of `Θ̃` (an `O(m p²)` pass, 0.3 s at 50,000 × 56, so only then).
 fn least_squares(
     eq: &Equilibrated<'_>,
     theta: MatRef<'_, f64>,
@@ -229,15 +239,9 @@ fn least_squares(
 ) -> Result<Mat<f64>, FitError> {
     let p = theta.ncols();
     if let Ok(llt) = eq.gram.llt(Side::Lower) {
-        let (lo, hi) = (0..p).fold((f64::INFINITY, 0.0f64), |(lo, hi), a| {
-            let v = llt.L()[(a, a)];
-            (lo.min(v), hi.max(v))
-        });
-        if (hi / lo).powi(2) < NORMAL_EQUATIONS_MAX_COND {
-            let sol = llt.solve(&eq.rhs);
-            if sol.col_iter().all(|c| c.iter().all(|v| v.is_finite())) {
-                return Ok(sol);
-            }
+        let sol = llt.solve(&eq.rhs);
+        if sol.col_iter().all(|c| c.iter().all(|v| v.is_finite())) {
+            return Ok(sol);
         }
     }
     let scaled = Mat::from_fn(theta.nrows(), p, |r, j| theta[(r, j)] / eq.d[j]);
@@ -288,7 +292,11 @@ mod tests {
                 for j in 0..p {
                     let tol = if unbias { 1e-10 } else { 1e-3 };
                     assert_eq!(xi[(t, j)] == 0.0, truth[t][j] == 0.0, "support ({t},{j})");
-                    assert!((xi[(t, j)] - truth[t][j]).abs() < tol, "({t},{j}) {}", xi[(t, j)]);
+                    assert!(
+                        (xi[(t, j)] - truth[t][j]).abs() < tol,
+                        "({t},{j}) {}",
+                        xi[(t, j)]
+                    );
                 }
             }
         }
@@ -306,7 +314,9 @@ mod tests {
             ((j + 1) as f64 * t).sin()
         });
         let c = [3.0, 0.05, -2.0];
-        let y = Mat::from_fn(m, 1, |i, _| (0..3).map(|j| c[j] * theta[(i, j)]).sum::<f64>());
+        let y = Mat::from_fn(m, 1, |i, _| {
+            (0..3).map(|j| c[j] * theta[(i, j)]).sum::<f64>()
+        });
         let opts = Sr3 {
             regularizer: Regularizer::L1,
             threshold: 0.1,
@@ -323,7 +333,10 @@ mod tests {
         assert!((xi[(0, 2)] - (-2.0 + 0.101)).abs() < 1e-9, "{}", xi[(0, 2)]);
         assert_eq!(xi[(0, 1)], 0.0);
         assert!((opts.lambda() - 0.1).abs() < 1e-15);
-        assert!((Sr3::default().lambda() - 0.005).abs() < 1e-15, "PySINDy's default λ");
+        assert!(
+            (Sr3::default().lambda() - 0.005).abs() < 1e-15,
+            "PySINDy's default λ"
+        );
     }
 
     #[test]

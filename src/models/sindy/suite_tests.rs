@@ -180,7 +180,11 @@ fn sr3_with_smoothed_derivatives_recovers_the_seven_terms_at_one_percent() {
         },
         &data,
     );
-    assert!(plain.nonzero() > 7, "{}", plain.pretty_equations().join("; "));
+    assert!(
+        plain.nonzero() > 7,
+        "{}",
+        plain.pretty_equations().join("; ")
+    );
 }
 
 #[test]
@@ -215,7 +219,11 @@ fn ensemble_inclusion_probabilities_separate_true_and_spurious_terms() {
             if is_true_term(i, j) {
                 assert_eq!(prob, 1.0, "true ({i}, {})", model.feature_names[j]);
             } else {
-                assert!(prob < 0.5, "spurious ({i}, {}) {prob}", model.feature_names[j]);
+                assert!(
+                    prob < 0.5,
+                    "spurious ({i}, {}) {prob}",
+                    model.feature_names[j]
+                );
             }
         }
     }
@@ -384,4 +392,3 @@ fn suite_survey() {
         }
     }
 }
-

@@ -286,7 +286,11 @@ mod tests {
         let (x, w) = gauss_legendre(6);
         for k in 0..=11 {
             let got: f64 = x.iter().zip(&w).map(|(x, w)| w * x.powi(k)).sum();
-            let want = if k % 2 == 0 { 2.0 / (k as f64 + 1.0) } else { 0.0 };
+            let want = if k % 2 == 0 {
+                2.0 / (k as f64 + 1.0)
+            } else {
+                0.0
+            };
             assert!((got - want).abs() < 1e-14, "k={k}: {got}");
         }
     }
@@ -310,9 +314,15 @@ mod tests {
         // exactly, H' the half-width shrunk to the samples (between H − Δt and H).
         let h = weak.half_width_for(&x, 1, dt);
         let shrunk = g[(0, 0)] / (256.0 / 315.0);
-        assert!(shrunk > h - dt - 1e-12 && shrunk <= h + 1e-12, "{shrunk} vs {h}");
+        assert!(
+            shrunk > h - dt - 1e-12 && shrunk <= h + 1e-12,
+            "{shrunk} vs {h}"
+        );
         let half_steps = 2.0 * shrunk / dt;
-        assert!((half_steps - half_steps.round()).abs() < 1e-9, "H' = k·Δt/2: {half_steps}");
+        assert!(
+            (half_steps - half_steps.round()).abs() < 1e-9,
+            "H' = k·Δt/2: {half_steps}"
+        );
     }
 
     #[test]
