@@ -121,12 +121,12 @@ impl Ensemble {
                 self.library_drop
             )));
         }
-        if let Some(k) = self.n_subset {
-            if k == 0 || (!self.replace && k > m) {
-                return Err(FitError::Options(format!(
-                    "the bagging subset must have between 1 and {m} rows (without replacement), got {k}"
-                )));
-            }
+        if let Some(k) = self.n_subset
+            && (k == 0 || (!self.replace && k > m))
+        {
+            return Err(FitError::Options(format!(
+                "the bagging subset must have between 1 and {m} rows (without replacement), got {k}"
+            )));
         }
         Ok(())
     }

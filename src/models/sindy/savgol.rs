@@ -32,7 +32,7 @@ pub const DEFAULT_POLYORDER: usize = 3;
 
 /// Checks a window/polyorder pair against `m` samples.
 pub fn validate(window: usize, polyorder: usize, m: usize) -> Result<(), FitError> {
-    if window % 2 == 0 || window < 3 {
+    if window.is_multiple_of(2) || window < 3 {
         return Err(FitError::Options(format!(
             "the Savitzky–Golay window must be an odd number of samples ≥ 3, got {window}"
         )));
