@@ -388,3 +388,57 @@ fn pareto_ui(ui: &mut egui::Ui, report: &serde_json::Value, points: &[serde_json
             );
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrate::{Simulation, solve};
+    use crate::jobs::JobContext;
+    use crate::systems::Catalog;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    #[test]
+    fn ensemble_and_sweep_results_appear_on_the_card() {
+        // 30 periods of the catalog Lorenz, fitted through the card's own options with a
+        // 10-model ensemble and the sweep: the card shows the inclusion-probability grid
+        // (header, the terms and their probabilities) and the Pareto plot's caption.
+        let system = Catalog::builtin().system("Lorenz").expect("catalog");
+        let sim = Simulation::for_system(&system, 30.0);
+        let (data, _) = solve(&system, &sim, &JobContext::detached()).expect("integrates");
+        let card = SindyCard {
+            ensemble: 10,
+            sweep: true,
+            ..SindyCard::default()
+        };
+        let fitted = card
+            .model()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
+        let mut h = Harness::new_ui(move |ui| card.result_ui(ui, fitted.as_ref()));
+        h.run();
+        h.get_by_label("inclusion probabilities (10 models)");
+        h.get_by_label("x z");
+        assert!(
+            h.query_all_by_label("1.00").count() >= 7,
+            "seven certain terms"
+        );
+        assert!(
+            h.query_by_label_contains("threshold sweep: chosen")
+                .is_some(),
+            "the sweep's caption"
+        );
+        // Without an ensemble or a sweep the card adds nothing.
+        let plain = SindyCard::default();
+        let fitted = plain
+            .model()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
+        let mut h = Harness::new_ui(move |ui| plain.result_ui(ui, fitted.as_ref()));
+        h.run();
+        assert!(
+            h.query_by_label_contains("inclusion probabilities")
+                .is_none()
+        );
+    }
+}

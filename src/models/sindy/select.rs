@@ -19,7 +19,8 @@
 //!
 //! The **knee** walks the models from dense to sparse and picks the sparsest model
 //! before the largest relative jump `error_{sparser}/error` — the cliff where a true
-//! term is cut (spec §9.4). AICc alone is not safe on clean data: with finite-difference
+//! term is cut (spec §9.4); of the thresholds that give that model, the middle one of
+//! the plateau is reported. AICc alone is not safe on clean data: with finite-difference
 //! derivatives the extra terms absorb truncation error and lower RSS, so the dense model
 //! wins (measured in spec §9.4); the knee is the default, AICc the alternative.
 //!
@@ -199,7 +200,7 @@ impl Sweep {
                 aicc,
             });
         }
-        let knee = knee(&points);
+        let knee = plateau_middle(&points, knee(&points));
         let aicc_min = (0..points.len())
             .min_by(|a, b| points[*a].aicc.total_cmp(&points[*b].aicc))
             .unwrap_or(0);
@@ -214,6 +215,23 @@ impl Sweep {
             criterion: self.criterion,
         })
     }
+}
+
+/// The middle of the run of thresholds around `i` that give the same model (same term
+/// count and error): the reported threshold is then as far as the grid allows from both
+/// ends of the plateau, the refit with it (or an ensemble at it) the least sensitive.
+fn plateau_middle(points: &[SweepPoint], i: usize) -> usize {
+    let same = |a: &SweepPoint, b: &SweepPoint| {
+        a.nonzero == b.nonzero && (a.error - b.error).abs() <= 1e-12 * a.error.abs().max(1e-300)
+    };
+    let (mut lo, mut hi) = (i, i);
+    while lo > 0 && same(&points[lo - 1], &points[i]) {
+        lo -= 1;
+    }
+    while hi + 1 < points.len() && same(&points[hi + 1], &points[i]) {
+        hi += 1;
+    }
+    (lo + hi) / 2
 }
 
 /// `‖Y − Θ Ξᵀ‖²_F`.
@@ -280,6 +298,8 @@ mod tests {
             pt(0, 1.0),
         ];
         assert_eq!(knee(&pts), 3);
+        // The plateau of identical 7-term models is points 2–3: its middle is 2.
+        assert_eq!(plateau_middle(&pts, 3), 2);
     }
 
     #[test]

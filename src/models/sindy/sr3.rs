@@ -228,8 +228,10 @@ impl Sr3 {
     }
 }
 
-/// Least-squares coefficients in equilibrated coordinates (`p × n`): Cholesky of `G̃`
-/// when it is well conditioned, column-pivoted QR of `Θ̃` otherwise.
+/// Least-squares coefficients in equilibrated coordinates (`p × n`): the start of the
+/// iteration. Cholesky of `G̃` when it factors (its accuracy, ~cond(G̃)·ε, only moves the
+/// starting point: the fixed point SR3 converges to does not depend on it), otherwise
+/// column-pivoted QR of `Θ̃` (an `O(m p²)` pass, 0.3 s at 50,000 × 56, so only then).
 fn least_squares(
     eq: &Equilibrated<'_>,
     theta: MatRef<'_, f64>,
@@ -237,15 +239,9 @@ fn least_squares(
 ) -> Result<Mat<f64>, FitError> {
     let p = theta.ncols();
     if let Ok(llt) = eq.gram.llt(Side::Lower) {
-        let (lo, hi) = (0..p).fold((f64::INFINITY, 0.0f64), |(lo, hi), a| {
-            let v = llt.L()[(a, a)];
-            (lo.min(v), hi.max(v))
-        });
-        if (hi / lo).powi(2) < NORMAL_EQUATIONS_MAX_COND {
-            let sol = llt.solve(&eq.rhs);
-            if sol.col_iter().all(|c| c.iter().all(|v| v.is_finite())) {
-                return Ok(sol);
-            }
+        let sol = llt.solve(&eq.rhs);
+        if sol.col_iter().all(|c| c.iter().all(|v| v.is_finite())) {
+            return Ok(sol);
         }
     }
     let scaled = Mat::from_fn(theta.nrows(), p, |r, j| theta[(r, j)] / eq.d[j]);
