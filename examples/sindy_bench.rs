@@ -59,7 +59,7 @@ fn main() -> anyhow::Result<()> {
     if degrees.is_empty() {
         degrees = vec![2, 5];
     }
-    let data = chaoslab::io::read_trajectory(&csv, None)?;
+    let data = chaoslab::io::read_trajectory(&csv, &Default::default())?;
     let job = JobContext::detached();
     for degree in degrees {
         let opts = Sindy {

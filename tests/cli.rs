@@ -217,3 +217,72 @@ fn compare_reports_every_model_with_the_contract_fields() {
         "unknown model 'nosuch'",
     );
 }
+
+#[test]
+fn uneven_time_stamps_are_refused_or_resampled_on_request() {
+    // Lorenz sampled at dt = 0.01, then every fifth row dropped: the gaps alternate
+    // between 0.01 and 0.02. Resampled by the cubic spline, DMD must find the same
+    // eigenvalues as on the complete file.
+    let full = tmp("lorenz-full.csv");
+    json(&[
+        "simulate",
+        "--system",
+        "Lorenz",
+        "--periods",
+        "40",
+        "--dt",
+        "0.01",
+        "--out",
+        full.to_str().expect("utf8"),
+        "--json",
+    ]);
+    let text = std::fs::read_to_string(&full).expect("written");
+    let mut lines = text.lines();
+    let mut uneven = vec![lines.next().expect("header").to_string()];
+    let rows: Vec<&str> = lines.collect();
+    for (k, row) in rows.iter().enumerate() {
+        if k % 5 != 3 || k + 1 == rows.len() {
+            uneven.push(row.to_string());
+        }
+    }
+    let dropped = tmp("lorenz-uneven.csv");
+    std::fs::write(&dropped, uneven.join("\n")).expect("write");
+    let dropped = dropped.to_str().expect("utf8");
+    fails_with(
+        &["fit", "--model", "dmd", "--data", dropped],
+        "--resample linear|cubic",
+    );
+    let fit = |path: &str, extra: &[&str]| {
+        let mut args = vec!["fit", "--model", "dmd", "--data", path, "--json"];
+        args.extend_from_slice(extra);
+        let v = json(&args);
+        v["eigenvalues"]
+            .as_array()
+            .expect("eigenvalues")
+            .iter()
+            .map(|e| [e[0].as_f64().expect("re"), e[1].as_f64().expect("im")])
+            .collect::<Vec<_>>()
+    };
+    let truth = fit(full.to_str().expect("utf8"), &[]);
+    let resampled = fit(dropped, &["--resample", "cubic", "--data-dt", "0.01"]);
+    assert_eq!(truth.len(), resampled.len());
+    for l in &truth {
+        let nearest = resampled
+            .iter()
+            .map(|r| (r[0] - l[0]).hypot(r[1] - l[1]))
+            .fold(f64::INFINITY, f64::min);
+        assert!(nearest < 1e-4, "{l:?} vs {resampled:?}");
+    }
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "dmd",
+            "--data",
+            dropped,
+            "--resample",
+            "quadratic",
+        ],
+        "use 'linear' or 'cubic'",
+    );
+}

@@ -12,7 +12,12 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
-use chaoslab::io::parse_trajectory;
+use chaoslab::io::{ImportOptions, Resampling, parse_trajectory};
+
+const RESAMPLE: ImportOptions = ImportOptions {
+    dt: None,
+    resample: Some(Resampling::Cubic),
+};
 use chaoslab::io::session::Session;
 use chaoslab::systems::System;
 use chaoslab::systems::user::{UserSystem, UserSystemSpec};
@@ -177,11 +182,23 @@ fn npy_seed(shape: &[u64], values: &[f64], fortran: bool) -> Vec<u8> {
 fn npy_seed_is_a_valid_file() {
     // The hand-built seed must be what numpy writes, or the NPY fuzzing tests little.
     let values: Vec<f64> = (0..12).map(|k| k as f64 * 0.5).collect();
-    let t = parse_trajectory(&npy_seed(&[6, 2], &values, false), "npy", "s", None, None)
-        .expect("valid NPY");
+    let t = parse_trajectory(
+        &npy_seed(&[6, 2], &values, false),
+        "npy",
+        "s",
+        &ImportOptions::default(),
+        None,
+    )
+    .expect("valid NPY");
     assert_eq!((t.len(), t.dim(), t.row(5)), (6, 2, &[5.0, 5.5][..]));
-    let t = parse_trajectory(&npy_seed(&[6, 2], &values, true), "npy", "s", None, None)
-        .expect("valid NPY");
+    let t = parse_trajectory(
+        &npy_seed(&[6, 2], &values, true),
+        "npy",
+        "s",
+        &ImportOptions::default(),
+        None,
+    )
+    .expect("valid NPY");
     assert_eq!(
         t.row(1),
         &[0.5, 3.5],
@@ -227,9 +244,16 @@ fn fuzz_trajectory_importer() {
         b"\xc3\xa9",
     ];
     fuzz("trajectory importer", &seeds, tokens, |bytes| {
-        let csv = parse_trajectory(bytes, "csv", "fuzz", None, None).is_ok();
-        let npy = parse_trajectory(bytes, "npy", "fuzz", None, None).is_ok();
-        let _ = parse_trajectory(bytes, "csv", "fuzz", Some(0.1), Some(0.5));
+        let csv = parse_trajectory(bytes, "csv", "fuzz", &ImportOptions::default(), None).is_ok();
+        let npy = parse_trajectory(bytes, "npy", "fuzz", &ImportOptions::default(), None).is_ok();
+        let _ = parse_trajectory(
+            bytes,
+            "csv",
+            "fuzz",
+            &ImportOptions::with_dt(Some(0.1)),
+            Some(0.5),
+        );
+        let _ = parse_trajectory(bytes, "csv", "fuzz", &RESAMPLE, None);
         csv || npy
     });
 }

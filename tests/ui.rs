@@ -179,6 +179,44 @@ fn a_bad_file_shows_a_message_not_a_panic() {
     assert!(err.contains("same number of columns"), "{err}");
 }
 
+#[test]
+fn uneven_times_are_explained_then_resampled_from_the_panel() {
+    let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("uneven.csv");
+    let rows: String = [0.0, 0.1, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7]
+        .iter()
+        .map(|t: &f64| format!("{t},{},{}\n", t.sin(), t.cos()))
+        .collect();
+    std::fs::write(&path, format!("t,x,y\n{rows}")).expect("write");
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Your data").click();
+    h.run_steps(2);
+    type_into(&mut h, "file", path.to_str().expect("utf8"));
+    h.get_by_label("Load").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), |a| !a.data.busy());
+    let err = h.state().data.error.clone().expect("an error message");
+    assert!(err.contains("'uneven times'"), "{err}");
+    h.get_by_label("uneven times").click();
+    h.run_steps(2);
+    h.get_by_label("resample, cubic spline").click();
+    h.run_steps(2);
+    h.get_by_label("Load").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), |a| a.data.loaded.is_some());
+    let data = h.state().data.loaded.clone().expect("loaded");
+    // The median gap is 0.1: eight rows from t = 0 to 0.7.
+    assert_eq!(data.len(), 8);
+    assert!((data.dt() - 0.1).abs() < 1e-12, "{}", data.dt());
+    assert!((data.row(2)[0] - 0.2f64.sin()).abs() < 1e-3);
+    assert_eq!(
+        h.state().data.loaded_from.as_ref().and_then(|r| r.resample),
+        Some(chaoslab::io::Resampling::Cubic)
+    );
+}
+
 /// Focuses the text field labelled `label` and types `text` into it.
 fn type_into(h: &mut Harness<'_, ChaosApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();

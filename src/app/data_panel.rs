@@ -11,6 +11,7 @@ use egui::{Color32, Ui};
 use super::fit_job::points_3d;
 use crate::data::Trajectory;
 use crate::io::session::DatasetRef;
+use crate::io::{ImportOptions, Resampling};
 use crate::jobs::{Job, JobState, Waker};
 
 /// State of the data panel.
@@ -22,6 +23,8 @@ pub struct DataPanel {
     pub dt_text: String,
     /// The user's largest Lyapunov exponent of the data (empty: unknown).
     pub lyapunov_text: String,
+    /// How uneven time stamps are resampled (`None`: such files are refused).
+    pub resample: Option<Resampling>,
     /// The loaded dataset.
     pub loaded: Option<Arc<Trajectory>>,
     /// Its first three coordinates for the 3-D view.
@@ -44,6 +47,7 @@ impl DataPanel {
         self.generation += 1;
         self.path_text = reference.path.display().to_string();
         self.dt_text = reference.dt.map(|d| d.to_string()).unwrap_or_default();
+        self.resample = reference.resample;
         self.lyapunov_text = reference
             .lyapunov
             .map(|l| l.to_string())
@@ -65,13 +69,17 @@ impl DataPanel {
                 }
             },
         };
+        let options = ImportOptions {
+            dt,
+            resample: self.resample,
+        };
         self.path_text = path.display().to_string();
         self.error = None;
         self.job = Some(Job::spawn("Load data", waker, move |job| {
             job.report(0.0, "reading");
-            // Hash first: if the file changes while it is read, the session will notice.
-            let reference = DatasetRef::new(&path, dt, None).map_err(|e| e.to_string())?;
-            let traj = crate::io::read_trajectory(&path, dt).map_err(|e| format!("{e:#}"))?;
+            // One read: the session's hash is of exactly the bytes that were parsed.
+            let (reference, traj) =
+                DatasetRef::open(&path, options, None).map_err(|e| format!("{e:#}"))?;
             Ok((traj, reference))
         }));
     }
@@ -145,7 +153,34 @@ impl DataPanel {
                 .labelled_by(l.id);
         });
         ui.horizontal(|ui| {
-            let l = ui.label("dt (if no t column)");
+            let l = ui.label("uneven times");
+            egui::ComboBox::from_id_salt("resample")
+                .selected_text(match self.resample {
+                    None => "refuse",
+                    Some(Resampling::Linear) => "resample, linear",
+                    Some(Resampling::Cubic) => "resample, cubic spline",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.resample, None, "refuse");
+                    ui.selectable_value(
+                        &mut self.resample,
+                        Some(Resampling::Linear),
+                        "resample, linear",
+                    );
+                    ui.selectable_value(
+                        &mut self.resample,
+                        Some(Resampling::Cubic),
+                        "resample, cubic spline",
+                    );
+                })
+                .response
+                .labelled_by(l.id)
+                .on_hover_text(
+                    "Files whose time column is not evenly spaced are refused unless resampled onto a fixed step (dt below, or the median step).",
+                );
+        });
+        ui.horizontal(|ui| {
+            let l = ui.label("dt (no t column, or resampling step)");
             ui.add(egui::TextEdit::singleline(&mut self.dt_text).desired_width(60.0))
                 .labelled_by(l.id);
         });

@@ -26,9 +26,14 @@ pub struct CompareArgs {
     /// A data file instead of --system.
     #[arg(long, conflicts_with = "system_choice")]
     data: Option<PathBuf>,
-    /// Sampling interval of the data file, when it has no time column.
+    /// Sampling interval of the data file, when it has no time column (with --resample:
+    /// the step to resample to; default the median time step).
     #[arg(long = "data-dt")]
     data_dt: Option<f64>,
+    /// Resample a data file with uneven time stamps onto a fixed step: 'linear' or
+    /// 'cubic' (natural spline). Without it uneven files are refused.
+    #[arg(long)]
+    resample: Option<crate::io::Resampling>,
     /// Largest Lyapunov exponent of the data file (systems compute their own).
     #[arg(long)]
     lyapunov: Option<f64>,
@@ -69,7 +74,13 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
     }
     let (data, lyapunov) = if let Some(path) = &args.data {
         (
-            crate::io::read_trajectory(path, args.data_dt)?,
+            crate::io::read_trajectory(
+                path,
+                &crate::io::ImportOptions {
+                    dt: args.data_dt,
+                    resample: args.resample,
+                },
+            )?,
             args.lyapunov,
         )
     } else {

@@ -48,9 +48,14 @@ pub struct FitArgs {
     /// A data file (.csv or .npy) instead of --system.
     #[arg(long, conflicts_with = "system_choice")]
     data: Option<PathBuf>,
-    /// Sampling interval of the data file, when it has no time column.
+    /// Sampling interval of the data file, when it has no time column (with --resample:
+    /// the step to resample to; default the median time step).
     #[arg(long = "data-dt")]
     data_dt: Option<f64>,
+    /// Resample a data file with uneven time stamps onto a fixed step: 'linear' or
+    /// 'cubic' (natural spline). Without it uneven files are refused.
+    #[arg(long)]
+    resample: Option<crate::io::Resampling>,
     #[command(flatten)]
     system: SystemArgs,
     #[command(flatten)]
@@ -155,7 +160,13 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     let (data, true_lyapunov) = load_data(args)?;
     let (train, held_out) = data.split(args.train_fraction);
     let test = match &args.test {
-        Some(p) => crate::io::read_trajectory(p, args.data_dt.or(Some(data.dt())))?,
+        Some(p) => crate::io::read_trajectory(
+            p,
+            &crate::io::ImportOptions {
+                dt: args.data_dt.or(Some(data.dt())),
+                resample: args.resample,
+            },
+        )?,
         None => held_out,
     };
     if test.dim() != train.dim() {
@@ -373,7 +384,11 @@ fn write_pseudospectrum(
 /// The trajectory to fit and, for systems, their largest Lyapunov exponent.
 fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
     if let Some(path) = &args.data {
-        let data = crate::io::read_trajectory(path, args.data_dt)?;
+        let options = crate::io::ImportOptions {
+            dt: args.data_dt,
+            resample: args.resample,
+        };
+        let data = crate::io::read_trajectory(path, &options)?;
         return Ok((data, args.lyapunov));
     }
     if args.system.system.is_none() && args.system.system_file.is_none() {

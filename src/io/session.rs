@@ -13,7 +13,8 @@
 //!  "system": {"catalog": "Lorenz"} | {"user": {<a chaoslab-system object>}},
 //!  "params": {"rho": 28.0, ...}, "initial_condition": [..], "delay_history": "constant",
 //!  "live_periods": 8.0,
-//!  "dataset": null | {"path": "data.csv", "sha256": "…", "dt": null, "lyapunov": 0.9},
+//!  "dataset": null | {"path": "data.csv", "sha256": "…", "dt": null, "lyapunov": 0.9,
+//!                     "resample": "linear" | "cubic" (absent: not resampled)},
 //!  "solver": {"method": "dopri5", "rtol": 1e-9, "atol": 1e-12},
 //!  "training": {"periods": 60.0, "train_fraction": 0.8, "noise": 0.0, "seed": 0},
 //!  "cards": [{"title": "DMD", "settings": {"rank": 0, "holdout": 0.2},
@@ -40,6 +41,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::{ImportOptions, Resampling};
 use crate::integrate::Method;
 use crate::models::saved::SavedModel;
 use crate::systems::DelayHistory;
@@ -131,8 +133,12 @@ pub struct DatasetRef {
     pub path: PathBuf,
     /// SHA-256 of the file's bytes, lower-case hex.
     pub sha256: String,
-    /// The sampling interval typed for files without a time column.
+    /// The sampling interval typed for files without a time column (with `resample`,
+    /// the step resampled to).
     pub dt: Option<f64>,
+    /// How uneven time stamps were resampled (absent: they were not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resample: Option<Resampling>,
     /// The user's largest Lyapunov exponent of the data.
     pub lyapunov: Option<f64>,
 }
@@ -307,22 +313,34 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl DatasetRef {
-    /// Refers to the file at `path`, hashing its current bytes.
-    pub fn new(
+    /// Reads the file at `path` once: the trajectory parsed with `options`, and a
+    /// reference holding the hash of exactly the bytes that were parsed.
+    pub fn open(
         path: &Path,
-        dt: Option<f64>,
+        options: ImportOptions,
         lyapunov: Option<f64>,
-    ) -> Result<DatasetRef, SessionError> {
+    ) -> anyhow::Result<(DatasetRef, crate::data::Trajectory)> {
         let bytes = std::fs::read(path).map_err(|e| SessionError::Dataset {
             path: path.display().to_string(),
             problem: format!("cannot be read ({e})"),
         })?;
-        Ok(DatasetRef {
+        let traj = super::trajectory_file::parse_file_bytes(path, &bytes, &options)?;
+        let reference = DatasetRef {
             path: path.to_path_buf(),
             sha256: sha256_hex(&bytes),
-            dt,
+            dt: options.dt,
+            resample: options.resample,
             lyapunov,
-        })
+        };
+        Ok((reference, traj))
+    }
+
+    /// The options the file is read with.
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            dt: self.dt,
+            resample: self.resample,
+        }
     }
 
     /// The dataset's path, relative ones taken from `session_dir`.
@@ -353,7 +371,7 @@ impl DatasetRef {
             }
             .into());
         }
-        super::read_trajectory(&path, self.dt)
+        super::trajectory_file::parse_file_bytes(&path, &bytes, &self.options())
     }
 }
 
@@ -435,7 +453,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("d.csv");
         std::fs::write(&path, "t,x\n0,1\n1,2\n2,3\n").expect("write");
-        let r = DatasetRef::new(&path, None, None).expect("hash");
+        let (r, _) = DatasetRef::open(&path, ImportOptions::default(), None).expect("hash");
         // An independent truth: the SHA-256 of the empty string.
         assert_eq!(
             sha256_hex(b""),

@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use npyz::WriterBuilder;
 
+use super::resample::{Resampling, resample};
 use super::write_atomic;
 use crate::data::{Provenance, Trajectory};
 
@@ -78,26 +79,57 @@ fn npy_bytes(traj: &Trajectory) -> anyhow::Result<Vec<u8>> {
 ///
 /// CSV: a header row is detected by non-numeric cells; a first column named `t` or
 /// `time` gives the times, which must be uniformly spaced (within 1e-6 relative);
-/// otherwise `dt` comes from `dt_override` or the sidecar, else 1. NPY: f64 or f32,
-/// 1-D (one variable) or 2-D (`samples × dim`).
-pub fn read_trajectory(path: &Path, dt_override: Option<f64>) -> anyhow::Result<Trajectory> {
+/// otherwise `dt` comes from `options.dt` or the sidecar, else 1. Uneven times are
+/// refused unless `options.resample` names an interpolant. NPY: f64 or f32, 1-D (one
+/// variable) or 2-D (`samples × dim`).
+pub fn read_trajectory(path: &Path, options: &ImportOptions) -> anyhow::Result<Trajectory> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("could not read '{shown}'"))?;
+    parse_file_bytes(path, &bytes, options)
+}
+
+/// Parses `bytes`, the content of the file at `path`, as [`read_trajectory`] does (the
+/// extension and the provenance sidecar come from `path`).
+pub(crate) fn parse_file_bytes(
+    path: &Path,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> anyhow::Result<Trajectory> {
     let sidecar_dt = std::fs::read_to_string(sidecar_path(path))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v.get("dt").and_then(|d| d.as_f64()));
-    parse_trajectory(&bytes, &extension(path), &shown, dt_override, sidecar_dt)
+    let shown = path.display().to_string();
+    parse_trajectory(bytes, &extension(path), &shown, options, sidecar_dt)
+}
+
+/// How a data file is read: the step to impose and what to do with uneven time stamps.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ImportOptions {
+    /// The sampling interval. Without `resample` it replaces the file's own (time column
+    /// or sidecar); with `resample` it is the step resampled to (default: the median
+    /// gap of the time column).
+    pub dt: Option<f64>,
+    /// Resample uneven time stamps with this interpolant; `None` refuses them.
+    pub resample: Option<Resampling>,
+}
+
+impl ImportOptions {
+    /// Reads with the step `dt` (if any) and no resampling.
+    pub fn with_dt(dt: Option<f64>) -> ImportOptions {
+        ImportOptions { dt, resample: None }
+    }
 }
 
 /// Parses a trajectory file's bytes as [`read_trajectory`] does: `ext` (`csv`, `txt` or
-/// `npy`) picks the parser, `shown` names the file in errors; the step is `dt_override`,
-/// else the time column's, else `sidecar_dt`, else 1.
+/// `npy`) picks the parser, `shown` names the file in errors; the step is `options.dt`,
+/// else the time column's, else `sidecar_dt`, else 1; uneven time columns are resampled
+/// when `options.resample` says how.
 pub fn parse_trajectory(
     bytes: &[u8],
     ext: &str,
     shown: &str,
-    dt_override: Option<f64>,
+    options: &ImportOptions,
     sidecar_dt: Option<f64>,
 ) -> anyhow::Result<Trajectory> {
     let (names, times, samples) = match ext {
@@ -117,7 +149,23 @@ pub fn parse_trajectory(
             names[i % dim]
         );
     }
-    let dt = match (dt_override, &times) {
+    if let Some(dt) = options.dt
+        && !(dt.is_finite() && dt > 0.0)
+    {
+        bail!("the time step must be positive, got {dt}");
+    }
+    if let Some(method) = options.resample {
+        let Some(t) = &times else {
+            bail!(
+                "'{shown}' has no time column, so there are no time stamps to resample; give the sampling interval instead (--data-dt, or dt in the data panel)"
+            );
+        };
+        let r = resample(t, &samples, dim, options.dt, method, shown)?;
+        let mut provenance = Provenance::file(shown);
+        provenance.method = format!("file, resampled by {} interpolation", method.name());
+        return Ok(Trajectory::new(names, r.t0, r.dt, r.samples, provenance));
+    }
+    let dt = match (options.dt, &times) {
         (Some(dt), _) => dt,
         (None, Some(t)) => uniform_step(t, shown)?,
         (None, None) => sidecar_dt.unwrap_or(1.0),
@@ -140,7 +188,7 @@ fn uniform_step(t: &[f64], shown: &str) -> anyhow::Result<f64> {
     for (k, w) in t.windows(2).enumerate() {
         if ((w[1] - w[0]) - dt).abs() > 1e-6 * dt.abs().max(1e-300) {
             bail!(
-                "'{shown}' is not uniformly sampled: rows {} and {} are {} apart, the mean step is {dt}; resample the data to a fixed step",
+                "'{shown}' is not uniformly sampled: rows {} and {} are {} apart, the mean step is {dt}; resample it to a fixed step (--resample linear|cubic, or 'uneven times' in the data panel)",
                 k + 1,
                 k + 2,
                 w[1] - w[0]
@@ -306,7 +354,7 @@ mod tests {
         for name in ["a.csv", "a.npy"] {
             let p = tmp(name);
             write_trajectory(&p, &sample()).expect("writes");
-            let back = read_trajectory(&p, None).expect("reads");
+            let back = read_trajectory(&p, &ImportOptions::default()).expect("reads");
             assert_eq!(back.samples(), sample().samples());
             assert_eq!(back.dt(), 0.25);
         }
@@ -316,7 +364,7 @@ mod tests {
     fn delimiters_and_headerless_files_are_detected() {
         let p = tmp("semi.csv");
         std::fs::write(&p, "time;u;v\n0;1;2\n0.5;3;4\n1.0;5;6\n").expect("write");
-        let t = read_trajectory(&p, None).expect("semicolons");
+        let t = read_trajectory(&p, &ImportOptions::default()).expect("semicolons");
         assert_eq!(
             (t.names(), t.dt(), t.row(2)),
             (
@@ -327,7 +375,8 @@ mod tests {
         );
         let p = tmp("plain.txt");
         std::fs::write(&p, "1.0  2.0\n3.0\t4.0\n  5 6\n").expect("write");
-        let t = read_trajectory(&p, Some(0.1)).expect("whitespace, no header");
+        let t =
+            read_trajectory(&p, &ImportOptions::with_dt(Some(0.1))).expect("whitespace, no header");
         assert_eq!((t.names().len(), t.len(), t.dt()), (2, 3, 0.1));
         assert_eq!(t.row(1), &[3.0, 4.0]);
     }
@@ -336,13 +385,43 @@ mod tests {
     fn bad_csv_gets_a_message_with_the_line() {
         let p = tmp("bad.csv");
         std::fs::write(&p, "t,x\n0,1\n1,oops\n").expect("write");
-        let err = read_trajectory(&p, None).expect_err("bad");
+        let err = read_trajectory(&p, &ImportOptions::default()).expect_err("bad");
         assert!(err.to_string().contains("line 3"), "{err}");
         std::fs::write(&p, "t,x\n0,1\n1,2,3\n").expect("write");
-        let err = read_trajectory(&p, None).expect_err("ragged");
+        let err = read_trajectory(&p, &ImportOptions::default()).expect_err("ragged");
         assert!(err.to_string().contains("same number of columns"), "{err}");
         std::fs::write(&p, "t,x\n0,1\n1,2\n3,3\n").expect("write");
-        let err = read_trajectory(&p, None).expect_err("non-uniform");
+        let err = read_trajectory(&p, &ImportOptions::default()).expect_err("non-uniform");
         assert!(err.to_string().contains("not uniformly sampled"), "{err}");
+        assert!(err.to_string().contains("--resample"), "{err}");
+    }
+
+    #[test]
+    fn uneven_times_are_resampled_on_request() {
+        let p = tmp("uneven.csv");
+        std::fs::write(
+            &p,
+            "t,x,y\n0,0,1\n0.9,0.9,1\n2.1,2.1,1\n3,3,1\n4,4,1\n5,5,1\n",
+        )
+        .expect("write");
+        let opts = ImportOptions {
+            dt: None,
+            resample: Some(Resampling::Linear),
+        };
+        let t = read_trajectory(&p, &opts).expect("resampled");
+        assert_eq!((t.t0(), t.dt(), t.len()), (0.0, 1.0, 6));
+        for k in 0..6 {
+            assert!((t.row(k)[0] - k as f64).abs() < 1e-12 && t.row(k)[1] == 1.0);
+        }
+        assert!(t.provenance.method.contains("linear"));
+        let opts = ImportOptions {
+            dt: Some(0.5),
+            resample: Some(Resampling::Cubic),
+        };
+        assert_eq!(read_trajectory(&p, &opts).expect("at 0.5").len(), 11);
+        let q = tmp("untimed.csv");
+        std::fs::write(&q, "1,2\n3,4\n5,6\n").expect("write");
+        let err = read_trajectory(&q, &opts).expect_err("no time column");
+        assert!(err.to_string().contains("no time column"), "{err}");
     }
 }

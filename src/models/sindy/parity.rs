@@ -10,7 +10,8 @@ use super::*;
 
 fn fixture() -> (Trajectory, serde_json::Value) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sindy");
-    let data = crate::io::read_trajectory(&dir.join("lorenz_5000.csv"), None).expect("fixture");
+    let data = crate::io::read_trajectory(&dir.join("lorenz_5000.csv"), &Default::default())
+        .expect("fixture");
     let text = std::fs::read_to_string(dir.join("pysindy_lorenz_5000.json")).expect("fixture");
     (data, serde_json::from_str(&text).expect("JSON"))
 }
@@ -166,7 +167,8 @@ fn suite_settings_match_pysindy() {
     // and spectral derivatives must give the same supports, coefficients and printed
     // equations.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sindy");
-    let data = crate::io::read_trajectory(&dir.join("lorenz_5000.csv"), None).expect("fixture");
+    let data = crate::io::read_trajectory(&dir.join("lorenz_5000.csv"), &Default::default())
+        .expect("fixture");
     let text =
         std::fs::read_to_string(dir.join("pysindy_suite_lorenz_5000.json")).expect("fixture");
     let peer: serde_json::Value = serde_json::from_str(&text).expect("JSON");
