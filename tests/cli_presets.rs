@@ -61,6 +61,55 @@ fn every_shipped_preset_runs_headless() {
 }
 
 #[test]
+fn the_recording_preset_fits_its_bundled_noisy_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/rossler-recording.json");
+    let out = json(&["preset", "run", path.to_str().expect("utf8"), "--json"]);
+    assert!(
+        out["dataset"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("rossler-recording.csv")),
+        "{out}"
+    );
+    let sindy = &out["models"][0];
+    assert_eq!(sindy["model"], "SINDy");
+    // Rössler (a = b = 0.2, c = 5.7): the seven terms, coefficients within 10 %, from
+    // uneven, noisy samples resampled by the cubic spline.
+    let eq: Vec<&str> = sindy["equations"]
+        .as_array()
+        .expect("equations")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let truth: [&[(&str, f64)]; 3] = [
+        &[("y", -1.0), ("z", -1.0)],
+        &[("x", 1.0), ("y", 0.2)],
+        &[("1", 0.2), ("z", -5.7), ("x z", 1.0)],
+    ];
+    for (line, terms) in eq.iter().zip(truth) {
+        let rhs = line.split('=').nth(1).expect("an equation");
+        let found: Vec<(String, f64)> = rhs
+            .split(" + ")
+            .map(|t| {
+                let t = t.trim();
+                let (c, name) = t.split_once(' ').expect("coefficient and term");
+                (name.to_string(), c.parse().expect("number"))
+            })
+            .collect();
+        assert_eq!(found.len(), terms.len(), "{line}");
+        for (name, c) in terms {
+            let got = found
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{line} lacks {name}"));
+            assert!((got.1 / c - 1.0).abs() < 0.1, "{line}: {name}");
+        }
+    }
+    // DMD, a linear model, cannot forecast the folded orbit as far as SINDy.
+    let dmd = &out["models"][1];
+    assert!(dmd["vpt"].as_f64() < sindy["vpt"].as_f64(), "{out}");
+}
+
+#[test]
 fn preset_results_match_known_values() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
     let p = |name: &str| dir.join(name).display().to_string();

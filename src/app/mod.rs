@@ -203,6 +203,18 @@ impl ChaosApp {
             self.characterise.request_run();
         }
         self.views.open_named(&p.views, p.orbit_range);
+        if let Some(d) = &p.dataset {
+            let path = p
+                .dataset_path()?
+                .context("the preset's dataset has no path")?;
+            self.data.dt_text = d.dt.map(|v| v.to_string()).unwrap_or_default();
+            self.data.lyapunov_text = d.lyapunov.map(|v| v.to_string()).unwrap_or_default();
+            self.data.resample = d.resample;
+            self.data.loaded = None;
+            self.source = SourceKind::Dataset;
+            // The fits wait in `pending_fits` until the file has been read.
+            self.data.load(path, self.waker.clone());
+        }
         Ok(())
     }
 
@@ -255,8 +267,11 @@ impl ChaosApp {
 
     /// One frame of the whole window.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
-        for i in std::mem::take(&mut self.pending_fits) {
-            self.start_fit(i);
+        // Fits queued by a preset wait for its data file.
+        if !self.data.busy() {
+            for i in std::mem::take(&mut self.pending_fits) {
+                self.start_fit(i);
+            }
         }
         self.bench.poll();
         if let Some(rx) = &self.export_rx

@@ -12,17 +12,22 @@
 //! the Characterise panel and compute the Lyapunov spectrum and dimensions), "views":
 //! ["time_series", "poincare", "spectrum", "orbit_diagram", "frame_time"] (optional: open
 //! those windows; an orbit diagram starts computing), "orbit_range": [2.8, 4.0]
-//! (optional: its parameter range)}`.
+//! (optional: its parameter range), "dataset": {"file": "data/rossler-recording.csv",
+//! "resample": "cubic" (optional), "dt": 0.1 (optional), "lyapunov": 0.0714 (optional)}
+//! (optional: fit this data file, read like "Your data", instead of the system; the path
+//! is relative to the preset file)}`.
 //!
 //! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
-//! listed in the window's Presets menu.
+//! listed in the window's Presets menu; so are their data files, which are written to the
+//! user's cache folder on first use so that a saved session can refer to them by path.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::io::Resampling;
 use crate::systems::user::{UserSystem, UserSystemSpec};
 use crate::systems::{Catalog, System};
 
@@ -74,7 +79,37 @@ pub struct Preset {
     /// The orbit diagram's parameter range (default: the parameter's slider range).
     #[serde(default)]
     pub orbit_range: Option<[f64; 2]>,
+    /// A data file to fit instead of the system.
+    #[serde(default)]
+    pub dataset: Option<PresetDataset>,
+    /// The folder of the preset file (`None`: a shipped preset, whose data files are
+    /// compiled in).
+    #[serde(skip)]
+    folder: Option<PathBuf>,
 }
+
+/// A preset's data file and how to read it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresetDataset {
+    /// The file, relative to the preset's folder.
+    pub file: String,
+    /// How to resample uneven time stamps (`None`: refuse them).
+    #[serde(default)]
+    pub resample: Option<Resampling>,
+    /// The sampling interval (files without a time column) or resampling step.
+    #[serde(default)]
+    pub dt: Option<f64>,
+    /// The data's largest Lyapunov exponent, for scoring forecasts in Lyapunov times.
+    #[serde(default)]
+    pub lyapunov: Option<f64>,
+}
+
+/// Data files of the shipped presets: (path relative to `presets/`, contents).
+const BUILTIN_DATA: &[(&str, &[u8])] = &[(
+    "data/rossler-recording.csv",
+    include_bytes!("../../presets/data/rossler-recording.csv"),
+)];
 
 /// The presets shipped in `presets/`, in menu order: (file name, contents).
 const BUILTIN: &[(&str, &str)] = &[
@@ -119,6 +154,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "logistic-orbit-diagram.json",
         include_str!("../../presets/logistic-orbit-diagram.json"),
     ),
+    (
+        "rossler-recording.json",
+        include_str!("../../presets/rossler-recording.json"),
+    ),
 ];
 
 /// The shipped presets, parsed.
@@ -134,7 +173,51 @@ impl Preset {
     pub fn load(path: &Path) -> anyhow::Result<Preset> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("could not read the preset '{}'", path.display()))?;
-        Preset::from_json(&text, &path.display().to_string())
+        let mut preset = Preset::from_json(&text, &path.display().to_string())?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        preset.folder = Some(folder.to_path_buf());
+        if let Some(d) = &preset.dataset
+            && !folder.join(&d.file).is_file()
+        {
+            bail!(
+                "the preset '{}' names the data file '{}', which is not in its folder {}",
+                path.display(),
+                d.file,
+                folder.display()
+            );
+        }
+        Ok(preset)
+    }
+
+    /// The path of the preset's data file: beside the preset file, or for a shipped
+    /// preset its compiled-in copy written (once, atomically) to the cache folder.
+    pub fn dataset_path(&self) -> anyhow::Result<Option<PathBuf>> {
+        let Some(d) = &self.dataset else {
+            return Ok(None);
+        };
+        if let Some(folder) = &self.folder {
+            return Ok(Some(folder.join(&d.file)));
+        }
+        let Some((_, bytes)) = BUILTIN_DATA.iter().find(|(name, _)| *name == d.file) else {
+            bail!(
+                "the shipped preset '{}' names the data file '{}', which is not compiled in",
+                self.title,
+                d.file
+            );
+        };
+        let path = cache_folder().join("presets").join(&d.file);
+        if std::fs::read(&path).ok().as_deref() != Some(*bytes) {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!(
+                        "could not create the folder {} for the preset's data",
+                        parent.display()
+                    )
+                })?;
+            }
+            crate::io::write_atomic(&path, bytes)?;
+        }
+        Ok(Some(path))
     }
 
     /// Parses and checks a preset's text; `shown` names it in errors.
@@ -168,6 +251,18 @@ impl Preset {
                 );
             }
         }
+        if let Some(d) = &p.dataset {
+            if let Some(dt) = d.dt
+                && !(dt.is_finite() && dt > 0.0)
+            {
+                bail!("the preset's dataset dt must be a positive number, got {dt}");
+            }
+            if let Some(l) = d.lyapunov
+                && !(l.is_finite() && l > 0.0)
+            {
+                bail!("the preset's dataset lyapunov must be a positive number, got {l}");
+            }
+        }
         p.system()?;
         Ok(p)
     }
@@ -196,6 +291,20 @@ impl Preset {
     }
 }
 
+/// `$XDG_CACHE_HOME/chaoslab`, else `~/.cache/chaoslab` (`%LOCALAPPDATA%\\chaoslab` on
+/// Windows), else the temporary folder.
+fn cache_folder() -> PathBuf {
+    let from = |var: &str, tail: &[&str]| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(|v| tail.iter().fold(PathBuf::from(v), |p, t| p.join(t)))
+    };
+    from("XDG_CACHE_HOME", &["chaoslab"])
+        .or_else(|| from("LOCALAPPDATA", &["chaoslab"]))
+        .or_else(|| from("HOME", &[".cache", "chaoslab"]))
+        .unwrap_or_else(|| std::env::temp_dir().join("chaoslab"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +325,22 @@ mod tests {
             }
         }
         assert!(n >= 1);
+        // A shipped preset's data file is written out byte for byte.
+        let recording = builtin()
+            .into_iter()
+            .find(|p| p.dataset.is_some())
+            .expect("a shipped preset with data");
+        let path = recording
+            .dataset_path()
+            .expect("written")
+            .expect("a data path");
+        let original = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("presets")
+            .join(&recording.dataset.as_ref().expect("dataset").file);
+        assert_eq!(
+            std::fs::read(path).expect("cached copy"),
+            std::fs::read(original).expect("original")
+        );
         // Every file in presets/ is also in the menu.
         assert_eq!(
             builtin().len(),

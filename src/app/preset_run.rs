@@ -40,6 +40,9 @@ pub struct ModelSummary {
     /// Training epochs the card was set to (families that train by epochs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epochs: Option<u64>,
+    /// The recovered equations (families that have them: SINDy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equations: Option<Vec<String>>,
 }
 
 /// The Characterise panel's result.
@@ -60,6 +63,9 @@ pub struct PresetSummary {
     pub title: String,
     /// The system's name.
     pub system: String,
+    /// The data file fitted instead of the system, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
     /// Whether `quick` scaled the work down.
     pub quick: bool,
     /// Time the live orbit was integrated to.
@@ -88,8 +94,19 @@ fn quicken(card: &mut dyn super::cards::ModelCard) -> Option<u64> {
 }
 
 impl ChaosApp {
+    /// Waits while a data file is being read; a file that arrives becomes the source.
+    pub fn wait_for_data(&mut self) {
+        while self.data.busy() {
+            if self.data.poll(None) {
+                self.source = super::SourceKind::Dataset;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Starts the queued fits and characterisation and waits until every job is done.
     pub fn run_jobs_to_completion(&mut self) {
+        self.wait_for_data();
         for i in std::mem::take(&mut self.pending_fits) {
             self.start_fit(i);
         }
@@ -111,6 +128,12 @@ pub fn run_preset(preset: &Preset, quick: bool) -> anyhow::Result<PresetSummary>
     let started = Instant::now();
     let mut app = ChaosApp::headless(None)?;
     app.apply_preset(preset)?;
+    if preset.dataset.is_some() {
+        app.wait_for_data();
+        if let Some(e) = &app.data.error {
+            anyhow::bail!("the preset's data file could not be read: {e}");
+        }
+    }
     let mut epochs = vec![None; app.bench.cards.len()];
     if quick {
         for (card, e) in app.bench.cards.iter_mut().zip(&mut epochs) {
@@ -141,6 +164,7 @@ pub fn run_preset(preset: &Preset, quick: bool) -> anyhow::Result<PresetSummary>
                     smape: Some(out.comparison.smape),
                     fit_seconds: Some(out.fit_seconds),
                     epochs,
+                    equations: out.model.equations(),
                 },
                 other => ModelSummary {
                     model,
@@ -154,6 +178,7 @@ pub fn run_preset(preset: &Preset, quick: bool) -> anyhow::Result<PresetSummary>
                     smape: None,
                     fit_seconds: None,
                     epochs,
+                    equations: None,
                 },
             }
         })
@@ -174,6 +199,15 @@ pub fn run_preset(preset: &Preset, quick: bool) -> anyhow::Result<PresetSummary>
     Ok(PresetSummary {
         title: preset.title.clone(),
         system: app.live.system.name().to_string(),
+        dataset: app
+            .data
+            .loaded
+            .as_ref()
+            .filter(|_| app.source == super::SourceKind::Dataset)
+            .map(|d| match &d.provenance.source {
+                crate::data::Source::File { path } => path.clone(),
+                other => format!("{other:?}"),
+            }),
         quick,
         live_time: app.live.time(),
         live_error: app.live.error.clone(),

@@ -55,15 +55,25 @@ pub struct Resampled {
     pub samples: Vec<f64>,
 }
 
-/// The median of the positive gaps between consecutive times: the default step, robust
+/// The median of the gaps between consecutive times, rounded to 12 significant digits
+/// (decimal time stamps make gaps like 0.09999999999998): the default step, robust
 /// against a few dropped or doubled samples.
 pub fn median_step(times: &[f64]) -> f64 {
     let mut gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     gaps.sort_by(f64::total_cmp);
-    match gaps.len() {
-        0 => f64::NAN,
+    let median = match gaps.len() {
+        0 => return f64::NAN,
         n if n % 2 == 1 => gaps[n / 2],
         n => 0.5 * (gaps[n / 2 - 1] + gaps[n / 2]),
+    };
+    if !(median.is_finite() && median > 0.0) {
+        return median;
+    }
+    let scale = 10f64.powi(11 - median.log10().floor() as i32);
+    if scale.is_finite() && (median * scale).is_finite() {
+        (median * scale).round() / scale
+    } else {
+        median
     }
 }
 
@@ -260,6 +270,7 @@ mod tests {
     fn default_step_is_the_median_gap_and_grid_stops_at_the_last_time() {
         let t = [0.0, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 5.2];
         assert_eq!(median_step(&t), 1.0);
+        assert_eq!(median_step(&[0.0, 0.1, 0.2, 0.3]), 0.1);
         let y: Vec<f64> = t.to_vec();
         let r = resample(&t, &y, 1, None, Resampling::Linear, "s").expect("ok");
         assert_eq!(r.dt, 1.0);
