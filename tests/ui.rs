@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chaoslab::app::ChaosApp;
 use chaoslab::app::bench::FitStatus;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 fn harness() -> Harness<'static, ChaosApp> {
     let app = ChaosApp::headless(None).expect("default app");
@@ -553,4 +553,41 @@ fn an_orbit_diagram_fills_and_a_long_one_can_be_cancelled() {
     h.run_steps(2);
     h.get_by_label_contains("cancelled after");
     assert!(!h.state().busy());
+}
+
+#[test]
+fn the_export_menu_offers_models_forecasts_and_every_plot_on_screen() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Export").click();
+    h.run_steps(2);
+    // Nothing fitted yet: the model exports are there but disabled.
+    assert!(
+        h.get_by_label("Fitted models (JSON)…")
+            .accesskit_node()
+            .is_disabled()
+    );
+    for plot in ["Window (PNG)…", "Eigenvalue plot (PNG)…", "3-D view (PNG)…"] {
+        h.get_by_label(plot);
+    }
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    h.run_steps(2);
+    h.get_by_label("Export").click();
+    h.run_steps(2);
+    assert!(
+        !h.get_by_label("Fitted models (JSON)…")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(
+        !h.get_by_label("Forecasts (CSV)…")
+            .accesskit_node()
+            .is_disabled()
+    );
 }

@@ -12,9 +12,11 @@ pub mod characterise_job;
 pub mod characterise_panel;
 pub mod data_panel;
 pub mod divergence_plot;
+mod export_menu;
 pub mod fit_job;
 pub mod live;
 pub mod metrics_table;
+pub mod png_export;
 pub mod preset;
 pub mod preset_run;
 pub mod render_bench;
@@ -71,6 +73,10 @@ pub struct ChaosApp {
     /// The last export's outcome, shown under the table.
     export_status: Option<String>,
     export_rx: Option<Receiver<Result<String, String>>>,
+    /// A PNG export of the window or a plot in progress.
+    png: png_export::PngExport,
+    /// The plots drawn last frame, by name, with their rectangles (for PNG export).
+    plot_rects: Vec<(String, egui::Rect)>,
     epsilon: f64,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
@@ -111,6 +117,8 @@ pub enum ThirdColumn {
 /// `--screenshot`: wait for jobs and a filled attractor, capture, save, close.
 struct Screenshot {
     path: PathBuf,
+    /// Crop to this plot (by name, as the Export menu lists it).
+    plot: Option<String>,
     frames: u32,
     rx: Option<Receiver<Arc<egui::ColorImage>>>,
     result: Arc<Mutex<Option<anyhow::Result<()>>>>,
@@ -145,6 +153,8 @@ impl ChaosApp {
             sort: Default::default(),
             export_status: None,
             export_rx: None,
+            png: Default::default(),
+            plot_rects: Vec::new(),
             epsilon: 0.05,
             screenshot: None,
             waker: None,
@@ -280,6 +290,8 @@ impl ChaosApp {
             self.export_status = Some(result.unwrap_or_else(|e| e));
             self.export_rx = None;
         }
+        self.png.poll(ui.ctx(), self.waker.clone());
+        let mut plots: Vec<(String, egui::Rect)> = Vec::new();
         if self.data.poll(self.waker.clone()) {
             self.source = SourceKind::Dataset;
             self.bench.reset();
@@ -303,6 +315,8 @@ impl ChaosApp {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     self.session_menu(ui);
+                    let plots = self.plot_rects.clone();
+                    self.export_menu(ui, &plots);
                     egui::ComboBox::from_label("Presets")
                         .selected_text("open a demo…")
                         .width(170.0)
@@ -378,7 +392,9 @@ impl ChaosApp {
                 ui.columns(3, |cols| {
                     cols[0].set_height(h);
                     spectrum_plot::spectrum_plot(&mut cols[0], &self.bench, &mut self.epsilon);
+                    plots.push(("Eigenvalue plot".into(), cols[0].min_rect()));
                     divergence_plot::divergence_plot(&mut cols[1], &self.bench);
+                    plots.push(("Forecast-error plot".into(), cols[1].min_rect()));
                     cols[2].horizontal(|ui| {
                         ui.selectable_value(
                             &mut self.third_column,
@@ -389,7 +405,8 @@ impl ChaosApp {
                     });
                     match self.third_column {
                         ThirdColumn::Series => {
-                            divergence_plot::series_plot(&mut cols[2], &self.bench)
+                            divergence_plot::series_plot(&mut cols[2], &self.bench);
+                            plots.push(("Forecast series plot".into(), cols[2].min_rect()));
                         }
                         ThirdColumn::Metrics => {
                             if metrics_table::metrics_table(
@@ -402,6 +419,7 @@ impl ChaosApp {
                             if let Some(status) = &self.export_status {
                                 cols[2].label(egui::RichText::new(status).small());
                             }
+                            plots.push(("Metrics table".into(), cols[2].min_rect()));
                         }
                     }
                 });
@@ -454,6 +472,7 @@ impl ChaosApp {
             }
             curves.extend(marker.filter(|_| self.source == SourceKind::System));
             let rect = ui.max_rect();
+            plots.push(("3-D view".into(), rect));
             self.view.ui(ui, &Scene { curves });
             self.views.overlay(ui, rect);
         });
@@ -461,6 +480,8 @@ impl ChaosApp {
             self.source = SourceKind::System;
             self.switch_system(sys);
         }
+        plots.extend(self.views.plot_rects());
+        self.plot_rects = plots;
         self.screenshot_step(ui.ctx());
     }
 
@@ -486,30 +507,16 @@ impl ChaosApp {
     /// Asks for a file name on a helper thread and writes the metrics table there.
     fn export_metrics(&mut self) {
         let csv = metrics_table::to_csv(&self.bench, &self.provenance());
-        let (tx, rx) = channel();
-        let waker = self.waker.clone();
-        std::thread::spawn(move || {
-            let picked = rfd::FileDialog::new()
-                .add_filter("CSV", &["csv"])
-                .set_file_name("metrics.csv")
-                .save_file();
-            let result = match picked {
-                Some(path) => crate::io::write_atomic(&path, csv.as_bytes())
-                    .map(|()| format!("saved {}", path.display()))
-                    .map_err(|e| format!("{e:#}")),
-                None => Err("export cancelled (no file chosen)".into()),
-            };
-            let _ = tx.send(result);
-            if let Some(w) = waker {
-                w();
-            }
-        });
-        self.export_rx = Some(rx);
+        self.save_with_dialog("metrics.csv", "CSV", "csv", csv.into_bytes());
     }
 
     /// Drives `--screenshot`: after jobs finish and a few frames, capture and exit.
     fn screenshot_step(&mut self, ctx: &egui::Context) {
+        if self.screenshot.is_none() {
+            return;
+        }
         let busy = self.busy();
+        let provenance = self.provenance();
         let Some(shot) = &mut self.screenshot else {
             return;
         };
@@ -525,7 +532,32 @@ impl ChaosApp {
         if let Some(rx) = &shot.rx
             && let Ok(img) = rx.try_recv()
         {
-            let saved = save_png(&shot.path, &img);
+            let saved = match &shot.plot {
+                None => save_png(&shot.path, &img),
+                Some(name) => {
+                    let wanted = png_export::file_stem(name);
+                    match self
+                        .plot_rects
+                        .iter()
+                        .find(|(n, _)| png_export::file_stem(n) == wanted)
+                    {
+                        Some((n, rect)) => png_export::write_png(
+                            &shot.path,
+                            &png_export::crop(&img, Some(*rect), ctx.pixels_per_point()),
+                            n,
+                            &provenance,
+                        ),
+                        None => Err(anyhow::anyhow!(
+                            "no plot named '{name}' is on screen; the window shows: {}",
+                            self.plot_rects
+                                .iter()
+                                .map(|(n, _)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    }
+                }
+            };
             if let Ok(mut r) = shot.result.lock() {
                 *r = Some(saved);
             }
@@ -587,6 +619,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
     let result: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let shot = args.screenshot.clone().map(|path| Screenshot {
         path,
+        plot: args.plot.clone(),
         frames: 0,
         rx: None,
         result: result.clone(),

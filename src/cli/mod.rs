@@ -63,6 +63,10 @@ pub struct GuiArgs {
     /// window here and exit.
     #[arg(long)]
     pub screenshot: Option<std::path::PathBuf>,
+    /// With --screenshot: save only this plot, by the name the Export menu shows
+    /// ('eigenvalue plot', 'forecast-error plot', '3-D view', 'time series', …).
+    #[arg(long, requires = "screenshot")]
+    pub plot: Option<String>,
     /// Draw N points of a Lorenz trajectory for a fixed number of frames and print the
     /// median frame time, then exit.
     #[arg(long, value_name = "N")]

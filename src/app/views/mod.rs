@@ -102,6 +102,19 @@ impl Views {
         Some(marker_curve(marked, &live.trail()))
     }
 
+    /// The open view windows by name with where they were drawn (for PNG export).
+    pub fn plot_rects(&self) -> Vec<(String, egui::Rect)> {
+        [
+            ("Time series", self.time_series.rect),
+            ("Poincaré section", self.poincare.rect),
+            ("Power spectrum", self.spectrum.rect),
+            ("Orbit diagram", self.orbit.rect),
+        ]
+        .into_iter()
+        .filter_map(|(name, rect)| Some((name.to_string(), rect?)))
+        .collect()
+    }
+
     /// The frame-time label in the corner of `rect` (the 3-D view), when toggled on.
     pub fn overlay(&mut self, ui: &Ui, rect: egui::Rect) {
         if !self.frame_time {

@@ -33,6 +33,8 @@ pub enum OrbitStatus {
 pub struct OrbitDiagramView {
     /// Window shown.
     pub open: bool,
+    /// Where the window was drawn last frame (`None` while closed), for PNG export.
+    pub rect: Option<egui::Rect>,
     /// The settings (filled from the live system when it changes).
     pub options: Option<OrbitDiagramOptions>,
     /// Where it stands.
@@ -52,6 +54,7 @@ impl Default for OrbitDiagramView {
     fn default() -> Self {
         OrbitDiagramView {
             open: false,
+            rect: None,
             options: None,
             status: OrbitStatus::Idle,
             points: Vec::new(),
@@ -159,10 +162,11 @@ impl OrbitDiagramView {
         }
         self.poll();
         if !self.open {
+            self.rect = None;
             return;
         }
         let mut open = self.open;
-        egui::Window::new("Orbit diagram")
+        let shown = egui::Window::new("Orbit diagram")
             .open(&mut open)
             .default_size([560.0, 420.0])
             .default_pos([420.0, 160.0])
@@ -174,6 +178,7 @@ impl OrbitDiagramView {
                     }
                 }
             });
+        self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }
 

@@ -19,6 +19,8 @@ const MAX_CROSSINGS: usize = 50_000;
 pub struct PoincareView {
     /// Window shown.
     pub open: bool,
+    /// Where the window was drawn last frame (`None` while closed), for PNG export.
+    pub rect: Option<egui::Rect>,
     /// The coordinate held fixed (0..3 of the drawn coordinates).
     pub coordinate: usize,
     /// Its value on the plane; `None` until set from the orbit's mean.
@@ -37,6 +39,7 @@ impl Default for PoincareView {
     fn default() -> Self {
         PoincareView {
             open: false,
+            rect: None,
             coordinate: 2,
             value: None,
             direction: Direction::Increasing,
@@ -118,14 +121,16 @@ impl PoincareView {
     /// Draws the window.
     pub fn show(&mut self, ctx: &egui::Context, live: &LiveSimulation) {
         if !self.open {
+            self.rect = None;
             return;
         }
         let mut open = self.open;
-        egui::Window::new("Poincaré section")
+        let shown = egui::Window::new("Poincaré section")
             .open(&mut open)
             .default_size([290.0, 320.0])
             .default_pos([775.0, 36.0])
             .show(ctx, |ui| self.ui(ui, live));
+        self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }
 

@@ -20,6 +20,8 @@ const REFRESH_SECONDS: f64 = 0.25;
 pub struct SpectrumView {
     /// Window shown.
     pub open: bool,
+    /// Where the window was drawn last frame (`None` while closed), for PNG export.
+    pub rect: Option<egui::Rect>,
     /// Which drawn coordinate.
     pub coordinate: usize,
     /// `(frequency, log10 power)` of the last computation.
@@ -31,6 +33,7 @@ impl Default for SpectrumView {
     fn default() -> Self {
         SpectrumView {
             open: false,
+            rect: None,
             coordinate: 0,
             spectrum: Vec::new(),
             computed_at: f64::NEG_INFINITY,
@@ -68,6 +71,7 @@ impl SpectrumView {
     /// Draws the window.
     pub fn show(&mut self, ctx: &egui::Context, live: &LiveSimulation) {
         if !self.open {
+            self.rect = None;
             return;
         }
         let now = ctx.input(|i| i.time);
@@ -76,11 +80,12 @@ impl SpectrumView {
             self.computed_at = now;
         }
         let mut open = self.open;
-        egui::Window::new("Power spectrum")
+        let shown = egui::Window::new("Power spectrum")
             .open(&mut open)
             .default_size([470.0, 200.0])
             .default_pos([275.0, 340.0])
             .show(ctx, |ui| self.ui(ui, live));
+        self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }
 

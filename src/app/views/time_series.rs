@@ -20,6 +20,8 @@ const COLORS: [Color32; 3] = [
 pub struct TimeSeriesView {
     /// Window shown.
     pub open: bool,
+    /// Where the window was drawn last frame (`None` while closed), for PNG export.
+    pub rect: Option<egui::Rect>,
     /// Span shown: dominant periods (iterations for maps).
     pub periods: f64,
     /// Which of the three coordinates are drawn.
@@ -34,6 +36,7 @@ impl Default for TimeSeriesView {
     fn default() -> Self {
         TimeSeriesView {
             open: false,
+            rect: None,
             periods: 10.0,
             shown: [true; 3],
             hovered: None,
@@ -46,15 +49,17 @@ impl TimeSeriesView {
     /// Draws the window; returns the hovered point of the trail (in drawn coordinates).
     pub fn show(&mut self, ctx: &egui::Context, live: &LiveSimulation) -> Option<[f32; 3]> {
         if !self.open {
+            self.rect = None;
             self.hovered = None;
             return None;
         }
         let mut open = self.open;
-        egui::Window::new("Time series")
+        let shown = egui::Window::new("Time series")
             .open(&mut open)
             .default_size([470.0, 230.0])
             .default_pos([275.0, 20.0])
             .show(ctx, |ui| self.ui(ui, live));
+        self.rect = shown.map(|r| r.response.rect);
         self.open = open;
         self.marked_point(live)
     }

@@ -1,0 +1,240 @@
+//! The Export menu: every fitted model's report (eigenvalues with residuals, SINDy
+//! coefficients and equations, hyperparameters) as JSON, the held-out forecasts beside
+//! the truth as CSV, the metrics table as CSV, and the window or any one plot as PNG.
+//! Every file gets the provenance of what was compared (system, parameters, solver and
+//! tolerances, data settings and seed, chaoslab version): a `#` header line in CSV, a
+//! field in JSON, a sidecar for PNG. Dialogs and writes run on helper threads.
+
+use std::sync::mpsc::channel;
+
+use egui::Rect;
+
+use super::ChaosApp;
+use super::bench::Bench;
+use super::png_export::PngTarget;
+
+/// The fitted cards' reports as one JSON document.
+pub fn models_json(bench: &Bench, provenance: &str) -> serde_json::Value {
+    let models: Vec<serde_json::Value> = bench
+        .cards
+        .iter()
+        .filter_map(|card| {
+            let out = card.outcome()?;
+            Some(serde_json::json!({
+                "card": card.spec.title(),
+                "settings": card.spec.settings(),
+                "fit_seconds": out.fit_seconds,
+                "train_samples": out.train_samples,
+                "vpt": out.comparison.vpt,
+                "vpt_unit": if out.lyapunov > 0.0 { "lyapunov_times" } else { "time_units" },
+                "smape": out.comparison.smape,
+                "model": out.model.report(),
+            }))
+        })
+        .collect();
+    serde_json::json!({
+        "format": "chaoslab-models",
+        "provenance": provenance,
+        "models": models,
+    })
+}
+
+/// The held-out truth and every fitted card's forecast from its first state, in long
+/// form (`series,t,<state names>`), after a `#` provenance line.
+pub fn forecasts_csv(bench: &Bench, provenance: &str) -> String {
+    let mut out = format!("# {provenance}\n");
+    let mut header_written = false;
+    for card in &bench.cards {
+        let Some(o) = card.outcome() else {
+            continue;
+        };
+        let (names, dim) = (o.test.names(), o.test.dim());
+        if !header_written {
+            out.push_str(&format!("series,t,{}\n", names.join(",")));
+            header_written = true;
+        }
+        let mut rows = |series: &str, values: &[f64]| {
+            for (k, row) in values.chunks_exact(dim).enumerate() {
+                let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+                out.push_str(&format!(
+                    "{series},{},{}\n",
+                    o.test.time(k),
+                    cells.join(",")
+                ));
+            }
+        };
+        rows(&format!("truth ({})", card.spec.title()), o.test.samples());
+        rows(card.spec.title(), &o.held_out.forecast);
+    }
+    out
+}
+
+impl ChaosApp {
+    /// The Export menu button and its entries; `plots` are the plots on screen by name.
+    pub(super) fn export_menu(&mut self, ui: &mut egui::Ui, plots: &[(String, Rect)]) {
+        let fitted = self.bench.cards.iter().any(|c| c.outcome().is_some());
+        ui.horizontal(|ui| {
+            ui.menu_button("Export", |ui| {
+                if ui
+                    .add_enabled(fitted, egui::Button::new("Fitted models (JSON)…"))
+                    .on_hover_text("Every fitted card: eigenvalues with residuals, equations and coefficients, settings, scores")
+                    .clicked()
+                {
+                    let json = models_json(&self.bench, &self.provenance());
+                    let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+                    self.save_with_dialog("models.json", "JSON", "json", text.into_bytes());
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(fitted, egui::Button::new("Forecasts (CSV)…"))
+                    .on_hover_text("The held-out truth and each model's forecast from its first state")
+                    .clicked()
+                {
+                    let csv = forecasts_csv(&self.bench, &self.provenance());
+                    self.save_with_dialog("forecasts.csv", "CSV", "csv", csv.into_bytes());
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(fitted, egui::Button::new("Metrics table (CSV)…"))
+                    .clicked()
+                {
+                    self.export_metrics();
+                    ui.close();
+                }
+                ui.separator();
+                let idle = !self.png.busy();
+                if ui
+                    .add_enabled(idle, egui::Button::new("Window (PNG)…"))
+                    .clicked()
+                {
+                    let target = PngTarget {
+                        name: "window".into(),
+                        rect: None,
+                    };
+                    self.png
+                        .request(ui.ctx(), target, self.provenance(), self.waker.clone());
+                    ui.close();
+                }
+                for (name, rect) in plots {
+                    if ui
+                        .add_enabled(idle, egui::Button::new(format!("{name} (PNG)…")))
+                        .clicked()
+                    {
+                        let target = PngTarget {
+                            name: name.clone(),
+                            rect: Some(*rect),
+                        };
+                        self.png
+                            .request(ui.ctx(), target, self.provenance(), self.waker.clone());
+                        ui.close();
+                    }
+                }
+            });
+        });
+        for status in [&self.export_status, &self.png.status]
+            .into_iter()
+            .flatten()
+        {
+            ui.label(egui::RichText::new(status).small());
+        }
+    }
+
+    /// Asks for a file name on a helper thread and writes `bytes` there atomically; the
+    /// outcome appears under the Export menu.
+    pub(super) fn save_with_dialog(
+        &mut self,
+        file_name: &str,
+        filter: &str,
+        extension: &str,
+        bytes: Vec<u8>,
+    ) {
+        let (tx, rx) = channel();
+        let waker = self.waker.clone();
+        let (file_name, filter, extension) = (
+            file_name.to_string(),
+            filter.to_string(),
+            extension.to_string(),
+        );
+        std::thread::spawn(move || {
+            let picked = rfd::FileDialog::new()
+                .add_filter(&filter, &[extension.as_str()])
+                .set_file_name(&file_name)
+                .save_file();
+            let result = match picked {
+                Some(path) => crate::io::write_atomic(&path, &bytes)
+                    .map(|()| format!("saved {}", path.display()))
+                    .map_err(|e| format!("{e:#}")),
+                None => Err("export cancelled (no file chosen)".into()),
+            };
+            let _ = tx.send(result);
+            if let Some(w) = waker {
+                w();
+            }
+        });
+        self.export_rx = Some(rx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fit_job::FitSource;
+    use crate::systems::Catalog;
+
+    /// A bench with its DMD card fitted on Lorenz.
+    fn fitted_bench() -> Bench {
+        let mut bench = Bench::default();
+        let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let x0 = sys.info().initial_conditions.clone();
+        let i = bench.index_of("DMD").expect("a DMD card");
+        bench.start(i, FitSource::System { system: sys, x0 }, None);
+        while bench.busy() {
+            bench.poll();
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        bench.poll();
+        assert!(bench.cards[i].outcome().is_some(), "DMD fitted");
+        bench
+    }
+
+    #[test]
+    fn models_and_forecasts_export_what_the_cards_show() {
+        let bench = fitted_bench();
+        let json = models_json(&bench, "system Lorenz");
+        assert_eq!(json["provenance"], "system Lorenz");
+        let dmd = &json["models"][0];
+        assert_eq!(dmd["card"], "DMD");
+        // Exact DMD on Lorenz's three coordinates: three eigenvalues, each with a residual.
+        assert_eq!(
+            dmd["model"]["eigenvalues"].as_array().map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(dmd["model"]["residuals"].as_array().map(Vec::len), Some(3));
+
+        let csv = forecasts_csv(&bench, "system Lorenz");
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("# system Lorenz"));
+        assert_eq!(lines.next(), Some("series,t,x,y,z"));
+        let out = bench
+            .cards
+            .iter()
+            .find_map(|c| c.outcome())
+            .expect("fitted");
+        let truth_rows = csv
+            .lines()
+            .filter(|l| l.starts_with("truth (DMD),"))
+            .count();
+        let model_rows = csv.lines().filter(|l| l.starts_with("DMD,")).count();
+        assert_eq!(truth_rows, out.test.len());
+        assert_eq!(model_rows, out.held_out.forecast.len() / 3);
+        // The first forecast row is the first held-out state itself.
+        let first_model = csv.lines().find(|l| l.starts_with("DMD,")).expect("a row");
+        let x: f64 = first_model
+            .split(',')
+            .nth(2)
+            .expect("x")
+            .parse()
+            .expect("number");
+        assert_eq!(x, out.test.row(0)[0]);
+    }
+}
