@@ -422,16 +422,22 @@ fn session_menu_saves_opens_and_explains_failures() {
     let path =
         std::env::temp_dir().join(format!("chaoslab-ui-session-{}.json", std::process::id()));
     h.state_mut().bench.data.periods = 33.0;
+    // The file is written and read off the UI thread; the outcome appears when done.
+    let idle = |a: &ChaosApp| !a.session_busy();
     h.state_mut().session_file_picked(true, &path);
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), idle);
     h.step();
     h.get_by_label_contains("saved ");
     h.state_mut().bench.data.periods = 60.0;
     h.state_mut().session_file_picked(false, &path);
+    step_until(&mut h, Duration::from_secs(30), idle);
     h.step();
     assert_eq!(h.state().bench.data.periods, 33.0);
     h.get_by_label_contains("opened ");
     let missing = path.with_extension("missing.json");
     h.state_mut().session_file_picked(false, &missing);
+    step_until(&mut h, Duration::from_secs(30), idle);
     h.step();
     h.get_by_label_contains("could not read the session");
     assert_eq!(

@@ -271,6 +271,7 @@ impl ChaosApp {
         !self.pending_fits.is_empty()
             || self.bench.busy()
             || self.data.busy()
+            || self.session_busy()
             || self.characterise.busy()
             || self.views.busy()
     }
@@ -291,6 +292,7 @@ impl ChaosApp {
             self.export_rx = None;
         }
         self.png.poll(ui.ctx(), self.waker.clone());
+        self.poll_session_io();
         let mut plots: Vec<(String, egui::Rect)> = Vec::new();
         if self.data.poll(self.waker.clone()) {
             self.source = SourceKind::Dataset;

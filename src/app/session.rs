@@ -219,6 +219,16 @@ impl ChaosApp {
     /// Replaces the window's state with `s` (a relative dataset path is read from
     /// `dir`) and starts the cards' restore jobs. Nothing changes when it fails.
     pub fn apply_session(&mut self, s: &Session, dir: &Path) -> anyhow::Result<()> {
+        let dataset = read_dataset(s, dir)?;
+        self.apply_session_with(s, dataset)
+    }
+
+    /// [`Self::apply_session`] with the dataset already read.
+    fn apply_session_with(
+        &mut self,
+        s: &Session,
+        dataset: Option<LoadedDataset>,
+    ) -> anyhow::Result<()> {
         if s.solver != window_solver() {
             let w = window_solver();
             bail!(
@@ -233,13 +243,6 @@ impl ChaosApp {
         }
         let (system, ic) = build_system(s)?;
         let bench_data = data_settings(&s.training)?;
-        let dataset = match &s.dataset {
-            Some(r) => Some((Arc::new(r.read(dir)?), r.clone())),
-            None if s.source == SessionSource::Dataset => {
-                bail!("the session fits a dataset but names none; add a \"dataset\" entry")
-            }
-            None => None,
-        };
         if !(s.live_periods.is_finite() && s.live_periods >= 0.0) {
             bail!(
                 "the session's live_periods must be a number ≥ 0, got {}",
@@ -305,7 +308,7 @@ fn restore_job(
     fit: &FitRecord,
     bench: &Bench,
     system: &System,
-    dataset: &Option<(Arc<crate::data::Trajectory>, DatasetRef)>,
+    dataset: &Option<LoadedDataset>,
     s: &Session,
 ) -> anyhow::Result<Restore> {
     let title = &state.title;
@@ -361,6 +364,34 @@ pub struct SessionMenu {
     /// The last save or open: `Ok(message)` or `Err(reason)`, shown under the buttons.
     pub status: Option<Result<String, String>>,
     dialog: Option<Receiver<Option<Pick>>>,
+    io: Option<SessionIo>,
+}
+
+/// A session save or open running on a helper thread.
+enum SessionIo {
+    Saving(Receiver<Result<String, String>>),
+    Opening(Receiver<Result<OpenedSession, String>>),
+}
+
+/// A session file read, with its dataset, ready to apply.
+struct OpenedSession {
+    session: Session,
+    dataset: Option<LoadedDataset>,
+    path: PathBuf,
+}
+
+/// A session's dataset, read and hash-checked.
+type LoadedDataset = (Arc<crate::data::Trajectory>, DatasetRef);
+
+/// Reads `s`'s dataset (relative paths from `dir`), checking its hash.
+fn read_dataset(s: &Session, dir: &Path) -> anyhow::Result<Option<LoadedDataset>> {
+    match &s.dataset {
+        Some(r) => Ok(Some((Arc::new(r.read(dir)?), r.clone()))),
+        None if s.source == SessionSource::Dataset => {
+            bail!("the session fits a dataset but names none; add a \"dataset\" entry")
+        }
+        None => Ok(None),
+    }
 }
 
 impl ChaosApp {
@@ -377,7 +408,7 @@ impl ChaosApp {
                 None => {}
             }
         }
-        let idle = self.session_menu.dialog.is_none();
+        let idle = self.session_menu.dialog.is_none() && self.session_menu.io.is_none();
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(idle, egui::Button::new("Save session…"))
@@ -407,22 +438,100 @@ impl ChaosApp {
         }
     }
 
-    /// Saves to (`save`) or opens `path`, as a file picked in the dialog does, and shows
-    /// the outcome under the buttons.
+    /// Saves to (`save`) or opens `path`, as a file picked in the dialog does: the file
+    /// (and an opened session's dataset) is written or read on a helper thread, so the
+    /// window never waits on the disk; [`Self::poll_session_io`] shows the outcome under
+    /// the buttons (and applies an opened session).
     pub fn session_file_picked(&mut self, save: bool, path: &Path) {
+        if self.session_menu.io.is_some() {
+            return;
+        }
         let weights = if self.session_menu.settings_only {
             Weights::Omit
         } else {
             Weights::Embed
         };
-        let outcome = if save {
-            self.save_session(path, weights)
-                .map(|()| format!("saved {}", path.display()))
-        } else {
-            self.open_session(path)
-                .map(|()| format!("opened {}", path.display()))
+        let (path, waker) = (path.to_path_buf(), self.waker.clone());
+        let wake = move || {
+            if let Some(w) = waker {
+                w();
+            }
         };
-        self.session_menu.status = Some(outcome.map_err(|e| format!("{e:#}")));
+        if save {
+            let session = match self.session(weights) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.session_menu.status = Some(Err(format!("{e:#}")));
+                    return;
+                }
+            };
+            let (tx, rx) = channel();
+            std::thread::spawn(move || {
+                let outcome = session
+                    .save(&path)
+                    .map(|()| format!("saved {}", path.display()))
+                    .map_err(|e| format!("{e:#}"));
+                let _ = tx.send(outcome);
+                wake();
+            });
+            self.session_menu.status = Some(Ok("saving…".into()));
+            self.session_menu.io = Some(SessionIo::Saving(rx));
+        } else {
+            let (tx, rx) = channel();
+            std::thread::spawn(move || {
+                let read = || -> anyhow::Result<OpenedSession> {
+                    let session = Session::load(&path)?;
+                    let dir = path
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(Path::new("."));
+                    let dataset = read_dataset(&session, dir).with_context(|| {
+                        format!("could not open the session '{}'", path.display())
+                    })?;
+                    Ok(OpenedSession {
+                        session,
+                        dataset,
+                        path,
+                    })
+                };
+                let _ = tx.send(read().map_err(|e| format!("{e:#}")));
+                wake();
+            });
+            self.session_menu.status = Some(Ok("opening…".into()));
+            self.session_menu.io = Some(SessionIo::Opening(rx));
+        }
+    }
+
+    /// Takes the outcome of a save or open under way: shows it, and replaces the window's
+    /// state with an opened session. Called every frame.
+    pub fn poll_session_io(&mut self) {
+        let outcome = match &self.session_menu.io {
+            None => return,
+            Some(SessionIo::Saving(rx)) => match rx.try_recv() {
+                Ok(result) => result,
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(_) => Err("the save stopped without an answer".into()),
+            },
+            Some(SessionIo::Opening(rx)) => match rx.try_recv() {
+                Ok(Ok(opened)) => self
+                    .apply_session_with(&opened.session, opened.dataset)
+                    .with_context(|| {
+                        format!("could not open the session '{}'", opened.path.display())
+                    })
+                    .map(|()| format!("opened {}", opened.path.display()))
+                    .map_err(|e| format!("{e:#}")),
+                Ok(Err(e)) => Err(e),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(_) => Err("the open stopped without an answer".into()),
+            },
+        };
+        self.session_menu.io = None;
+        self.session_menu.status = Some(outcome);
+    }
+
+    /// True while a session file is being written or read.
+    pub fn session_busy(&self) -> bool {
+        self.session_menu.io.is_some()
     }
 
     /// Asks for a file on a helper thread, so the window keeps drawing.
