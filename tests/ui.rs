@@ -597,3 +597,18 @@ fn the_export_menu_offers_models_forecasts_and_every_plot_on_screen() {
             .is_disabled()
     );
 }
+
+#[test]
+fn the_orbit_can_be_coloured_by_time_or_speed() {
+    use chaoslab::render::ColourBy;
+    let mut h = harness();
+    h.run_steps(2);
+    assert_eq!(h.state().colour_by, ColourBy::Solid);
+    for (label, by) in [("speed", ColourBy::Speed), ("time", ColourBy::Time)] {
+        h.get_by_label("colour by").click();
+        h.run_steps(2);
+        h.get_by_label(label).click();
+        h.run_steps(2);
+        assert_eq!(h.state().colour_by, by);
+    }
+}

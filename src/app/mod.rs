@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::cli::GuiArgs;
-use crate::render::{AttractorView, Curve, Scene};
+use crate::render::{AttractorView, ColourBy, Curve, Scene};
 use crate::systems::Catalog;
 use bench::{Bench, BenchAction};
 use data_panel::DataPanel;
@@ -77,6 +77,8 @@ pub struct ChaosApp {
     png: png_export::PngExport,
     /// The plots drawn last frame, by name, with their rectangles (for PNG export).
     plot_rects: Vec<(String, egui::Rect)>,
+    /// How the main trail (or the loaded dataset) is coloured.
+    pub colour_by: ColourBy,
     epsilon: f64,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
@@ -155,6 +157,7 @@ impl ChaosApp {
             export_rx: None,
             png: Default::default(),
             plot_rects: Vec::new(),
+            colour_by: ColourBy::Solid,
             epsilon: 0.05,
             screenshot: None,
             waker: None,
@@ -213,6 +216,7 @@ impl ChaosApp {
             self.characterise.request_run();
         }
         self.views.open_named(&p.views, p.orbit_range);
+        self.colour_by = p.colour_by;
         if let Some(d) = &p.dataset {
             let path = p
                 .dataset_path()?
@@ -342,6 +346,19 @@ impl ChaosApp {
                             self.view.request_frame();
                         }
                     });
+                    ui.horizontal(|ui| {
+                        let l = ui.label("colour by");
+                        egui::ComboBox::from_id_salt("colour_by")
+                            .selected_text(self.colour_by.label())
+                            .show_ui(ui, |ui| {
+                                for (by, label) in ColourBy::ALL {
+                                    ui.selectable_value(&mut self.colour_by, by, label);
+                                }
+                            })
+                            .response
+                            .labelled_by(l.id)
+                            .on_hover_text("The orbit's colour: one colour, or viridis along time (oldest dark, newest yellow) or by speed (slow dark, fast yellow)");
+                    });
                     ui.separator();
                     if self.source == SourceKind::Dataset {
                         self.data.ui(ui, self.waker.clone());
@@ -440,6 +457,7 @@ impl ChaosApp {
                     generation: self.live.generation,
                     fade: true,
                     dots: is_map,
+                    colour_by: self.colour_by,
                 },
                 SourceKind::Dataset => Curve {
                     points: self.data.points.clone(),
@@ -448,6 +466,7 @@ impl ChaosApp {
                     generation: self.data.generation + (1 << 40),
                     fade: false,
                     dots: false,
+                    colour_by: self.colour_by,
                 },
             }];
             if self.source == SourceKind::System {
@@ -460,6 +479,7 @@ impl ChaosApp {
                         generation: generation + ((k as u64 + 2) << 40),
                         fade: true,
                         dots: is_map,
+                        colour_by: ColourBy::Solid,
                     });
                 }
             }
@@ -590,6 +610,7 @@ fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3], dots: bool)
         generation: outcome.id,
         fade: false,
         dots,
+        colour_by: ColourBy::Solid,
     }
 }
 

@@ -15,7 +15,7 @@
 //! (optional: its parameter range), "dataset": {"file": "data/rossler-recording.csv",
 //! "resample": "cubic" (optional), "dt": 0.1 (optional), "lyapunov": 0.0714 (optional)}
 //! (optional: fit this data file, read like "Your data", instead of the system; the path
-//! is relative to the preset file)}`.
+//! is relative to the preset file), "colour_by": "solid" | "time" | "speed" (optional)}`.
 //!
 //! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
 //! listed in the window's Presets menu; so are their data files, which are written to the
@@ -82,6 +82,9 @@ pub struct Preset {
     /// A data file to fit instead of the system.
     #[serde(default)]
     pub dataset: Option<PresetDataset>,
+    /// How the orbit is coloured: `solid` (default), `time` or `speed`.
+    #[serde(default)]
+    pub colour_by: crate::render::ColourBy,
     /// The folder of the preset file (`None`: a shipped preset, whose data files are
     /// compiled in).
     #[serde(skip)]

@@ -89,6 +89,7 @@ pub fn run(points: usize, json: bool) -> anyhow::Result<()> {
         generation: 1,
         fade: true,
         dots: false,
+        colour_by: crate::render::ColourBy::Solid,
     };
     let out: Arc<Mutex<Option<RenderBench>>> = Arc::new(Mutex::new(None));
     let app_out = out.clone();

@@ -12,6 +12,7 @@ use eframe::egui_wgpu;
 use glam::Vec3;
 
 use super::camera::{OrbitCamera, ZOOM_PER_POINT};
+use super::colour::ColourBy;
 use super::gpu::{BACKGROUND, Resources, SceneCallback, Vertex};
 
 /// Text shown (and exposed to accessibility) when 3-D rendering is unavailable.
@@ -46,6 +47,8 @@ pub struct Curve {
     /// Draw the points as dots, unconnected: a map's successive iterates are not
     /// neighbours, so joining them draws chords across the attractor.
     pub dots: bool,
+    /// Solid `color`, or a colour map by time or speed (alpha from `color`).
+    pub colour_by: ColourBy,
 }
 
 /// Everything a view draws this frame.
@@ -339,6 +342,7 @@ mod tests {
                 generation: 1,
                 fade: false,
                 dots: false,
+                colour_by: ColourBy::Solid,
             }],
         };
         assert_eq!(view.scene_bounds(&scene), Some((Vec3::ZERO, Vec3::ONE)));

@@ -11,6 +11,7 @@ use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
 use super::attractor_view::Curve;
+use super::colour::{ColourBy, vertex_colours};
 use super::pipelines::Pipelines;
 
 /// Background of the 3-D view, sRGB gamma, 0..1.
@@ -97,6 +98,7 @@ struct CurveKey {
     color: [u32; 4],
     fade: bool,
     dots: bool,
+    colour_by: ColourBy,
 }
 
 impl CurveKey {
@@ -107,6 +109,7 @@ impl CurveKey {
             color: curve.color.map(f32::to_bits),
             fade: curve.fade,
             dots: curve.dots,
+            colour_by: curve.colour_by,
         }
     }
 }
@@ -290,14 +293,20 @@ impl Resources {
         let points = &all[all.len().saturating_sub(self.max_vertices)..];
         self.scratch.clear();
         let last = points.len().saturating_sub(1).max(1) as f32;
+        let colours = vertex_colours(points, curve.color, curve.colour_by);
         self.scratch
-            .extend(points.iter().enumerate().map(|(i, &pos)| {
-                let mut color = curve.color;
-                if curve.fade {
-                    color[3] *= FADE_FLOOR + (1.0 - FADE_FLOOR) * (i as f32 / last);
-                }
-                Vertex { pos, color }
-            }));
+            .extend(
+                points
+                    .iter()
+                    .zip(colours)
+                    .enumerate()
+                    .map(|(i, (&pos, mut color))| {
+                        if curve.fade {
+                            color[3] *= FADE_FLOOR + (1.0 - FADE_FLOOR) * (i as f32 / last);
+                        }
+                        Vertex { pos, color }
+                    }),
+            );
         if gpu.capacity < points.len() || gpu.buffer.is_none() {
             let capacity = points
                 .len()

@@ -2,7 +2,7 @@
 //!
 //! Takes a [`Scene`] — a list of [`Curve`]s, each a shared `Arc` of 3-D
 //! points with a colour, a `generation` counter and an optional fading-trail
-//! flag — and draws it as depth-tested, multisampled line strips inside an
+//! flag, coloured solid or by time or speed ([`ColourBy`]) — and draws it as depth-tested, multisampled line strips inside an
 //! egui widget ([`AttractorView`]), together with a small x/y/z axis gizmo
 //! (red/green/blue) at the data's min corner. The camera ([`OrbitCamera`])
 //! orbits on drag, pans on right/middle drag, zooms on scroll and frames the
@@ -13,8 +13,10 @@
 
 mod attractor_view;
 mod camera;
+mod colour;
 mod gpu;
 mod pipelines;
 
 pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
 pub use camera::OrbitCamera;
+pub use colour::{ColourBy, viridis};

@@ -188,5 +188,6 @@ fn marker_curve(p: [f32; 3], trail: &[[f32; 3]]) -> Curve {
         generation: (7 << 40) + u64::from(p[0].to_bits() ^ p[1].to_bits() ^ p[2].to_bits()),
         fade: false,
         dots: false,
+        colour_by: crate::render::ColourBy::Solid,
     }
 }
