@@ -13,8 +13,10 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::integrate::{Method, Stepper, solve_defaults, stepper_for};
 use crate::systems::{Kind, System};
 
-/// How many recent states a trail keeps.
+/// How many recent states a trail keeps by default.
 pub const TRAIL_CAPACITY: usize = 20_000;
+/// The range the trail-length control offers.
+pub const TRAIL_RANGE: std::ops::RangeInclusive<usize> = 500..=500_000;
 /// Default size of a perturbation ensemble.
 pub const DEFAULT_ENSEMBLE: usize = 10;
 /// Default radius of the perturbation ball, relative to the attractor's size.
@@ -48,7 +50,7 @@ impl Orbit {
 
     /// Steps until the stepper has passed `t`, then samples it there; returns the steps
     /// taken.
-    fn sample_at(&mut self, t: f64, system: &System) -> Result<u64, String> {
+    fn sample_at(&mut self, t: f64, system: &System, capacity: usize) -> Result<u64, String> {
         let mut steps = 0;
         while self.stepper.t() < t - 1e-12 {
             self.stepper.step().map_err(|e| {
@@ -76,8 +78,12 @@ impl Orbit {
         let &[p] = &super::fit_job::points_3d(&drawn, drawn.len())[..] else {
             return Ok(steps);
         };
-        if self.trail.len() >= TRAIL_CAPACITY {
-            self.trail.drain(..TRAIL_CAPACITY / 10);
+        // Drop the oldest tenth at once (not one point per sample) when the trail is full.
+        let capacity = capacity.max(10);
+        if self.trail.len() >= capacity {
+            let excess = self.trail.len() + 1 - capacity;
+            self.trail
+                .drain(..excess.max(capacity / 10).min(self.trail.len()));
         }
         self.trail.push(p);
         Ok(steps)
@@ -99,6 +105,8 @@ pub struct LiveSimulation {
     pub playing: bool,
     /// Simulated dominant periods per second of wall time.
     pub periods_per_second: f64,
+    /// How many recent samples each trail keeps (older ones fade out and are dropped).
+    pub trail_capacity: usize,
     /// Sampling interval of the trail.
     pub dt: f64,
     main: Orbit,
@@ -127,6 +135,7 @@ impl LiveSimulation {
             initial_condition: ic,
             playing: true,
             periods_per_second: 1.0,
+            trail_capacity: TRAIL_CAPACITY,
             dt,
             main,
             ensemble: Vec::new(),
@@ -157,6 +166,7 @@ impl LiveSimulation {
         *self = LiveSimulation {
             playing: self.playing,
             periods_per_second: self.periods_per_second,
+            trail_capacity: self.trail_capacity,
             ..LiveSimulation::new(system)
         };
     }
@@ -270,7 +280,10 @@ impl LiveSimulation {
         let t = self.t_next_sample;
         let result = std::iter::once(&mut self.main)
             .chain(self.ensemble.iter_mut())
-            .try_fold(0, |n, o| o.sample_at(t, &self.system).map(|k| n + k));
+            .try_fold(0, |n, o| {
+                o.sample_at(t, &self.system, self.trail_capacity)
+                    .map(|k| n + k)
+            });
         let steps = match result {
             Ok(steps) => steps,
             Err(e) => {
@@ -365,6 +378,24 @@ mod tests {
         live.fast_forward(20.0);
         // Below rho = 24.74 the orbit settles on a fixed point: z → rho − 1 = 9.
         assert!((live.state()[2] - 9.0).abs() < 0.5, "{:?}", live.state());
+    }
+
+    #[test]
+    fn the_trail_keeps_at_most_the_chosen_number_of_samples() {
+        let sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let mut live = LiveSimulation::new(sys);
+        live.trail_capacity = 1_000;
+        live.fast_forward(30.0);
+        let n = live.trail().len();
+        assert!((900..=1_000).contains(&n), "{n}");
+        // Shrinking drops the oldest samples at the next one; growing keeps them all.
+        live.trail_capacity = 300;
+        live.fast_forward(0.1);
+        let n = live.trail().len();
+        assert!((270..=300).contains(&n), "{n}");
+        live.trail_capacity = 5_000;
+        live.fast_forward(30.0);
+        assert!(live.trail().len() > 1_000, "{}", live.trail().len());
     }
 
     /// A delay system's live orbit continues from its whole delay embedding when a

@@ -187,6 +187,12 @@ pub fn system_panel(
             .logarithmic(true)
             .text("periods / s"),
     );
+    ui.add(
+        egui::Slider::new(&mut live.trail_capacity, super::live::TRAIL_RANGE)
+            .logarithmic(true)
+            .text("trail (samples)"),
+    )
+    .on_hover_text("How many recent samples the orbit keeps; the oldest fade out");
     ui.label(format!("t = {:.2}", live.time()));
     let state: Vec<String> = live.state().iter().map(|v| format!("{v:.3}")).collect();
     ui.label(format!("state = ({})", state.join(", ")));
