@@ -127,7 +127,10 @@ impl<T: Send + 'static> Job<T> {
         let spawned = std::thread::Builder::new()
             .name(format!("job: {label}"))
             .spawn(move || {
-                let result = work(&worker_ctx);
+                // A panic in the work (a bug) becomes a failed job that says so.
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&worker_ctx)))
+                        .unwrap_or_else(|payload| Err(panic_message(payload.as_ref())));
                 let _ = tx.send(result); // the handle may be gone; nothing to do then
                 worker_ctx.wake();
             });
@@ -213,10 +216,36 @@ impl<T: Send + 'static> Job<T> {
     }
 }
 
+/// The message of a caught panic, worded as a failed job.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    format!(
+        "the job failed on an internal error ({what}); this is a bug in chaoslab, please report it"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_panic_in_the_work_is_a_failed_job_with_its_message() {
+        let job: Job<u32> = Job::spawn("bug", None, |_| panic!("index out of range"));
+        match job.wait() {
+            JobState::Failed(msg) => {
+                assert!(
+                    msg.contains("index out of range") && msg.contains("bug"),
+                    "{msg}"
+                )
+            }
+            other => panic!("expected a failed job, got {other:?}"),
+        }
+    }
 
     #[test]
     fn reports_progress_and_result() {
