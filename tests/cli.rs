@@ -286,3 +286,53 @@ fn uneven_time_stamps_are_refused_or_resampled_on_request() {
         "use 'linear' or 'cubic'",
     );
 }
+
+#[test]
+fn degenerate_and_huge_data_files_are_explained() {
+    let one = tmp("one-row.csv");
+    std::fs::write(&one, "t,x\n0,1\n").expect("write");
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "dmd",
+            "--data",
+            one.to_str().expect("utf8"),
+        ],
+        "at least 2 rows",
+    );
+    let constant = tmp("constant-column.csv");
+    let rows: String = (0..2000)
+        .map(|k| {
+            let t = k as f64 * 0.01;
+            format!("{t},{},{},5.0\n", t.sin(), t.cos())
+        })
+        .collect();
+    std::fs::write(&constant, format!("t,x,y,c\n{rows}")).expect("write");
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "sindy",
+            "--data",
+            constant.to_str().expect("utf8"),
+        ],
+        "state 'c' is constant",
+    );
+    // 3 GB without using the disk: a sparse file.
+    let huge = tmp("huge.csv");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(3_000_000_000))
+        .expect("sparse file");
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "dmd",
+            "--data",
+            huge.to_str().expect("utf8"),
+        ],
+        "3.0 GB",
+    );
+    std::fs::remove_file(&huge).expect("remove");
+}

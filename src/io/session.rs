@@ -320,10 +320,7 @@ impl DatasetRef {
         options: ImportOptions,
         lyapunov: Option<f64>,
     ) -> anyhow::Result<(DatasetRef, crate::data::Trajectory)> {
-        let bytes = std::fs::read(path).map_err(|e| SessionError::Dataset {
-            path: path.display().to_string(),
-            problem: format!("cannot be read ({e})"),
-        })?;
+        let bytes = super::trajectory_file::read_data_file(path)?;
         let traj = super::trajectory_file::parse_file_bytes(path, &bytes, &options)?;
         let reference = DatasetRef {
             path: path.to_path_buf(),
@@ -356,10 +353,11 @@ impl DatasetRef {
     pub fn read(&self, session_dir: &Path) -> anyhow::Result<crate::data::Trajectory> {
         let path = self.resolve(session_dir);
         let shown = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| SessionError::Dataset {
-            path: shown.clone(),
-            problem: format!("cannot be read ({e})"),
-        })?;
+        let bytes =
+            super::trajectory_file::read_data_file(&path).map_err(|e| SessionError::Dataset {
+                path: shown.clone(),
+                problem: format!("cannot be read ({e:#})"),
+            })?;
         let found = sha256_hex(&bytes);
         if found != self.sha256 {
             return Err(SessionError::Dataset {

@@ -83,9 +83,29 @@ fn npy_bytes(traj: &Trajectory) -> anyhow::Result<Vec<u8>> {
 /// refused unless `options.resample` names an interpolant. NPY: f64 or f32, 1-D (one
 /// variable) or 2-D (`samples × dim`).
 pub fn read_trajectory(path: &Path, options: &ImportOptions) -> anyhow::Result<Trajectory> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("could not read '{shown}'"))?;
+    let bytes = read_data_file(path)?;
     parse_file_bytes(path, &bytes, options)
+}
+
+/// The largest data file read: files are parsed in memory (about as many bytes of
+/// samples as of text), so larger ones are refused before a byte is read.
+pub const MAX_DATA_FILE_BYTES: u64 = 2 << 30;
+
+/// The bytes of the data file at `path`, refusing files over [`MAX_DATA_FILE_BYTES`].
+pub(crate) fn read_data_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).with_context(|| format!("could not read '{shown}'"))?;
+    if meta.is_dir() {
+        bail!("'{shown}' is a folder; give a .csv or .npy file");
+    }
+    if meta.len() > MAX_DATA_FILE_BYTES {
+        bail!(
+            "'{shown}' is {:.1} GB; chaoslab reads data files of up to {} GB into memory: keep every n-th row or a shorter span (e.g. `awk 'NR == 1 || NR % 10 == 0'` keeps every tenth row and the header)",
+            meta.len() as f64 / 1e9,
+            MAX_DATA_FILE_BYTES >> 30
+        );
+    }
+    std::fs::read(path).with_context(|| format!("could not read '{shown}'"))
 }
 
 /// Parses `bytes`, the content of the file at `path`, as [`read_trajectory`] does (the
@@ -394,6 +414,23 @@ mod tests {
         let err = read_trajectory(&p, &ImportOptions::default()).expect_err("non-uniform");
         assert!(err.to_string().contains("not uniformly sampled"), "{err}");
         assert!(err.to_string().contains("--resample"), "{err}");
+    }
+
+    #[test]
+    fn a_file_too_large_to_hold_in_memory_is_refused_before_reading() {
+        // A sparse file: 3 GB long, no disk used.
+        let p = tmp("huge.csv");
+        let f = std::fs::File::create(&p).expect("create");
+        f.set_len(3_000_000_000).expect("sparse length");
+        let err = read_trajectory(&p, &ImportOptions::default()).expect_err("too large");
+        assert!(
+            err.to_string().contains("3.0 GB") && err.to_string().contains("every n-th row"),
+            "{err}"
+        );
+        std::fs::remove_file(&p).expect("remove");
+        let err = read_trajectory(&std::env::temp_dir(), &ImportOptions::default())
+            .expect_err("a folder");
+        assert!(err.to_string().contains("is a folder"), "{err}");
     }
 
     #[test]
