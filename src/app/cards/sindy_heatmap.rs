@@ -170,7 +170,7 @@ pub fn heat_map_ui(ui: &mut egui::Ui, report: &serde_json::Value) {
                     });
                 }
             }
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 swatch(ui, NEGATIVE);
                 ui.label("negative");
                 swatch(ui, POSITIVE);
