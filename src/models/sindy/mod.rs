@@ -258,3 +258,6 @@ mod suite_tests;
 
 #[cfg(test)]
 mod custom_tests;
+
+#[cfg(test)]
+mod noise_survey;
