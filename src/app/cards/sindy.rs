@@ -356,7 +356,7 @@ fn labelled_text(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str,
         ui.add(
             egui::TextEdit::singleline(value)
                 .hint_text(hint)
-                .desired_width(180.0),
+                .desired_width(150.0),
         )
         .labelled_by(l.id)
         .on_hover_text(help);
