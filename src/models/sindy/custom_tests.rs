@@ -3,10 +3,9 @@
 //! `sin` terms no polynomial library holds; a pendulum with a state-dependent damping
 //! `ẏ = −sin x − c·y·cos x` needs the tensor product `identity * fourier`.
 
+use super::tests::sample_flow;
 use super::*;
-use crate::data::Provenance;
-use crate::integrate::dopri5::Dopri5;
-use crate::integrate::{Simulation, Stepper, solve};
+use crate::integrate::{Simulation, solve};
 use crate::systems::Catalog;
 
 const THOMAS_A: f64 = 1.85;
@@ -139,21 +138,7 @@ fn pendulum(samples: usize) -> Trajectory {
         d[0] = s[1];
         d[1] = -s[0].sin() - DAMPING * s[1] * s[0].cos();
     };
-    let dt = 0.01;
-    let mut stepper = Dopri5::new(rhs, 0.0, &[1.2, 0.0], 1e-11, 1e-11, dt);
-    let mut out = vec![1.2, 0.0];
-    let mut row = [0.0; 2];
-    let mut k = 1;
-    while k < samples {
-        stepper.step().expect("bounded");
-        while k < samples && k as f64 * dt <= stepper.t() {
-            stepper.interpolate(k as f64 * dt, &mut row);
-            out.extend_from_slice(&row);
-            k += 1;
-        }
-    }
-    let names = ["x", "y"].iter().map(|s| s.to_string()).collect();
-    Trajectory::new(names, 0.0, dt, out, Provenance::file("pendulum"))
+    sample_flow(rhs, &[1.2, 0.0], 0.01, samples, 1e-11, &["x", "y"])
 }
 
 #[test]

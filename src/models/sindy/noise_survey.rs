@@ -113,6 +113,27 @@ fn spurious(m: &SindyModel) -> usize {
             .count()
 }
 
+/// Over the data sets: (all seven true terms present, exact support, spurious terms in
+/// all, the equations of the last model that was not exact).
+fn tally(opts: &Sindy, data: &[Trajectory]) -> (usize, usize, usize, String) {
+    let (mut present, mut exact, mut spur) = (0, 0, 0);
+    let mut sample = String::new();
+    for d in data {
+        match fit_sindy(opts, d, &JobContext::detached()) {
+            Ok(m) => {
+                present += usize::from(all_true_present(&m));
+                exact += usize::from(support_ok(&m));
+                spur += spurious(&m);
+                if !support_ok(&m) {
+                    sample = m.pretty_equations().join("; ");
+                }
+            }
+            Err(e) => sample = e.to_string(),
+        }
+    }
+    (present, exact, spur, sample)
+}
+
 #[test]
 #[ignore = "survey"]
 fn weak_ten_percent_presence_survey() {
@@ -159,18 +180,7 @@ fn weak_ten_percent_presence_survey() {
         }
     }
     for (name, opts) in cases {
-        let (mut present, mut exact, mut spur) = (0, 0, 0);
-        let mut sample = String::new();
-        for d in &data {
-            if let Ok(m) = fit_sindy(&opts, d, &JobContext::detached()) {
-                present += usize::from(all_true_present(&m));
-                exact += usize::from(support_ok(&m));
-                spur += spurious(&m);
-                if !support_ok(&m) {
-                    sample = m.pretty_equations().join("; ");
-                }
-            }
-        }
+        let (present, exact, spur, sample) = tally(&opts, &data);
         println!("{name}: all7 {present}/6 exact {exact}/6 spurious {spur} | {sample}");
     }
 }
@@ -230,7 +240,7 @@ fn ensemble_one_percent_survey() {
                 cases.push((
                     format!("{dn} {bn} thr {thr}"),
                     Sindy {
-                        differentiation: d.clone(),
+                        differentiation: *d,
                         ensemble: Some(*b),
                         optimizer: Stlsq {
                             threshold: thr,
@@ -324,18 +334,7 @@ fn weak_ten_percent_ensemble_survey() {
                             }),
                             ..Sindy::default()
                         };
-                        let (mut present, mut exact, mut spur) = (0, 0, 0);
-                        let mut sample = String::new();
-                        for d in &data {
-                            if let Ok(m) = fit_sindy(&opts, d, &JobContext::detached()) {
-                                present += usize::from(all_true_present(&m));
-                                exact += usize::from(support_ok(&m));
-                                spur += spurious(&m);
-                                if !support_ok(&m) {
-                                    sample = m.pretty_equations().join("; ");
-                                }
-                            }
-                        }
+                        let (present, exact, spur, sample) = tally(&opts, &data);
                         println!(
                             "ens K {k} H {h} p {p} thr {thr} models {models}: all7 {present}/6 exact {exact}/6 spurious {spur} | {sample}"
                         );
