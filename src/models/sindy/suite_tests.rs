@@ -7,8 +7,9 @@
 //! Noise convention: `add_noise(level)` adds `level × std` of each state (the app's
 //! `--noise`); the PySINDy notebooks use `level × RMS` of the whole array (≈ 16 on this
 //! span), about twice as much absolute noise for x and y. The noisy tests below are run
-//! at the spec's absolute level: `level = SPEC_1PCT` makes each state's noise at least
-//! the notebooks' 0.16.
+//! at the spec's absolute level: either `level = SPEC_1PCT`, which makes each state's
+//! noise at least the notebooks' 0.16, or [`spec_noisy`], the notebooks' convention
+//! exactly (the ensemble and the 10 % weak-form tests).
 
 use super::*;
 use crate::integrate::{Method, Simulation, solve};
