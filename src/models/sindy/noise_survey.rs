@@ -344,3 +344,38 @@ fn weak_ten_percent_ensemble_survey() {
         }
     }
 }
+
+#[test]
+#[ignore = "survey"]
+fn weak_ten_percent_sr3_survey() {
+    let seeds = [1u64, 2, 3, 4, 5, 6];
+    let data: Vec<Trajectory> = seeds.iter().map(|&s| spec_noisy(5000, 0.10, s)).collect();
+    for k in [100usize, 300] {
+        for h in [0.2, 0.25, 0.3] {
+            for p in [8u32, 12] {
+                for c in [0.3, 0.5, 0.7, 0.85, 1.0, 1.2] {
+                    let opts = Sindy {
+                        weak: Some(WeakForm {
+                            subdomains: k,
+                            half_width: Some(h),
+                            p,
+                            ..WeakForm::default()
+                        }),
+                        optimizer: Sr3 {
+                            threshold: c * (k as f64).sqrt(),
+                            normalize: Normalize::L2,
+                            max_iter: 1000,
+                            ..Sr3::default()
+                        }
+                        .into(),
+                        ..Sindy::default()
+                    };
+                    let (present, exact, spur, sample) = tally(&opts, &data);
+                    println!(
+                        "sr3 K {k} H {h} p {p} c {c}: all7 {present}/6 exact {exact}/6 spurious {spur} | {sample}"
+                    );
+                }
+            }
+        }
+    }
+}

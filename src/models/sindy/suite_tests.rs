@@ -355,10 +355,11 @@ fn weak_form_keeps_all_seven_terms_at_ten_percent_noise() {
     // test functions — H = 0.25 (half the Lorenz time scale 1/f₉₀ ≈ 0.5), p = 8 — and
     // threshold 0.3 keep all seven in 6 of 6 seeds; what is left is a spurious constant
     // in about one equation per seed (6 in 6 seeds; the exact support in 1 of 6). No
-    // setting surveyed (K 100–1000, H 0.25–1, p 2–8, thresholds 0.1–6 raw or
-    // normalised, the threshold sweep, 20–100-model ensembles) gives the exact support
-    // in more than 3 of 6 seeds. This test pins what is achieved: all seven terms, the
-    // right signs and sizes, and nothing spurious but constants.
+    // setting surveyed (K 100–1000, H 0.2–1, p 2–12, STLSQ thresholds 0.1–6 on raw or
+    // normalised columns, SR3 on normalised columns, the threshold sweep, 20–100-model
+    // ensembles) gives the exact support in more than 4 of 6 seeds (SR3, below). This
+    // test pins what is achieved: with STLSQ all seven terms, the right signs and sizes,
+    // and nothing spurious but constants; with SR3 nothing spurious, exact in 4 of 6.
     let opts = Sindy {
         weak: Some(WeakForm {
             subdomains: 100,
@@ -392,6 +393,38 @@ fn weak_form_keeps_all_seven_terms_at_ten_percent_noise() {
             }
         }
     }
+    // The other trade-off: SR3 (L0) on normalised columns, cut at 1 in RMS units (√K in
+    // PySINDy's L2 units), with the same test functions gives no spurious term at all
+    // in 6 of 6 seeds and the exact support in 4; in the other two it loses the same y
+    // term of ẏ that PySINDy loses (survey: cuts 0.85–1.2 in RMS units behave alike;
+    // 0.7 lets quadratic terms in, 2 loses true terms everywhere).
+    let sr3 = Sindy {
+        optimizer: Sr3 {
+            threshold: (100.0f64).sqrt(),
+            normalize: Normalize::L2,
+            max_iter: 1000,
+            ..Sr3::default()
+        }
+        .into(),
+        ..opts
+    };
+    let mut exact = 0;
+    for seed in 1..=6 {
+        let model = fit(&sr3, &spec_noisy(5_000, 0.10, seed));
+        let eqs = model.pretty_equations().join("; ");
+        for i in 0..3 {
+            for j in 0..10 {
+                let c = model.coefficients[i][j];
+                if !is_true_term(i, j) {
+                    assert_eq!(c, 0.0, "seed {seed}: {eqs}");
+                } else if c == 0.0 {
+                    assert_eq!((i, j), (1, 2), "seed {seed} lost more: {eqs}");
+                }
+            }
+        }
+        exact += usize::from(model.nonzero() == 7);
+    }
+    assert!(exact >= 4, "exact support in {exact} of 6 seeds");
 }
 
 #[test]
