@@ -242,3 +242,80 @@ fn bad_suite_options_fail_with_a_reason() {
     fails_with(&with(&["--ensemble", "1"]), "at least 2 models");
     fails_with(&with(&["--optimizer", "lasso"]), "lasso");
 }
+
+#[test]
+fn custom_terms_and_a_tensor_library_from_the_command_line() {
+    // The catalog's Thomas, ẋ = −1.85 x + 10 sin y (cyclic), on `identity + custom`
+    // with the exact vector field as derivative: the regression is exact to rounding.
+    let v = json(&[
+        "fit",
+        "--model",
+        "sindy",
+        "--system",
+        "Thomas",
+        "--json",
+        "--library",
+        "identity + custom",
+        "--terms",
+        "sin(x); sin(y); sin(z)",
+        "--derivative",
+        "exact",
+    ]);
+    let names: Vec<&str> = v["feature_names"]
+        .as_array()
+        .expect("names")
+        .iter()
+        .map(|n| n.as_str().expect("text"))
+        .collect();
+    assert_eq!(names, ["x", "y", "z", "sin(x)", "sin(y)", "sin(z)"]);
+    for i in 0..3 {
+        for j in 0..6 {
+            let want = if j == i {
+                -1.85
+            } else if j == 3 + (i + 1) % 3 {
+                10.0
+            } else {
+                0.0
+            };
+            assert!(
+                (coef(&v, i, j) - want).abs() < 1e-8,
+                "({i},{j}) {}: {}",
+                coef(&v, i, j),
+                v["equations"]
+            );
+        }
+    }
+    assert_eq!(v["equations"][0], "(x)' = -1.850 x +  10.000 sin(y)");
+    // --terms alone means `poly + custom`; a tensor product multiplies the column counts.
+    let v = fit(&["--terms", "sin(x)", "--fd-order", "4"]);
+    assert_eq!(v["feature_names"].as_array().expect("names").len(), 11);
+    let v = fit(&["--library", "identity * fourier(2)", "--threshold", "100"]);
+    let names = v["feature_names"].as_array().expect("names");
+    assert_eq!(names.len(), 3 * 12);
+    assert_eq!(names[0], "x sin(1 x)");
+    assert_eq!(names[35], "z cos(2 z)");
+}
+
+#[test]
+fn bad_libraries_and_terms_point_at_the_column() {
+    let base = ["fit", "--model", "sindy", "--system", "Lorenz"];
+    let with = |extra: &[&'static str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        a
+    };
+    fails_with(
+        &with(&["--terms", "sin(x); sin(w)"]),
+        "custom term 2 ('sin(w)'), column 13: unknown symbol 'w'",
+    );
+    fails_with(&with(&["--terms", "x*(y"]), "column 3 at '('");
+    fails_with(
+        &with(&["--library", "poly + fourir"]),
+        "library 'poly + fourir', column 8: unknown library 'fourir'",
+    );
+    fails_with(&with(&["--library", "poly + custom"]), "--terms");
+    fails_with(
+        &with(&["--library", "fourier", "--terms", "x"]),
+        "does not use them",
+    );
+}

@@ -14,7 +14,7 @@ use crate::models::sindy::weak::DEFAULT_SUBDOMAINS;
 use crate::models::sindy::{
     Criterion, Differentiation, Ensemble, FiniteDifference, Library, Normalize, Optimizer,
     PolynomialLibrary, Regularizer, SavitzkyGolay, Sindy, Sr3, Stlsq, Sweep, TotalVariation,
-    WeakForm,
+    WeakForm, parse_library,
 };
 
 /// `--optimizer` values.
@@ -68,6 +68,16 @@ pub enum NormalizeArg {
 /// SINDy-suite flags.
 #[derive(Args, Debug, Clone)]
 pub struct SindyArgs {
+    /// SINDy: the candidate library as an expression: `+` concatenates, `*` takes the
+    /// tensor product (PySINDy's `lib_a + lib_b`, `lib_a * lib_b`); the libraries are
+    /// poly (degree --degree), poly(d), identity, fourier, fourier(k) and custom (the
+    /// --terms). Default: poly, or "poly + custom" when --terms is given.
+    #[arg(long, value_name = "EXPR")]
+    pub library: Option<String>,
+    /// SINDy: custom library terms, expressions of the state names separated by ';'
+    /// (same functions and operators as typed systems), e.g. "sin(x*y); x*exp(-z)".
+    #[arg(long, value_name = "TERMS")]
+    pub terms: Option<String>,
     /// SINDy: the sparse regression.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Stlsq)]
     pub optimizer: OptimizerArg,
@@ -186,11 +196,22 @@ impl SindyArgs {
                 "--weak takes no derivatives, so --derivative does not apply; drop one of the two"
             );
         }
-        Ok(Sindy {
-            library: Library::Polynomial(PolynomialLibrary {
+        let custom = self.terms.as_deref().unwrap_or("");
+        let library = match (&self.library, &self.terms) {
+            (Some(text), _) => parse_library(text, degree, custom)?,
+            (None, Some(_)) => parse_library("poly + custom", degree, custom)?,
+            (None, None) => Library::Polynomial(PolynomialLibrary {
                 degree,
                 ..PolynomialLibrary::default()
             }),
+        };
+        if self.terms.is_some() && !library.uses_custom() {
+            anyhow::bail!(
+                "--terms are given but --library does not use them; add custom to it (e.g. --library \"poly + custom\")"
+            );
+        }
+        Ok(Sindy {
+            library,
             differentiation,
             optimizer,
             ensemble: self.ensemble.map(|n_models| Ensemble {

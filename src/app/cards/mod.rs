@@ -9,6 +9,7 @@ mod dmd;
 mod edmd;
 mod plrnn;
 mod sindy;
+mod sindy_heatmap;
 
 use crate::models::{FittedModel, Model};
 

@@ -1,13 +1,18 @@
-//! The SINDy card: library degree, optimizer (STLSQ / SR3-L0 / SR3-L1) with its
+//! The SINDy card: the library (an expression such as `poly + custom`, `identity *
+//! fourier`, with the polynomial degree and the typed custom terms), optimizer (STLSQ / SR3-L0 / SR3-L1) with its
 //! threshold, derivative method (finite differences, Savitzky–Golay, spectral, total
 //! variation, exact), weak form, ensemble and threshold sweep. The recovered equations
-//! are part of the fitted model's report and appear with its result; after an ensemble
+//! are part of the fitted model's report and appear with its result, followed by the
+//! coefficient heat map ([`super::sindy_heatmap`]); after an ensemble
 //! the card also shows each term's inclusion probability, after a sweep the Pareto
 //! front (terms vs held-out error) with the chosen threshold.
 
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
+use super::sindy_heatmap::heat_map_ui;
 use super::{ModelCard, labelled_f64, labelled_usize};
+use crate::data::Trajectory;
+use crate::jobs::JobContext;
 use crate::models::sindy::library::{DEFAULT_DEGREE, MAX_DEGREE};
 use crate::models::sindy::savgol::{DEFAULT_POLYORDER, DEFAULT_WINDOW};
 use crate::models::sindy::sr3::DEFAULT_NU;
@@ -15,10 +20,10 @@ use crate::models::sindy::stlsq::{DEFAULT_ALPHA, DEFAULT_THRESHOLD};
 use crate::models::sindy::tv::DEFAULT_TV_ALPHA;
 use crate::models::sindy::weak::DEFAULT_SUBDOMAINS;
 use crate::models::sindy::{
-    Differentiation, Ensemble, FiniteDifference, Library, PolynomialLibrary, Regularizer,
-    SavitzkyGolay, Sindy, Sr3, Stlsq, Sweep, TotalVariation, WeakForm,
+    Differentiation, Ensemble, FiniteDifference, Library, Regularizer, SavitzkyGolay, Sindy, Sr3,
+    Stlsq, Sweep, TotalVariation, WeakForm, parse_library,
 };
-use crate::models::{FittedModel, Model};
+use crate::models::{FitError, FittedModel, Model};
 
 /// Finite-difference order the card starts with: 4, not PySINDy's 2 — at the window's
 /// 100 samples per period order 2 biases Lorenz's ρ to 27.55, order 4 gives 27.988
@@ -82,6 +87,10 @@ pub struct SindyCard {
     threshold: f64,
     alpha: f64,
     degree: usize,
+    /// The library expression (`poly + custom`; see `models::sindy::library_expr`).
+    library: String,
+    /// Custom terms, `;`-separated expressions of the state names.
+    custom_terms: String,
     fd_order: usize,
     optimizer: OptimizerChoice,
     nu: f64,
@@ -103,6 +112,8 @@ impl Default for SindyCard {
             threshold: DEFAULT_THRESHOLD,
             alpha: DEFAULT_ALPHA,
             degree: DEFAULT_DEGREE,
+            library: "poly".into(),
+            custom_terms: String::new(),
             fd_order: CARD_FD_ORDER,
             optimizer: OptimizerChoice::Stlsq,
             nu: DEFAULT_NU,
@@ -119,17 +130,41 @@ impl Default for SindyCard {
     }
 }
 
+/// What the card fits when its library text does not parse: a model whose fit fails
+/// with the parser's message (column included), so the card shows it as the reason.
+struct InvalidLibrary(String);
+
+impl Model for InvalidLibrary {
+    fn family(&self) -> &'static str {
+        "sindy"
+    }
+
+    fn fit(&self, _data: &Trajectory, _job: &JobContext) -> Result<Box<dyn FittedModel>, FitError> {
+        Err(FitError::Options(self.0.clone()))
+    }
+}
+
 impl SindyCard {
-    fn options(&self) -> Sindy {
+    /// The library the card's text describes.
+    fn library(&self) -> Result<Library, String> {
+        let lib = parse_library(&self.library, self.degree, &self.custom_terms)
+            .map_err(|e| e.to_string())?;
+        if !self.custom_terms.trim().is_empty() && !lib.uses_custom() {
+            return Err(
+                "custom terms are typed but the library does not use them; add custom to it (poly + custom)"
+                    .into(),
+            );
+        }
+        Ok(lib)
+    }
+
+    fn options(&self, library: Library) -> Sindy {
         let fd = FiniteDifference {
             order: self.fd_order,
             ..FiniteDifference::default()
         };
         Sindy {
-            library: Library::Polynomial(PolynomialLibrary {
-                degree: self.degree,
-                ..PolynomialLibrary::default()
-            }),
+            library,
             optimizer: match self.optimizer {
                 OptimizerChoice::Stlsq => Stlsq {
                     threshold: self.threshold,
@@ -194,6 +229,26 @@ impl ModelCard for SindyCard {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        labelled_text(
+            ui,
+            "library",
+            &mut self.library,
+            "poly",
+            "+ concatenates, * takes the tensor product (PySINDy's lib_a + lib_b, lib_a * lib_b). \
+             Libraries: poly (the degree below), poly(d), identity, fourier, fourier(k), custom \
+             (the custom terms). Example: poly + identity * fourier",
+        );
+        labelled_text(
+            ui,
+            "custom terms",
+            &mut self.custom_terms,
+            "sin(x*y); x*exp(-z)",
+            "expressions of the state names separated by ';', written as in a typed system; \
+             one library column each, named as typed. Use them with custom in the library.",
+        );
+        if let Err(e) = self.library() {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), e);
+        }
         labelled_usize(ui, "polynomial degree", &mut self.degree, 1..=MAX_DEGREE);
         ui.horizontal(|ui| {
             let l = ui.label("optimizer");
@@ -273,11 +328,15 @@ impl ModelCard for SindyCard {
     }
 
     fn model(&self) -> Box<dyn Model> {
-        Box::new(self.options())
+        match self.library() {
+            Ok(library) => Box::new(self.options(library)),
+            Err(reason) => Box::new(InvalidLibrary(reason)),
+        }
     }
 
     fn result_ui(&self, ui: &mut egui::Ui, model: &dyn FittedModel) {
         let report = model.report();
+        heat_map_ui(ui, &report);
         if let (Some(probs), Some(names)) = (
             report["inclusion_probabilities"].as_array(),
             report["feature_names"].as_array(),
@@ -288,6 +347,20 @@ impl ModelCard for SindyCard {
             pareto_ui(ui, &report, points);
         }
     }
+}
+
+/// A labelled one-line text field with a hint and a hover explanation.
+fn labelled_text(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, help: &str) {
+    ui.horizontal(|ui| {
+        let l = ui.label(label).on_hover_text(help);
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .hint_text(hint)
+                .desired_width(150.0),
+        )
+        .labelled_by(l.id)
+        .on_hover_text(help);
+    });
 }
 
 /// A grid of inclusion probabilities: one row per term that any model used, one
@@ -439,6 +512,87 @@ mod tests {
         assert!(
             h.query_by_label_contains("inclusion probabilities")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn heat_map_shows_every_coefficient_and_its_value_on_hover() {
+        // Lorenz through the card's defaults: a 3 × 10 heat map whose cells are named
+        // "(equation) term"; resting the pointer on ẏ's x z cell shows its value
+        // (−1.000 to three digits at the card's order-4 differences).
+        let system = Catalog::builtin().system("Lorenz").expect("catalog");
+        let sim = Simulation::for_system(&system, 30.0);
+        let (data, _) = solve(&system, &sim, &JobContext::detached()).expect("integrates");
+        let card = SindyCard::default();
+        let fitted = card
+            .model()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
+        let xz = fitted.report()["coefficients"][1][6]
+            .as_f64()
+            .expect("number");
+        assert!((xz + 1.0).abs() < 1e-3, "{xz}");
+        let mut h = Harness::new_ui(move |ui| card.result_ui(ui, fitted.as_ref()));
+        h.run();
+        h.get_by_label("coefficient heat map");
+        assert_eq!(h.query_all_by_label_contains("(x)' ").count(), 10);
+        assert_eq!(h.query_all_by_label_contains("(z)' ").count(), 10);
+        assert!(h.query_by_label_contains("(y)' x z: ").is_none());
+        h.get_by_label("(y)' x z").hover();
+        h.run();
+        h.get_by_label(&format!("(y)' x z: {xz:.6}"));
+        // A term the model dropped says so.
+        h.get_by_label("(x)' z^2").hover();
+        h.run();
+        h.get_by_label("(x)' z^2: 0 (not in the model)");
+    }
+
+    #[test]
+    fn typed_terms_fit_from_the_card_and_a_bad_library_says_where() {
+        // Thomas (ẋ = −1.85 x + 10 sin y, cyclic) at the window's sampling, with the
+        // library `identity + custom` and typed sines; order-8 differences (at 100
+        // samples per period order 4 is off by 1e-2, order 8 by 1e-4).
+        let system = Catalog::builtin().system("Thomas").expect("catalog");
+        let sim = Simulation::for_system(&system, 20.0);
+        let (data, _) = solve(&system, &sim, &JobContext::detached()).expect("integrates");
+        let card = SindyCard {
+            library: "identity + custom".into(),
+            custom_terms: "sin(x); sin(y); sin(z)".into(),
+            fd_order: 8,
+            ..SindyCard::default()
+        };
+        let fitted = card
+            .model()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
+        let report = fitted.report();
+        assert_eq!(report["feature_names"][4], "sin(y)");
+        let b = report["coefficients"][0][4].as_f64().expect("number");
+        assert!((b - 10.0).abs() < 1e-3, "{b}");
+        assert_eq!(fitted.equations().expect("text").len(), 3);
+        let bad = SindyCard {
+            library: "poly + sine".into(),
+            ..SindyCard::default()
+        };
+        let err = bad
+            .model()
+            .fit(&data, &JobContext::detached())
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("column 8: unknown library 'sine'"), "{err}");
+        // The settings show the same message while typing.
+        let mut h = Harness::new_ui(move |ui| {
+            let mut c = SindyCard {
+                library: "poly + sine".into(),
+                ..SindyCard::default()
+            };
+            c.settings_ui(ui)
+        });
+        h.run();
+        assert!(
+            h.query_by_label_contains("unknown library 'sine'")
+                .is_some()
         );
     }
 }

@@ -31,7 +31,7 @@ pub fn fit_sindy(
 ) -> Result<SindyModel, FitError> {
     let n = data.dim();
     check_data(data)?;
-    let terms = options.library.terms(n)?;
+    let terms = options.library.terms(data.names())?;
     if terms.is_empty() {
         return Err(FitError::Options("the library has no terms".into()));
     }

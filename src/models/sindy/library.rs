@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
+use super::custom::{CustomLibrary, CustomTerm};
 use crate::models::FitError;
 
 /// PySINDy's default polynomial degree.
@@ -53,6 +54,13 @@ pub enum Term {
         /// The state variable.
         input: usize,
     },
+    /// A term typed by the user ([`super::custom`]).
+    Custom(CustomTerm),
+    /// The product of the factors (a column of a tensor-product library).
+    Product {
+        /// The factors, in library order.
+        factors: Vec<Term>,
+    },
 }
 
 impl Term {
@@ -66,6 +74,8 @@ impl Term {
                 .fold(1.0, |acc, (&p, &xi)| acc * pow(xi, p)),
             Term::Sin { k, input } => (*k as f64 * x[*input]).sin(),
             Term::Cos { k, input } => (*k as f64 * x[*input]).cos(),
+            Term::Custom(c) => c.eval(x),
+            Term::Product { factors } => factors.iter().map(|f| f.eval(x)).product(),
         }
     }
 
@@ -95,6 +105,24 @@ impl Term {
                 let k = *k as f64;
                 grad[*input] = -k * (k * x[*input]).sin();
             }
+            Term::Custom(c) => c.gradient(x, grad),
+            Term::Product { factors } => {
+                // Product rule: ∇∏f_l = Σ_k (∏_{l≠k} f_l) ∇f_k.
+                let values: Vec<f64> = factors.iter().map(|f| f.eval(x)).collect();
+                let mut g = vec![0.0; grad.len()];
+                for (k, f) in factors.iter().enumerate() {
+                    let others: f64 = values
+                        .iter()
+                        .enumerate()
+                        .filter(|(l, _)| *l != k)
+                        .map(|(_, v)| v)
+                        .product();
+                    f.gradient(x, &mut g);
+                    for (o, gi) in grad.iter_mut().zip(&g) {
+                        *o += others * gi;
+                    }
+                }
+            }
         }
     }
 
@@ -122,6 +150,13 @@ impl Term {
             }
             Term::Sin { k, input } => format!("sin({k} {})", names[*input]),
             Term::Cos { k, input } => format!("cos({k} {})", names[*input]),
+            Term::Custom(c) => c.text().to_string(),
+            // PySINDy's TensoredLibrary joins the factors' names with one space.
+            Term::Product { factors } => factors
+                .iter()
+                .map(|f| f.name(names))
+                .collect::<Vec<_>>()
+                .join(" "),
         }
     }
 
@@ -281,9 +316,23 @@ pub enum Library {
     Polynomial(PolynomialLibrary),
     /// Sines and cosines.
     Fourier(FourierLibrary),
+    /// Terms typed by the user.
+    Custom(CustomLibrary),
     /// The columns of each library in turn (PySINDy `lib_a + lib_b`); duplicate
     /// columns are kept, as PySINDy keeps them.
-    Concat(Vec<Library>),
+    Concat {
+        /// The libraries, in column order.
+        libraries: Vec<Library>,
+    },
+    /// PySINDy's `TensoredLibrary`: for every pair of libraries `a` before `b` in the
+    /// list, every product of a column of `a` with a column of `b`, `a`-major (for each
+    /// column of `a`, every column of `b`), named by the two names joined by a space
+    /// (`x sin(1 y)`); the pairs follow each other in list order. Two libraries give
+    /// `lib_a * lib_b`; PySINDy's `a * b * c` is `Tensor[Tensor[a, b], c]`.
+    Tensor {
+        /// The libraries whose pairwise products are taken.
+        libraries: Vec<Library>,
+    },
 }
 
 impl Default for Library {
@@ -293,15 +342,52 @@ impl Default for Library {
 }
 
 impl Library {
-    /// The terms for `n` state variables, in column order.
-    pub fn terms(&self, n: usize) -> Result<Vec<Term>, FitError> {
+    /// Whether the library contains typed custom terms.
+    pub fn uses_custom(&self) -> bool {
+        match self {
+            Library::Custom(_) => true,
+            Library::Concat { libraries: libs } | Library::Tensor { libraries: libs } => {
+                libs.iter().any(Library::uses_custom)
+            }
+            Library::Polynomial(_) | Library::Fourier(_) => false,
+        }
+    }
+
+    /// The terms for the state variables `names`, in column order.
+    pub fn terms(&self, names: &[String]) -> Result<Vec<Term>, FitError> {
+        let n = names.len();
         match self {
             Library::Polynomial(p) => p.terms(n),
             Library::Fourier(f) => f.terms(n),
-            Library::Concat(libs) => {
+            Library::Custom(c) => Ok(c.terms(names)?.into_iter().map(Term::Custom).collect()),
+            Library::Concat { libraries: libs } => {
                 let mut all = Vec::new();
                 for lib in libs {
-                    all.extend(lib.terms(n)?);
+                    all.extend(lib.terms(names)?);
+                }
+                Ok(all)
+            }
+            Library::Tensor { libraries: libs } => {
+                if libs.len() < 2 {
+                    return Err(FitError::Options(
+                        "a tensor product needs at least two libraries".into(),
+                    ));
+                }
+                let each = libs
+                    .iter()
+                    .map(|l| l.terms(names))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut all = Vec::new();
+                for (i, a) in each.iter().enumerate() {
+                    for b in &each[i + 1..] {
+                        for ta in a {
+                            for tb in b {
+                                all.push(Term::Product {
+                                    factors: vec![ta.clone(), tb.clone()],
+                                });
+                            }
+                        }
+                    }
                 }
                 Ok(all)
             }
@@ -438,18 +524,21 @@ mod tests {
 
     #[test]
     fn fourier_and_concat_order() {
-        let lib = Library::Concat(vec![
-            Library::Polynomial(PolynomialLibrary {
-                degree: 1,
-                include_bias: false,
-                ..PolynomialLibrary::default()
-            }),
-            Library::Fourier(FourierLibrary {
-                n_frequencies: 2,
-                ..FourierLibrary::default()
-            }),
-        ]);
-        let got = feature_names(&lib.terms(2).expect("valid"), &names(&["x0", "x1"]));
+        let lib = Library::Concat {
+            libraries: vec![
+                Library::Polynomial(PolynomialLibrary {
+                    degree: 1,
+                    include_bias: false,
+                    ..PolynomialLibrary::default()
+                }),
+                Library::Fourier(FourierLibrary {
+                    n_frequencies: 2,
+                    ..FourierLibrary::default()
+                }),
+            ],
+        };
+        let x01 = names(&["x0", "x1"]);
+        let got = feature_names(&lib.terms(&x01).expect("valid"), &x01);
         let want = [
             "x0",
             "x1",
@@ -469,14 +558,16 @@ mod tests {
     fn incremental_columns_equal_direct_evaluation() {
         // Parent × variable must give the same monomial as the direct product (both are
         // products of the same factors; the order differs, so allow a few ulps).
-        let lib = Library::Concat(vec![
-            Library::Polynomial(PolynomialLibrary {
-                degree: 4,
-                ..PolynomialLibrary::default()
-            }),
-            Library::Fourier(FourierLibrary::default()),
-        ]);
-        let terms = lib.terms(3).expect("valid");
+        let lib = Library::Concat {
+            libraries: vec![
+                Library::Polynomial(PolynomialLibrary {
+                    degree: 4,
+                    ..PolynomialLibrary::default()
+                }),
+                Library::Fourier(FourierLibrary::default()),
+            ],
+        };
+        let terms = lib.terms(&names(&["x", "y", "z"])).expect("valid");
         let rows: Vec<f64> = (0..60).map(|k| (k as f64 * 0.37).sin() * 3.0).collect();
         let th = theta(&terms, &rows, 3);
         for (k, row) in rows.chunks_exact(3).enumerate() {

@@ -21,11 +21,13 @@
 //!   3994 (PySINDy).
 //! - The per-algorithm papers are cited in each module.
 
+pub mod custom;
 pub mod derivative;
 pub mod ensemble;
 pub mod equations;
 mod fit;
 pub mod library;
+pub mod library_expr;
 pub mod optimizer;
 pub mod savgol;
 pub mod select;
@@ -36,10 +38,12 @@ pub mod stlsq;
 pub mod tv;
 pub mod weak;
 
+pub use custom::{CustomLibrary, CustomTerm};
 pub use derivative::{Differentiation, Endpoints, FiniteDifference, SavitzkyGolay, TotalVariation};
 pub use ensemble::{Aggregate, Ensemble, EnsembleReport};
 pub use fit::fit_sindy;
 pub use library::{FourierLibrary, Library, PolynomialLibrary, Term};
+pub use library_expr::parse_library;
 pub use optimizer::Optimizer;
 pub use select::{Criterion, Sweep, SweepPoint, SweepReport};
 pub use sr3::{Regularizer, Sr3};
@@ -251,3 +255,9 @@ mod parity;
 
 #[cfg(test)]
 mod suite_tests;
+
+#[cfg(test)]
+mod custom_tests;
+
+#[cfg(test)]
+mod noise_survey;

@@ -7,8 +7,9 @@
 //! Noise convention: `add_noise(level)` adds `level × std` of each state (the app's
 //! `--noise`); the PySINDy notebooks use `level × RMS` of the whole array (≈ 16 on this
 //! span), about twice as much absolute noise for x and y. The noisy tests below are run
-//! at the spec's absolute level: `level = SPEC_1PCT` makes each state's noise at least
-//! the notebooks' 0.16.
+//! at the spec's absolute level: either `level = SPEC_1PCT`, which makes each state's
+//! noise at least the notebooks' 0.16, or [`spec_noisy`], the notebooks' convention
+//! exactly (the ensemble and the 10 % weak-form tests).
 
 use super::*;
 use crate::integrate::{Method, Simulation, solve};
@@ -33,6 +34,32 @@ fn lorenz(samples: usize) -> Trajectory {
     let (data, _) = solve(&system, &sim, &JobContext::detached()).expect("integrates");
     assert_eq!(data.len(), samples);
     data
+}
+
+/// `samples` samples with the notebooks' noise convention exactly: Gaussian noise of std
+/// `fraction × RMS(whole array)` on every entry (spec §9.2; RMS ≈ 16 here, so 1 % is
+/// ≈ 0.16 absolute on every state), from a seeded PCG-64 stream.
+pub(super) fn spec_noisy(samples: usize, fraction: f64, seed: u64) -> Trajectory {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let data = lorenz(samples);
+    let x = data.samples();
+    let rms = (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt();
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+    let noisy = x
+        .iter()
+        .map(|v| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            v + fraction * rms * z
+        })
+        .collect();
+    Trajectory::new(
+        data.names().to_vec(),
+        0.0,
+        data.dt(),
+        noisy,
+        data.provenance.clone(),
+    )
 }
 
 fn noisy(samples: usize, level: f64, seed: u64) -> Trajectory {
@@ -187,18 +214,52 @@ fn sr3_with_smoothed_derivatives_recovers_the_seven_terms_at_one_percent() {
     );
 }
 
+/// Asserts inclusion probability 1 for every true term and below 0.5 for every other
+/// one; returns (lowest true, highest spurious).
+fn assert_inclusion(model: &SindyModel) -> (f64, f64) {
+    let report = model.ensemble.as_ref().expect("ensemble report");
+    let (mut low, mut high) = (1.0f64, 0.0f64);
+    for i in 0..3 {
+        for j in 0..10 {
+            let prob = report.inclusion_probabilities[i][j];
+            if is_true_term(i, j) {
+                assert_eq!(prob, 1.0, "true ({i}, {})", model.feature_names[j]);
+                low = low.min(prob);
+            } else {
+                assert!(
+                    prob < 0.5,
+                    "spurious ({i}, {}) {prob}",
+                    model.feature_names[j]
+                );
+                high = high.max(prob);
+            }
+        }
+    }
+    (low, high)
+}
+
 #[test]
 fn ensemble_inclusion_probabilities_separate_true_and_spurious_terms() {
-    // Issue #5: 1 % noise, bagging (20 bootstrap models, median): every true term is in
-    // every model, every other term in fewer than half. Noise: `add_noise(0.01)`, 1 % of
-    // each state's std (what `--noise 0.01` means); Savitzky–Golay derivatives, STLSQ
-    // threshold 0.5 (spec §9.4: the 1 % plateau reaches 0.5). Survey over seeds 1–3:
-    // true terms 1.00, spurious ≤ 0.20. At the notebooks' doubled absolute noise the
-    // best inner optimizers (SR3 normalised, weak form) still lose a true term in 1–2 of
-    // 20 bootstrap models (minimum inclusion 0.90–0.95).
-    let data = noisy(5_000, 0.01, 2);
+    // Issue #5 at the spec's 1 % (the notebooks' convention, 0.01 × RMS of the whole
+    // array, ≈ 0.16 on every state), 5,000 samples, 20 bootstrap models, median: every
+    // true term in every model, every other term in fewer than half.
+    //
+    // What decides it is the derivative. Survey over noise seeds 1–6 (`noise_survey`),
+    // STLSQ thresholds 0.1–0.5, bootstrap or 60 % subsampling: plain order-2 differences
+    // fail (lowest true inclusion 0.40–0.80, ż's x term in up to 95 % of the models);
+    // Savitzky–Golay with PySINDy's window 11 never passes (true 0.95–1.00 with spurious
+    // 0.45–1.00: at this noise the 11-sample window, 0.02 time units, leaves derivative
+    // noise ≈ 1.6 that the ż x term soaks up); window 41 (0.08 time units, still a
+    // sixth of the Lorenz time scale 1/f₉₀ ≈ 0.5) passes at thresholds 0.2–0.5 (true
+    // 1.00 everywhere, spurious ≤ 0.35 / 0.10 / 0.05 at 0.2 / 0.3 / 0.5); the weak form
+    // with K = 300 subdomains passes at every threshold 0.1–0.5 (spurious ≤ 0.15, and 0
+    // from 0.2 on). Both are pinned here.
+    let data = spec_noisy(5_000, 0.01, 2);
     let opts = Sindy {
-        differentiation: savgol(),
+        differentiation: Differentiation::SavitzkyGolay(SavitzkyGolay {
+            window: 41,
+            ..SavitzkyGolay::default()
+        }),
         optimizer: Stlsq {
             threshold: 0.5,
             ..Stlsq::default()
@@ -211,29 +272,60 @@ fn ensemble_inclusion_probabilities_separate_true_and_spurious_terms() {
         ..Sindy::default()
     };
     let model = fit(&opts, &data);
-    let report = model.ensemble.as_ref().expect("ensemble report");
-    assert_eq!(report.n_models, 20);
-    for i in 0..3 {
-        for j in 0..10 {
-            let prob = report.inclusion_probabilities[i][j];
-            if is_true_term(i, j) {
-                assert_eq!(prob, 1.0, "true ({i}, {})", model.feature_names[j]);
-            } else {
-                assert!(
-                    prob < 0.5,
-                    "spurious ({i}, {}) {prob}",
-                    model.feature_names[j]
-                );
-            }
-        }
-    }
+    assert_eq!(model.ensemble.as_ref().expect("report").n_models, 20);
+    let (_, spurious) = assert_inclusion(&model);
+    assert!(spurious <= 0.1, "{spurious}");
     // The median model is Lorenz.
     assert_lorenz(&model, 0.5);
     // The bands bracket the median.
+    let report = model.ensemble.as_ref().expect("report");
     for (i, j, _) in TRUTH {
         assert!(report.band_lower[i][j] <= model.coefficients[i][j]);
         assert!(report.band_upper[i][j] >= model.coefficients[i][j]);
     }
+    // Weak form, K = 300, bagging its rows.
+    let weak = Sindy {
+        weak: Some(WeakForm {
+            subdomains: 300,
+            ..WeakForm::default()
+        }),
+        optimizer: Stlsq {
+            threshold: 0.2,
+            ..Stlsq::default()
+        }
+        .into(),
+        ensemble: Some(Ensemble {
+            seed: 5,
+            ..Ensemble::default()
+        }),
+        ..Sindy::default()
+    };
+    let model = fit(&weak, &data);
+    let (_, spurious) = assert_inclusion(&model);
+    assert_eq!(spurious, 0.0);
+    assert_lorenz(&model, 0.5);
+    // PySINDy's own setting (order-2 differences, threshold 0.1) does not separate them.
+    let plain = fit(
+        &Sindy {
+            ensemble: Some(Ensemble {
+                seed: 5,
+                ..Ensemble::default()
+            }),
+            ..Sindy::default()
+        },
+        &data,
+    );
+    let probs = &plain
+        .ensemble
+        .as_ref()
+        .expect("report")
+        .inclusion_probabilities;
+    let worst_spurious = (0..3)
+        .flat_map(|i| (0..10).map(move |j| (i, j)))
+        .filter(|&(i, j)| !is_true_term(i, j))
+        .map(|(i, j)| probs[i][j])
+        .fold(0.0, f64::max);
+    assert!(worst_spurious >= 0.5, "{worst_spurious}");
 }
 
 #[test]
@@ -252,6 +344,87 @@ fn weak_form_recovers_lorenz_at_one_percent_noise() {
     // error is O(Δt²) — three decimals, as PySINDy's notebook prints.
     let clean = fit(&opts, &lorenz(5_000));
     assert_lorenz(&clean, 2e-3);
+}
+
+#[test]
+fn weak_form_keeps_all_seven_terms_at_ten_percent_noise() {
+    // Spec §9.2: at 10 % noise (0.1 × RMS, ≈ 1.6 absolute), 5,000 samples, PySINDy's
+    // weak form (K = 100, H = span/20 = 0.5, p = 4, STLSQ 0.1) loses the y term of ẏ and
+    // keeps three constants. Ours with the same settings keeps all seven terms in 5 of 6
+    // noise seeds, with 14 spurious terms in all (`noise_survey`). Narrower, smoother
+    // test functions — H = 0.25 (half the Lorenz time scale 1/f₉₀ ≈ 0.5), p = 8 — and
+    // threshold 0.3 keep all seven in 6 of 6 seeds; what is left is a spurious constant
+    // in about one equation per seed (6 in 6 seeds; the exact support in 1 of 6). No
+    // setting surveyed (K 100–1000, H 0.2–1, p 2–12, STLSQ thresholds 0.1–6 on raw or
+    // normalised columns, SR3 on normalised columns, the threshold sweep, 20–100-model
+    // ensembles) gives the exact support in more than 4 of 6 seeds (SR3, below). This
+    // test pins what is achieved: with STLSQ all seven terms, the right signs and sizes,
+    // and nothing spurious but constants; with SR3 nothing spurious, exact in 4 of 6.
+    let opts = Sindy {
+        weak: Some(WeakForm {
+            subdomains: 100,
+            half_width: Some(0.25),
+            p: 8,
+            ..WeakForm::default()
+        }),
+        optimizer: Stlsq {
+            threshold: 0.3,
+            ..Stlsq::default()
+        }
+        .into(),
+        ..Sindy::default()
+    };
+    for seed in 1..=3 {
+        let model = fit(&opts, &spec_noisy(5_000, 0.10, seed));
+        let eqs = model.pretty_equations().join("; ");
+        for (i, j, want) in TRUTH {
+            let c = model.coefficients[i][j];
+            assert!(
+                (c - want).abs() < 0.15 * want.abs().max(1.0) + 0.05,
+                "seed {seed} ({i}, {}) = {c}, want {want}: {eqs}",
+                model.feature_names[j]
+            );
+        }
+        for i in 0..3 {
+            for j in 1..10 {
+                if !is_true_term(i, j) {
+                    assert_eq!(model.coefficients[i][j], 0.0, "seed {seed}: {eqs}");
+                }
+            }
+        }
+    }
+    // The other trade-off: SR3 (L0) on normalised columns, cut at 1 in RMS units (√K in
+    // PySINDy's L2 units), with the same test functions gives no spurious term at all
+    // in 6 of 6 seeds and the exact support in 4; in the other two it loses the same y
+    // term of ẏ that PySINDy loses (survey: cuts 0.85–1.2 in RMS units behave alike;
+    // 0.7 lets quadratic terms in, 2 loses true terms everywhere).
+    let sr3 = Sindy {
+        optimizer: Sr3 {
+            threshold: (100.0f64).sqrt(),
+            normalize: Normalize::L2,
+            max_iter: 1000,
+            ..Sr3::default()
+        }
+        .into(),
+        ..opts
+    };
+    let mut exact = 0;
+    for seed in 1..=6 {
+        let model = fit(&sr3, &spec_noisy(5_000, 0.10, seed));
+        let eqs = model.pretty_equations().join("; ");
+        for i in 0..3 {
+            for j in 0..10 {
+                let c = model.coefficients[i][j];
+                if !is_true_term(i, j) {
+                    assert_eq!(c, 0.0, "seed {seed}: {eqs}");
+                } else if c == 0.0 {
+                    assert_eq!((i, j), (1, 2), "seed {seed} lost more: {eqs}");
+                }
+            }
+        }
+        exact += usize::from(model.nonzero() == 7);
+    }
+    assert!(exact >= 4, "exact support in {exact} of 6 seeds");
 }
 
 #[test]

@@ -30,24 +30,36 @@ fn lorenz_jacobian(x: &[f64]) -> [f64; 9] {
     ]
 }
 
-/// `samples` samples of Lorenz from `x0`, dt = 0.002, Dormand–Prince at 1e-10 (the
-/// spec's §9.1 data used LSODA at 1e-10), sampled through dense output.
-fn lorenz_from(x0: &[f64], samples: usize) -> Trajectory {
-    let dt = 0.002;
-    let mut stepper = Dopri5::new(lorenz_rhs, 0.0, x0, 1e-10, 1e-10, dt);
+/// `samples` samples of `ẋ = rhs(x)` from `x0`, `dt` apart, Dormand–Prince at `tol`,
+/// sampled through dense output, with the given state names.
+pub(super) fn sample_flow(
+    rhs: impl FnMut(&[f64], &mut [f64]) + Send,
+    x0: &[f64],
+    dt: f64,
+    samples: usize,
+    tol: f64,
+    names: &[&str],
+) -> Trajectory {
+    let mut stepper = Dopri5::new(rhs, 0.0, x0, tol, tol, dt);
     let mut out = x0.to_vec();
-    let mut row = [0.0; 3];
+    let mut row = vec![0.0; x0.len()];
     let mut k = 1;
     while k < samples {
-        stepper.step().expect("Lorenz stays bounded");
+        stepper.step().expect("the flow stays bounded");
         while k < samples && k as f64 * dt <= stepper.t() {
             stepper.interpolate(k as f64 * dt, &mut row);
             out.extend_from_slice(&row);
             k += 1;
         }
     }
-    let names = ["x", "y", "z"].iter().map(|s| s.to_string()).collect();
-    Trajectory::new(names, 0.0, dt, out, Provenance::file("lorenz"))
+    let names = names.iter().map(|s| s.to_string()).collect();
+    Trajectory::new(names, 0.0, dt, out, Provenance::file("sampled flow"))
+}
+
+/// `samples` samples of Lorenz from `x0`, dt = 0.002, Dormand–Prince at 1e-10 (the
+/// spec's §9.1 data used LSODA at 1e-10), sampled through dense output.
+fn lorenz_from(x0: &[f64], samples: usize) -> Trajectory {
+    sample_flow(lorenz_rhs, x0, 0.002, samples, 1e-10, &["x", "y", "z"])
 }
 
 /// The spec's §9.1 data: from (−8, 8, 27).

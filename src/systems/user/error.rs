@@ -113,7 +113,7 @@ pub enum UserSystemError {
     },
 }
 
-fn did_you_mean(s: &[String]) -> String {
+pub(super) fn did_you_mean(s: &[String]) -> String {
     if s.is_empty() {
         String::new()
     } else {

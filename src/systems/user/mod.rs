@@ -36,16 +36,16 @@
 mod error;
 mod expr;
 mod file;
+mod function;
 
 pub use error::UserSystemError;
 pub use expr::{CONSTANTS, FUNCTIONS};
 pub use file::{FORMAT, UserParam, UserSystemSpec, VERSION};
-
-use exmex::prelude::*;
-use exmex::{Differentiate, FlatEx};
+pub use function::{ExpressionError, TypedFunction};
 
 use super::{Kind, ParamSpec, SystemInfo};
 use expr::Rejected;
+use function::Names;
 
 /// Operator and constant names exmex reserves besides [`FUNCTIONS`] and [`CONSTANTS`]
 /// (its float operator set): no state or parameter may be called so.
@@ -53,100 +53,13 @@ const EXMEX_WORDS: &[&str] = &[
     "atan2", "min", "max", "signum", "floor", "round", "ceil", "trunc", "fract", "cbrt", "TAU",
 ];
 
-/// Variables evaluated from a stack buffer; expressions with more use the heap.
-const STACK_VARS: usize = 32;
-
-/// Where the value of one exmex variable comes from.
-#[derive(Clone, Copy, Debug)]
-enum Source {
-    /// State `i`.
-    State(usize),
-    /// Entry `i` of the system's packed parameter slice.
-    Param(usize),
-    /// Sign variable `_s<i>` of an `abs` rewrite.
-    Sign(usize),
-}
-
-/// One compiled expression with the map from exmex's (alphabetical) variables to ours.
-#[derive(Clone, Debug)]
-struct Compiled {
-    expr: FlatEx<f64>,
-    sources: Vec<Source>,
-    /// The arguments of `abs` whose signs the derivative reads (`_s0, _s1, …`).
-    signs: Vec<Compiled>,
-}
-
-impl Compiled {
-    fn new(expr: FlatEx<f64>, names: &Names, signs: Vec<Compiled>) -> Result<Compiled, String> {
-        let sources = expr
-            .var_names()
-            .iter()
-            .map(|v| names.source(v))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Compiled {
-            expr,
-            sources,
-            signs,
-        })
-    }
-
-    /// The value at state `x` with parameters `packed`; NaN if exmex fails (it cannot for
-    /// a checked expression, but an integrator then stops with a clear message).
-    fn eval(&self, x: &[f64], packed: &[f64]) -> f64 {
-        let mut signs = [0.0; STACK_VARS];
-        for (k, s) in self.signs.iter().enumerate().take(STACK_VARS) {
-            signs[k] = s.eval(x, packed).signum();
-        }
-        let value = |s: &Source| match *s {
-            Source::State(i) => x[i],
-            Source::Param(i) => packed[i],
-            Source::Sign(i) => signs.get(i).copied().unwrap_or(f64::NAN),
-        };
-        let n = self.sources.len();
-        let result = if n <= STACK_VARS {
-            let mut buf = [0.0; STACK_VARS];
-            for (b, s) in buf.iter_mut().zip(&self.sources) {
-                *b = value(s);
-            }
-            self.expr.eval(&buf[..n])
-        } else {
-            self.expr
-                .eval(&self.sources.iter().map(value).collect::<Vec<_>>())
-        };
-        result.unwrap_or(f64::NAN)
-    }
-}
-
-/// The names an expression may use and where their values live.
-struct Names<'a> {
-    states: &'a [String],
-    /// `(name, index in the packed parameter slice)`.
-    params: Vec<(&'a str, usize)>,
-}
-
-impl Names<'_> {
-    fn source(&self, v: &str) -> Result<Source, String> {
-        if let Some(i) = self.states.iter().position(|s| s == v) {
-            return Ok(Source::State(i));
-        }
-        if let Some((_, at)) = self.params.iter().find(|(p, _)| *p == v) {
-            return Ok(Source::Param(*at));
-        }
-        if let Some(k) = v.strip_prefix("_s").and_then(|k| k.parse().ok()) {
-            return Ok(Source::Sign(k));
-        }
-        Err(format!("exmex found an unexpected variable '{v}'"))
-    }
-}
-
 /// A parsed and compiled user-typed system: right-hand sides and their Jacobian.
 #[derive(Clone, Debug)]
 pub struct UserSystem {
     spec: UserSystemSpec,
     info: SystemInfo,
-    rhs: Vec<Compiled>,
-    /// `∂f_i/∂x_j`, row-major; `None` where `f_i` does not depend on `x_j`.
-    jacobian: Vec<Option<Compiled>>,
+    /// `f_i` with its symbolic partial derivatives `∂f_i/∂x_j`.
+    rhs: Vec<TypedFunction>,
 }
 
 impl UserSystem {
@@ -216,7 +129,6 @@ impl UserSystem {
             slots[state] = Some((k, checked));
         }
         let mut rhs = Vec::with_capacity(n);
-        let mut jacobian = Vec::with_capacity(n * n);
         for (i, slot) in slots.into_iter().enumerate() {
             let Some((k, checked)) = slot else {
                 let s = &spec.state_names[i];
@@ -228,45 +140,16 @@ impl UserSystem {
                     },
                 });
             };
-            let fail = |message: String| UserSystemError::Expression {
-                equation: k + 1,
-                text: spec.equations[k].trim().to_string(),
-                message,
-            };
-            let value =
-                FlatEx::<f64>::parse(&checked.value_text).map_err(|e| fail(e.msg().to_string()))?;
-            rhs.push(Compiled::new(value, &names, Vec::new()).map_err(fail)?);
-            let derivative = FlatEx::<f64>::parse(&checked.derivative_text)
-                .map_err(|e| fail(e.msg().to_string()))?;
-            let signs = checked
-                .sign_arguments
-                .iter()
-                .map(|t| {
-                    let e = FlatEx::<f64>::parse(t).map_err(|e| e.msg().to_string())?;
-                    Compiled::new(e, &names, Vec::new())
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(fail)?;
-            for state in &spec.state_names {
-                let Some(at) = derivative.var_names().iter().position(|v| v == state) else {
-                    jacobian.push(None);
-                    continue;
-                };
-                let d = derivative.clone().partial(at).map_err(|e| {
-                    fail(format!(
-                        "could not differentiate with respect to {state}: {}",
-                        e.msg()
-                    ))
-                })?;
-                jacobian.push(Some(Compiled::new(d, &names, signs.clone()).map_err(fail)?));
-            }
+            let f = TypedFunction::from_checked(&checked, &names).map_err(|message| {
+                UserSystemError::Expression {
+                    equation: k + 1,
+                    text: spec.equations[k].trim().to_string(),
+                    message,
+                }
+            })?;
+            rhs.push(f);
         }
-        Ok(UserSystem {
-            spec,
-            info,
-            rhs,
-            jacobian,
-        })
+        Ok(UserSystem { spec, info, rhs })
     }
 
     /// Reads and compiles a `chaoslab-system` file.
@@ -294,24 +177,18 @@ impl UserSystem {
 
     /// Row `i`, column `j` of the Jacobian at `x`.
     pub fn jacobian_entry(&self, i: usize, j: usize, x: &[f64], packed: &[f64]) -> f64 {
-        let n = self.rhs.len();
-        match &self.jacobian[i * n + j] {
-            Some(e) => e.eval(x, packed),
-            None => 0.0,
-        }
+        self.rhs[i].partial(j, x, packed)
     }
 
     /// `J(x) v` from the symbolic partial derivatives.
     pub fn jacobian_times(&self, x: &[f64], packed: &[f64], v: &[f64], out: &mut [f64]) {
         let n = self.rhs.len();
         for i in 0..n {
-            let mut sum = 0.0;
-            for j in 0..n {
-                if let Some(e) = &self.jacobian[i * n + j] {
-                    sum += e.eval(x, packed) * v[j];
-                }
-            }
-            out[i] = sum;
+            let f = &self.rhs[i];
+            out[i] = (0..n)
+                .filter(|&j| f.reads(j))
+                .map(|j| f.partial(j, x, packed) * v[j])
+                .sum();
         }
     }
 }
