@@ -138,7 +138,7 @@ pub fn fit_edmd_pairs(
         (None, _) => None,
         (Some(grid), Some(form)) => {
             job.report(0.9, "pseudospectrum");
-            Some(super::pseudospectrum::pseudospectrum(
+            Some(super::pseudospectrum::pseudospectrum_published(
                 form,
                 grid,
                 super::Symmetry::RealData,
