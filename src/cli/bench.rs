@@ -8,6 +8,8 @@
 //! `bench` takes a sub-command so that further modes (the model benchmark of
 //! PRODUCT.md, `--systems … --models … --out results.csv`) can join as siblings.
 
+mod pseudospectrum;
+
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -37,6 +39,9 @@ pub enum BenchMode {
     /// Integrate every flow of the catalog (delay equations included) in parallel; wall time, per-system times,
     /// failures.
     Catalog(CatalogBenchArgs),
+    /// Time per grid point of the ResDMD pseudospectrum (fast path against the dense
+    /// SVD) on a Lorenz RBF dictionary.
+    Pseudospectrum(pseudospectrum::PseudospectrumBenchArgs),
 }
 
 /// `bench integrate`.
@@ -86,6 +91,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<String> {
     match &args.mode {
         BenchMode::Integrate(a) => integrate(a),
         BenchMode::Catalog(a) => catalog(a),
+        BenchMode::Pseudospectrum(a) => pseudospectrum::run(a),
     }
 }
 

@@ -30,7 +30,10 @@ pub mod residual;
 pub use dictionary::{Dictionary, FittedDictionary, StateFeatures};
 pub use fit::{fit_edmd, fit_edmd_pairs};
 pub use pairs::SnapshotPairs;
-pub use pseudospectrum::{Pseudospectrum, PseudospectrumGrid, QuadratureForm, Symmetry};
+pub use pseudospectrum::{
+    Pseudospectrum, PseudospectrumGrid, QuadratureForm, Symmetry, pseudospectrum,
+    pseudospectrum_published, pseudospectrum_rows,
+};
 
 use crate::models::iterate_lifted;
 use faer::{Mat, c64};
