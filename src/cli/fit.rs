@@ -1,6 +1,8 @@
 //! `chaoslab fit`: fit a model to a system's trajectory or a data file, score its
 //! forecast on held-out data, optionally save it.
 
+mod koopman;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -131,6 +133,8 @@ pub struct FitArgs {
     /// Spectral models: count eigenvalues with residual ≤ ε as verified.
     #[arg(long, default_value_t = 0.1)]
     epsilon: f64,
+    #[command(flatten)]
+    koopman: koopman::KoopmanArgs,
     /// Normalised-error threshold of the valid prediction time.
     #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
     vpt_threshold: f64,
@@ -168,11 +172,13 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     let model: Box<dyn Model> = match args.model {
         Family::Dmd => Box::new(Dmd {
             rank: args.rank.unwrap_or(Rank::Full),
+            variant: args.koopman.dmd_variant,
             residual_holdout: args.residual_holdout,
         }),
         Family::HankelDmd => Box::new(HankelDmd {
             delays: args.delays,
             rank: args.rank.unwrap_or(Rank::Full),
+            variant: args.koopman.dmd_variant,
             residual_holdout: args.residual_holdout,
         }),
         Family::Edmd | Family::Resdmd => Box::new(edmd_options(args)),

@@ -45,6 +45,7 @@ impl ModelCard for DmdCard {
                 Rank::Fixed(self.rank)
             },
             residual_holdout: self.holdout,
+            ..Dmd::default()
         })
     }
 }

@@ -1,4 +1,5 @@
-//! The exact-DMD fit: snapshot matrices, thin SVD, rank rule, reduced operator, eigenpairs.
+//! The DMD fit: snapshot matrices, thin SVD, rank rule, reduced operator (per variant),
+//! eigenpairs.
 
 use crate::models::check_finite;
 use faer::Mat;
@@ -10,8 +11,9 @@ use crate::data::Trajectory;
 use crate::jobs::JobContext;
 use crate::models::{FitError, Spectrum};
 
-/// Fits exact DMD (Tu et al. 2014, Algorithm 2) to `data`, holding out the last
-/// `options.residual_holdout` of the snapshot pairs for the residuals.
+/// Fits DMD (exact: Tu et al. 2014, Algorithm 2; or a de-biased variant) to `data`,
+/// holding out the last `options.residual_holdout` of the snapshot pairs for the
+/// residuals.
 pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<DmdModel, FitError> {
     let n = data.dim();
     check_finite(data)?;
@@ -50,14 +52,7 @@ pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<Dmd
     let u_r = svd.U().subcols(0, r);
     let v_r = svd.V().subcols(0, r);
     job.report(0.4, "reduced operator");
-    // Ã = U_r* Y V_r Σ_r⁻¹
-    let yv = &y * v_r;
-    let mut a_tilde = u_r.transpose() * &yv;
-    for j in 0..r {
-        for i in 0..r {
-            a_tilde[(i, j)] /= sigma[j];
-        }
-    }
+    let a_tilde = super::variants::reduced_operator(options.variant, u_r, &sigma, v_r, y.as_ref())?;
     job.check()?;
     job.report(0.6, "eigenvalues");
     // Eigenvectors of K = Ãᵀ are the coefficient vectors of the Koopman eigenfunctions
