@@ -362,6 +362,7 @@ fn edmd_options(args: &FitArgs) -> Edmd {
         residual_holdout: args.residual_holdout,
         pseudospectrum: (args.model == Family::Resdmd)
             .then(|| PseudospectrumGrid::square(args.grid_radius, args.grid)),
+        ..Edmd::default()
     }
 }
 

@@ -98,6 +98,7 @@ impl ModelCard for EdmdCard {
                 Pseudospectra::Off => None,
                 Pseudospectra::Grid => Some(PseudospectrumGrid::square(1.2, self.grid)),
             },
+            ..Edmd::default()
         })
     }
 }

@@ -178,6 +178,43 @@ mod tests {
     }
 
     #[test]
+    fn exact_dmd_matches_pydmd_on_the_committed_fixture() {
+        // tests/fixtures/koopman: a 6-channel signal (three damped oscillations mixed,
+        // plus 1e-3 noise) and PyDMD's `DMD(svd_rank=r, exact=True)` eigenvalues on all
+        // 399 pairs (tools/pydmd_fixture.py), an independent implementation.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/koopman");
+        let data = crate::io::read_trajectory(&dir.join("dmd_signal.csv"), None).expect("reads");
+        assert_eq!((data.len(), data.dim()), (400, 6));
+        assert!((data.dt() - 0.1).abs() < 1e-12);
+        let text = std::fs::read_to_string(dir.join("dmd_pydmd.json")).expect("reads");
+        let expected: serde_json::Value = serde_json::from_str(&text).expect("parses");
+        for rank in [2usize, 4, 6] {
+            let options = Dmd {
+                rank: Rank::Fixed(rank),
+                residual_holdout: 0.0,
+                ..Dmd::default()
+            };
+            let model = options.fit(&data, &JobContext::detached()).expect("fits");
+            let ours = &model.spectrum().expect("spectral").eigenvalues;
+            let theirs = expected["ranks"][rank.to_string()]
+                .as_array()
+                .expect("listed");
+            assert_eq!(ours.len(), theirs.len(), "rank {rank}");
+            for t in theirs {
+                let t = [t[0].as_f64().expect("re"), t[1].as_f64().expect("im")];
+                let best = ours
+                    .iter()
+                    .map(|l| (l[0] - t[0]).hypot(l[1] - t[1]))
+                    .fold(f64::INFINITY, f64::min);
+                assert!(
+                    best < 1e-8,
+                    "rank {rank}: PyDMD's {t:?} missed by {best:.1e}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn too_little_data_is_a_clear_error() {
         let (data, _) = linear_data(3);
         let err = Dmd::default()
