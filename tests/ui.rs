@@ -372,3 +372,147 @@ fn a_running_characterisation_can_be_cancelled() {
     h.get_by_label("spectrum cancelled");
     assert!(!h.state().busy());
 }
+
+/// The session buttons are in the window; a session saved and opened through the
+/// menu's path brings the edited training settings back, and a failure is shown in words.
+#[test]
+fn session_menu_saves_opens_and_explains_failures() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Save session…");
+    h.get_by_label("Open session…");
+    let path =
+        std::env::temp_dir().join(format!("chaoslab-ui-session-{}.json", std::process::id()));
+    h.state_mut().bench.data.periods = 33.0;
+    h.state_mut().session_file_picked(true, &path);
+    h.step();
+    h.get_by_label_contains("saved ");
+    h.state_mut().bench.data.periods = 60.0;
+    h.state_mut().session_file_picked(false, &path);
+    h.step();
+    assert_eq!(h.state().bench.data.periods, 33.0);
+    h.get_by_label_contains("opened ");
+    let missing = path.with_extension("missing.json");
+    h.state_mut().session_file_picked(false, &missing);
+    h.step();
+    h.get_by_label_contains("could not read the session");
+    assert_eq!(
+        h.state().bench.data.periods,
+        33.0,
+        "a failed open changes nothing"
+    );
+}
+
+/// The Views toggle opens the time series, Poincaré section and spectrum windows; the
+/// section fills from the trail at once and keeps growing as the orbit runs, the
+/// spectrum has its bins, and a pinned time marks the trail's point at that time.
+#[test]
+fn the_live_views_open_and_fill() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Views").click();
+    h.step();
+    h.get_by_label("Time series").click();
+    h.get_by_label("Poincaré section").click();
+    h.get_by_label("Power spectrum").click();
+    h.run_steps(3);
+    let v = &h.state().views;
+    assert!(v.time_series.open && v.poincare.open && v.spectrum.open);
+    // The plane through the mean of z: Lorenz's mean z is about 23.5 (ρ = 28).
+    let z = v.poincare.value.expect("plane set from the mean");
+    assert!((20.0..27.0).contains(&z), "z = {z}");
+    let first = v.poincare.crossings().len();
+    assert!(first > 3, "crossings from the opening trail: {first}");
+    // Crossings of z = const upwards lie on Lorenz's two wings, |x| within (0, 20).
+    assert!(
+        v.poincare
+            .crossings()
+            .iter()
+            .all(|p| p[0].abs() < 25.0 && p[1].abs() < 30.0)
+    );
+    // The spectrum covers the Nyquist range of the sampling.
+    let nyquist = 0.5 / h.state().live.dt;
+    let last = v.spectrum.spectrum.last().expect("spectrum computed")[0];
+    assert!(
+        (last - nyquist).abs() < 0.01 * nyquist,
+        "{last} vs {nyquist}"
+    );
+    h.run_steps(600); // ten seconds at one period per second
+    let later = h.state().views.poincare.crossings().len();
+    assert!(later > first + 3, "{first} → {later}");
+    h.get_by_label_contains("crossings");
+
+    // Pin a time one unit before the newest sample: the marked point is the trail's
+    // point at that time.
+    let app = h.state_mut();
+    let t = app.live.last_sample_time() - 1.0;
+    app.views.time_series.pinned = Some(t);
+    let trail = app.live.trail();
+    let k = (1.0 / app.live.dt).round() as usize;
+    let expected = trail[trail.len() - 1 - k];
+    assert_eq!(
+        app.views.time_series.marked_point(&app.live),
+        Some(expected)
+    );
+    h.run_steps(2);
+}
+
+/// The orbit diagram runs in the background and fills column by column; a long run
+/// can be cancelled from its window.
+#[test]
+fn an_orbit_diagram_fills_and_a_long_one_can_be_cancelled() {
+    use chaoslab::app::views::orbit_diagram::OrbitStatus;
+    let mut h = harness();
+    h.run_steps(2);
+    let logistic = chaoslab::systems::Catalog::builtin()
+        .system("Logistic")
+        .expect("Logistic");
+    h.state_mut().switch_system(logistic);
+    h.run_steps(2);
+    h.get_by_label("Views").click();
+    h.step();
+    h.get_by_label("Orbit diagram").click();
+    h.run_steps(2);
+    {
+        let o = h.state_mut().views.orbit.options.as_mut().expect("options");
+        o.range = (2.9, 3.3);
+        o.values = 40;
+    }
+    h.get_by_label("Compute orbit diagram").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        a.views.orbit.status == OrbitStatus::Done
+    });
+    let v = &h.state().views.orbit;
+    assert_eq!(v.columns, 40);
+    // 200 iterates per value below r = 3 sit on one point, above it on two: all kept.
+    assert_eq!(v.points.len(), 40 * 200);
+    assert!(v.points.iter().all(|p| (2.9..=3.3).contains(&p[0])));
+    h.run_steps(2);
+    h.get_by_label("40 values, 8000 points");
+
+    // A run far too long to finish: cancel it.
+    h.state_mut()
+        .views
+        .orbit
+        .options
+        .as_mut()
+        .expect("options")
+        .values = 4_000;
+    h.state_mut()
+        .views
+        .orbit
+        .options
+        .as_mut()
+        .expect("options")
+        .transient = 1e6;
+    h.get_by_label("Compute orbit diagram").click();
+    h.step();
+    h.step();
+    h.get_by_label("Cancel orbit diagram").click();
+    h.step();
+    assert_eq!(h.state().views.orbit.status, OrbitStatus::Cancelled);
+    h.run_steps(2);
+    h.get_by_label_contains("cancelled after");
+    assert!(!h.state().busy());
+}

@@ -6,11 +6,12 @@ dysts (William Gilpin, Apache-2.0; PyPI `dysts==0.96`) integrates with scipy's
 `ddeint`. Run it with dysts' defaults (what its users get) and with the tolerances and
 explicit method chaoslab uses by default (`--method RK45 --rtol 1e-9 --atol 1e-12`):
 
-    python3 -m venv /tmp/dvenv && /tmp/dvenv/bin/pip install numpy scipy numba
+    python3 -m venv /tmp/dvenv && /tmp/dvenv/bin/pip install numpy scipy numba tqdm scikit-learn
     /tmp/dvenv/bin/pip install --no-deps dysts==0.96
     /tmp/dvenv/bin/python benches/peers/dysts_catalog.py --periods 10 --points-per-period 100
     chaoslab bench catalog --periods 10 --points-per-period 100 --json
 
+`total_cpu_s` (the process's CPU time) is the figure to compare on a shared machine.
 Each system gets at most `--limit` seconds (SIGALRM); a system over the limit counts as
 a failure with that time, so the total is a lower bound on dysts' time. Prints one JSON
 object. Never needed by `cargo test`.
@@ -59,6 +60,7 @@ def main():
             kwargs[k] = getattr(args, k)
     times, failures = {}, []
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for name in get_attractor_list("continuous"):
         model = getattr(flows, name)()
         t0 = time.perf_counter()
@@ -75,12 +77,14 @@ def main():
             signal.setitimer(signal.ITIMER_REAL, 0)
         times[name] = time.perf_counter() - t0
     total = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     slowest = sorted(times.items(), key=lambda kv: -kv[1])[:5]
     print(json.dumps({
         "tool": "dysts 0.96",
         "settings": kwargs | {"n": n},
         "systems": len(times),
         "total_wall_s": total,
+        "total_cpu_s": cpu,
         "slowest": slowest,
         "failures": failures,
     }, indent=1))

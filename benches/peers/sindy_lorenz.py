@@ -1,10 +1,14 @@
 """PySINDy 2.1 peer for chaoslab's SINDy: the same fits on the same CSV.
 
-Two modes:
+Three modes:
 
 * ``--fixture OUT.json``: fit a fixed list of settings on ``--csv`` (header
   ``t,x,y,z``) and write each model's feature names, coefficients and printed
   equations. chaoslab's test ``models::sindy::parity`` compares against that file.
+* ``--fixture-suite OUT.json``: the same for the suite beyond STLSQ (SR3 L0/L1,
+  smoothed finite differences with and without the smoothed states in the library,
+  spectral derivatives, normalised SR3 on noisy data); compared by
+  ``models::sindy::parity::suite_settings_match_pysindy``.
 * ``--bench``: time ``SINDy.fit`` (median of ``--repeats`` after one warm-up) on the
   CSV for the given degrees and print one JSON line per degree. Run single-threaded
   (``OPENBLAS_NUM_THREADS=1``), as the Rust side is.
@@ -74,6 +78,79 @@ def fixture(args):
         json.dump(out, f, indent=1)
 
 
+# (name, optimizer, differentiation, noise level (× RMS of the array), seed)
+def suite_settings():
+    sr3_l0 = dict(regularizer="L0", reg_weight_lam=0.1**2 / 2)
+    return [
+        ("sr3_l0", ps.SR3(**sr3_l0), ps.FiniteDifference(), 0.0),
+        ("sr3_l0_unbias", ps.SR3(unbias=True, **sr3_l0), ps.FiniteDifference(), 0.0),
+        (
+            "sr3_l1",
+            ps.SR3(regularizer="L1", reg_weight_lam=0.1),
+            ps.FiniteDifference(),
+            0.0,
+        ),
+        (
+            "sr3_l0_nu_0.5_fd4",
+            ps.SR3(regularizer="L0", relax_coeff_nu=0.5, reg_weight_lam=0.1**2 / 1.0),
+            ps.FiniteDifference(order=4),
+            0.0,
+        ),
+        ("sfd", ps.STLSQ(), ps.SmoothedFiniteDifference(), 0.0),
+        (
+            "sfd_raw_x",
+            ps.STLSQ(),
+            ps.SmoothedFiniteDifference(save_smooth=False),
+            0.0,
+        ),
+        (
+            "sfd_21_5",
+            ps.STLSQ(),
+            ps.SmoothedFiniteDifference(
+                smoother_kws={"window_length": 21, "polyorder": 5}
+            ),
+            0.0,
+        ),
+        ("spectral", ps.STLSQ(), ps.SpectralDerivative(), 0.0),
+        ("sfd_noisy", ps.STLSQ(), ps.SmoothedFiniteDifference(), 0.01),
+        (
+            "sr3_l0_l2_noisy",
+            ps.SR3(
+                regularizer="L0",
+                reg_weight_lam=(4.0 * np.sqrt(5000)) ** 2 / 2,
+                normalize_columns=True,
+                max_iter=1000,
+            ),
+            ps.SmoothedFiniteDifference(),
+            0.01,
+        ),
+    ]
+
+
+def fixture_suite(args):
+    dt, x = load(args.csv)
+    # Noise is drawn here and stored in the fixture, so both sides fit the same data.
+    rng = np.random.default_rng(100)
+    noise = rng.normal(0.0, np.sqrt(np.mean(x**2)), x.shape)
+    out = {"pysindy": ps.__version__, "csv": os.path.basename(args.csv), "fits": {}}
+    out["noise_unit"] = noise.tolist()
+    for name, opt, diff, level in suite_settings():
+        model = ps.SINDy(
+            feature_library=ps.PolynomialLibrary(degree=2),
+            differentiation_method=diff,
+            optimizer=opt,
+        )
+        model.fit(x + level * noise, t=dt, feature_names=["x", "y", "z"])
+        out["fits"][name] = {
+            "noise_level": level,
+            "feature_names": model.get_feature_names(),
+            "coefficients": model.coefficients().tolist(),
+            "equations": model.equations(),
+        }
+    with open(args.fixture_suite, "w") as f:
+        json.dump(out, f)
+
+
 def bench(args):
     dt, x = load(args.csv)
     for degree in args.degrees:
@@ -97,6 +174,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--csv", required=True)
     p.add_argument("--fixture")
+    p.add_argument("--fixture-suite")
     p.add_argument("--bench", action="store_true")
     p.add_argument("--degrees", type=int, nargs="+", default=[2, 5])
     p.add_argument("--repeats", type=int, default=5)
@@ -104,6 +182,8 @@ def main():
     args = p.parse_args()
     if args.fixture:
         fixture(args)
+    if args.fixture_suite:
+        fixture_suite(args)
     if args.bench:
         bench(args)
 

@@ -6,7 +6,7 @@ use egui::{Color32, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::cards::{ModelCard, all_cards, labelled_f64};
-use super::fit_job::{DataSettings, FitOutcome, FitSource, spawn_fit};
+use super::fit_job::{DataSettings, FitOutcome, FitSource, FitWork, spawn_fit};
 use crate::jobs::{Job, JobState, Progress, Waker};
 
 /// Where a card's fit stands.
@@ -101,6 +101,22 @@ impl Bench {
     /// Starts card `i`'s fit on `source` (cancelling a previous run).
     pub fn start(&mut self, i: usize, source: FitSource, waker: Option<Waker>) {
         let data = self.data.clone();
+        let Some(model) = self.cards.get(i).map(|c| c.spec.model()) else {
+            return;
+        };
+        self.run(i, source, FitWork::Fit(model), data, waker);
+    }
+
+    /// Runs `work` as card `i`'s job on `source` with `data` (cancelling a previous
+    /// run): a fit, or the scoring of a model restored from a session.
+    pub fn run(
+        &mut self,
+        i: usize,
+        source: FitSource,
+        work: FitWork,
+        data: DataSettings,
+        waker: Option<Waker>,
+    ) {
         let Some(card) = self.cards.get_mut(i) else {
             return;
         };
@@ -108,7 +124,7 @@ impl Bench {
             job.cancel();
         }
         let label = format!("Fit {}", card.spec.title());
-        card.job = Some(spawn_fit(&label, source, card.spec.model(), data, waker));
+        card.job = Some(spawn_fit(&label, source, work, data, waker));
         card.status = FitStatus::Running(Progress::default());
     }
 
@@ -226,7 +242,10 @@ fn card_ui(ui: &mut Ui, i: usize, card: &mut Card) -> Option<BenchAction> {
             FitStatus::Failed(reason) => {
                 ui.colored_label(Color32::from_rgb(255, 110, 90), format!("failed: {reason}"));
             }
-            FitStatus::Done(out) => outcome_ui(ui, out),
+            FitStatus::Done(out) => {
+                outcome_ui(ui, out);
+                card.spec.result_ui(ui, out.model.as_ref());
+            }
         }
     });
     action

@@ -87,6 +87,11 @@ impl CharacterisePanel {
         self.run_requested = true;
     }
 
+    /// Takes a pending [`Self::request_run`]: true once per request.
+    pub fn take_run_request(&mut self) -> bool {
+        std::mem::take(&mut self.run_requested)
+    }
+
     /// The button that opens and closes the panel (drawn in the system panel).
     pub fn toggle_ui(&mut self, ui: &mut Ui) {
         ui.separator();
@@ -152,7 +157,7 @@ impl CharacterisePanel {
     /// Polls, and when open draws the panel for `system` (the live one) whose orbit is
     /// at `x0` now; a computation starts from `x0`.
     pub fn show(&mut self, root: &mut Ui, system: &System, x0: &[f64], waker: Option<Waker>) {
-        if std::mem::take(&mut self.run_requested) {
+        if self.take_run_request() {
             self.start(system, x0, waker.clone());
         }
         self.poll();
@@ -290,18 +295,30 @@ fn results_ui(ui: &mut Ui, c: &Characterisation, info: &SystemInfo, stale: bool)
             .and_then(|p| p.get(i).copied());
         ui.label(text(format!("λ{} = {l:.4}{}", i + 1, published(dysts))));
     }
-    ui.label(
-        egui::RichText::new(format!(
-            "sum {:.4} (contraction rate {:.4}); averaged over {:.0}",
-            r.sum, r.mean_divergence, r.time
-        ))
-        .small(),
-    );
-    ui.label(text(format!(
-        "Kaplan-Yorke dimension = {:.4}{}",
-        r.kaplan_yorke,
-        published(info.kaplan_yorke_dimension)
-    )));
+    if info.kind == crate::systems::Kind::Delay {
+        // An infinite-dimensional system: its largest exponent only, from the
+        // variational equation.
+        ui.label(
+            egui::RichText::new(format!(
+                "largest exponent of the delay equation (no sum or Kaplan-Yorke dimension); averaged over {:.0}",
+                r.time
+            ))
+            .small(),
+        );
+    } else {
+        ui.label(
+            egui::RichText::new(format!(
+                "sum {:.4} (contraction rate {:.4}); averaged over {:.0}",
+                r.sum, r.mean_divergence, r.time
+            ))
+            .small(),
+        );
+        ui.label(text(format!(
+            "Kaplan-Yorke dimension = {:.4}{}",
+            r.kaplan_yorke,
+            published(info.kaplan_yorke_dimension)
+        )));
+    }
     match &c.dimension {
         Some(Ok(d)) => {
             ui.label(text(format!(

@@ -10,6 +10,7 @@ use egui::{Color32, Ui};
 
 use super::fit_job::points_3d;
 use crate::data::Trajectory;
+use crate::io::session::DatasetRef;
 use crate::jobs::{Job, JobState, Waker};
 
 /// State of the data panel.
@@ -29,11 +30,29 @@ pub struct DataPanel {
     pub generation: u64,
     /// The last error, shown in red.
     pub error: Option<String>,
-    job: Option<Job<Trajectory>>,
+    /// The loaded file by path and content hash, with the dt it was read with (what a
+    /// saved session records).
+    pub loaded_from: Option<DatasetRef>,
+    job: Option<Job<(Trajectory, DatasetRef)>>,
     dialog: Option<Receiver<Option<PathBuf>>>,
 }
 
 impl DataPanel {
+    /// Shows `traj`, read from `reference`, as the loaded dataset (a session opened it).
+    pub fn set_loaded(&mut self, traj: Arc<Trajectory>, reference: DatasetRef) {
+        self.points = Arc::new(points_3d(traj.samples(), traj.dim()));
+        self.generation += 1;
+        self.path_text = reference.path.display().to_string();
+        self.dt_text = reference.dt.map(|d| d.to_string()).unwrap_or_default();
+        self.lyapunov_text = reference
+            .lyapunov
+            .map(|l| l.to_string())
+            .unwrap_or_default();
+        self.loaded = Some(traj);
+        self.loaded_from = Some(reference);
+        self.error = None;
+    }
+
     /// Starts reading `path` on a background job.
     pub fn load(&mut self, path: PathBuf, waker: Option<Waker>) {
         let dt = match self.dt_text.trim() {
@@ -50,7 +69,10 @@ impl DataPanel {
         self.error = None;
         self.job = Some(Job::spawn("Load data", waker, move |job| {
             job.report(0.0, "reading");
-            crate::io::read_trajectory(&path, dt).map_err(|e| format!("{e:#}"))
+            // Hash first: if the file changes while it is read, the session will notice.
+            let reference = DatasetRef::new(&path, dt, None).map_err(|e| e.to_string())?;
+            let traj = crate::io::read_trajectory(&path, dt).map_err(|e| format!("{e:#}"))?;
+            Ok((traj, reference))
         }));
     }
 
@@ -83,7 +105,8 @@ impl DataPanel {
         };
         match job.poll() {
             JobState::Running(_) => false,
-            JobState::Done(traj) => {
+            JobState::Done((traj, reference)) => {
+                self.loaded_from = Some(reference);
                 self.points = Arc::new(points_3d(traj.samples(), traj.dim()));
                 self.generation += 1;
                 self.loaded = Some(Arc::new(traj));

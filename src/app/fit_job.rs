@@ -60,6 +60,24 @@ pub struct FitOutcome {
     pub id: u64,
     /// The forecast's first three coordinates, for the 3-D view.
     pub forecast_points: Arc<Vec<[f32; 3]>>,
+    /// What the model was fitted on (a saved session records it).
+    pub source: FitSource,
+    /// The training-data settings it was fitted with.
+    pub data: DataSettings,
+}
+
+/// What a fit job does once the training data is ready.
+pub enum FitWork {
+    /// Fit this model.
+    Fit(Box<dyn Model>),
+    /// Take this already fitted model (from a session file) and only score it, showing
+    /// the original fit time.
+    Restore {
+        /// The fitted model.
+        model: Box<dyn FittedModel>,
+        /// Seconds the original fit took.
+        fit_seconds: f64,
+    },
 }
 
 static NEXT_OUTCOME_ID: AtomicU64 = AtomicU64::new(1);
@@ -93,15 +111,18 @@ pub enum FitSource {
     },
 }
 
-/// Starts fitting `model` to `source` on a background thread.
+/// Starts fitting a model to `source` (or scoring a restored one) on a background
+/// thread. Restoring repeats every step but the fit, so the scores come out the same
+/// as the original fit's, bit for bit.
 pub fn spawn_fit(
     label: &str,
     source: FitSource,
-    model: Box<dyn Model>,
+    work: FitWork,
     data: DataSettings,
     waker: Option<Waker>,
 ) -> Job<FitOutcome> {
     Job::spawn(label, waker, move |job| {
+        let recorded = source.clone();
         let (traj, lyapunov) = match source {
             FitSource::System { system, x0 } => {
                 let mut sim = Simulation::for_system(&system, data.periods);
@@ -119,7 +140,6 @@ pub fn spawn_fit(
                 (traj, lyapunov.unwrap_or(0.0))
             }
         };
-        job.report(0.2, &format!("fitting {}", model.family()));
         let (train, test) = traj.split(data.train_fraction);
         if test.len() < 2 {
             return Err(format!(
@@ -127,9 +147,15 @@ pub fn spawn_fit(
                 test.len()
             ));
         }
-        let started = Instant::now();
-        let fitted = model.fit(&train, job).map_err(|e| e.to_string())?;
-        let fit_seconds = started.elapsed().as_secs_f64();
+        let (fitted, fit_seconds) = match work {
+            FitWork::Fit(model) => {
+                job.report(0.2, &format!("fitting {}", model.family()));
+                let started = Instant::now();
+                let fitted = model.fit(&train, job).map_err(|e| e.to_string())?;
+                (fitted, started.elapsed().as_secs_f64())
+            }
+            FitWork::Restore { model, fit_seconds } => (model, fit_seconds),
+        };
         job.check().map_err(|e| e.to_string())?;
         job.report(0.95, "forecasting the held-out part");
         let held_out = forecast_held_out(
@@ -162,6 +188,8 @@ pub fn spawn_fit(
             fit_seconds,
             train_samples: train.len(),
             comparison,
+            source: recorded,
+            data,
         })
     })
 }

@@ -19,6 +19,11 @@ pub const TRAIL_CAPACITY: usize = 20_000;
 pub const DEFAULT_ENSEMBLE: usize = 10;
 /// Default radius of the perturbation ball, relative to the attractor's size.
 pub const DEFAULT_PERTURBATION: f64 = 1e-6;
+/// Solver steps one sample interval may take before the live orbit stops with an
+/// error: adaptive steps are capped at the interval, so a healthy orbit takes a few.
+pub const MAX_STEPS_PER_SAMPLE: u64 = 100_000;
+/// Solver steps one [`LiveSimulation::fast_forward`] may take (a second or so).
+pub const FAST_FORWARD_STEP_BUDGET: u64 = 5_000_000;
 
 /// One integrated orbit with its trail.
 struct Orbit {
@@ -41,13 +46,22 @@ impl Orbit {
         }
     }
 
-    /// Steps until the stepper has passed `t`, then samples it there.
-    fn sample_at(&mut self, t: f64, system: &System) -> Result<(), String> {
+    /// Steps until the stepper has passed `t`, then samples it there; returns the steps
+    /// taken.
+    fn sample_at(&mut self, t: f64, system: &System) -> Result<u64, String> {
+        let mut steps = 0;
         while self.stepper.t() < t - 1e-12 {
             self.stepper.step().map_err(|e| {
                 let (t, reason) = e.describe();
                 format!("The orbit blew up at t = {t:.3} ({reason}). Move the parameters back into range and press Reset.")
             })?;
+            steps += 1;
+            if steps > MAX_STEPS_PER_SAMPLE {
+                return Err(format!(
+                    "The orbit needs more than {MAX_STEPS_PER_SAMPLE} steps between two samples at t = {:.3}: the system is too stiff at these parameters to draw live. Move the parameters back into range and press Reset.",
+                    self.stepper.t()
+                ));
+            }
         }
         self.stepper.interpolate(t, &mut self.sample);
         // Draw what a trajectory records: dysts' output map (sin/cos of unbounded
@@ -60,13 +74,13 @@ impl Orbit {
             self.sample.clone()
         };
         let &[p] = &super::fit_job::points_3d(&drawn, drawn.len())[..] else {
-            return Ok(());
+            return Ok(steps);
         };
         if self.trail.len() >= TRAIL_CAPACITY {
             self.trail.drain(..TRAIL_CAPACITY / 10);
         }
         self.trail.push(p);
-        Ok(())
+        Ok(steps)
     }
 
     fn publish(&mut self) {
@@ -197,6 +211,11 @@ impl LiveSimulation {
         self.main.stepper.t()
     }
 
+    /// The time of the trail's newest point (the trail's points are `dt` apart).
+    pub fn last_sample_time(&self) -> f64 {
+        self.t_next_sample - self.dt
+    }
+
     /// The main trail, shared with the renderer.
     pub fn trail(&self) -> Arc<Vec<[f32; 3]>> {
         self.main.shared.clone()
@@ -220,19 +239,22 @@ impl LiveSimulation {
         let target = (self.t_next_sample + self.carry)
             .min(self.t_next_sample + max_samples as f64 * self.dt);
         self.carry = 0.0_f64.max(self.carry - (target - self.t_next_sample));
-        self.integrate_until(target)
+        self.integrate_until(target, u64::MAX)
     }
 
-    /// Integrates, without the wall clock, until `periods` more periods are in the trail.
+    /// Integrates, without the wall clock, until `periods` more periods are in the trail
+    /// or [`FAST_FORWARD_STEP_BUDGET`] solver steps are spent (a stiff system stops
+    /// early rather than stall the window).
     pub fn fast_forward(&mut self, periods: f64) {
         let target = self.t_next_sample + periods * self.system.info().period;
-        self.integrate_until(target);
+        self.integrate_until(target, FAST_FORWARD_STEP_BUDGET);
     }
 
-    fn integrate_until(&mut self, target: f64) -> bool {
+    fn integrate_until(&mut self, target: f64, step_budget: u64) -> bool {
         let mut changed = false;
-        while self.t_next_sample <= target && self.error.is_none() {
-            self.sample_all();
+        let mut spent = 0u64;
+        while self.t_next_sample <= target && self.error.is_none() && spent < step_budget {
+            spent += self.sample_all();
             self.t_next_sample += self.dt;
             changed = true;
         }
@@ -242,16 +264,20 @@ impl LiveSimulation {
         changed
     }
 
-    /// Samples every orbit at `t_next_sample` and records the ensemble's separation.
-    fn sample_all(&mut self) {
+    /// Samples every orbit at `t_next_sample` and records the ensemble's separation;
+    /// returns the solver steps taken.
+    fn sample_all(&mut self) -> u64 {
         let t = self.t_next_sample;
         let result = std::iter::once(&mut self.main)
             .chain(self.ensemble.iter_mut())
-            .try_for_each(|o| o.sample_at(t, &self.system));
-        if let Err(e) = result {
-            self.error = Some(e);
-            return;
-        }
+            .try_fold(0, |n, o| o.sample_at(t, &self.system).map(|k| n + k));
+        let steps = match result {
+            Ok(steps) => steps,
+            Err(e) => {
+                self.error = Some(e);
+                return 0;
+            }
+        };
         if !self.ensemble.is_empty() {
             let mean = self
                 .ensemble
@@ -263,6 +289,7 @@ impl LiveSimulation {
                 self.separation.push([t, mean.log10()]);
             }
         }
+        steps
     }
 
     fn publish(&mut self) {
@@ -378,6 +405,37 @@ mod tests {
             .fold(0.0f32, f32::max);
         // x, y stay within r + a + |offset| ≈ 16, z within a + |offset|.
         assert!(far < 20.0, "drawn coordinates stay bounded: {far}");
+    }
+
+    /// Every catalog system opens live: a few periods from its initial condition through
+    /// the window's own stepper path, with a finite state and trail and no error.
+    #[test]
+    fn every_catalog_system_runs_live() {
+        let mut failures = Vec::new();
+        for info in Catalog::builtin().infos() {
+            let sys = Catalog::builtin().system(&info.name).expect("loads");
+            let mut live = LiveSimulation::new(sys);
+            live.fast_forward(if info.kind == Kind::Map { 500.0 } else { 3.0 });
+            let finite = live.state().iter().all(|v| v.is_finite())
+                && live.trail().iter().all(|p| p.iter().all(|v| v.is_finite()));
+            if live.error.is_some() || !finite || live.trail().len() < 10 {
+                failures.push(format!("{}: {:?}", info.name, live.error));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn a_stiff_orbit_stops_with_a_message_instead_of_stalling() {
+        // σ = 10⁹ makes Lorenz's x relax on a 10⁻⁹ time scale: Dormand–Prince's
+        // stability bound forces ~10⁸ steps per time unit, far over the per-sample cap.
+        let mut sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        sys.set_param("sigma", 1e9).expect("sigma");
+        let mut live = LiveSimulation::new(sys);
+        live.fast_forward(1_000.0);
+        let err = live.error.as_deref().unwrap_or_default();
+        assert!(err.contains("too stiff"), "{err:?}");
+        assert!(live.time() < 1.0, "stopped early, at t = {}", live.time());
     }
 
     #[test]

@@ -16,9 +16,13 @@ pub mod fit_job;
 pub mod live;
 pub mod metrics_table;
 pub mod preset;
+pub mod preset_run;
+pub mod render_bench;
+pub mod session;
 pub mod spectrum_plot;
 pub mod system_editor;
 pub mod system_panel;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, channel};
@@ -80,6 +84,10 @@ pub struct ChaosApp {
     pub user_systems: Vec<crate::systems::System>,
     /// The Lyapunov spectrum and dimensions of the live system.
     pub characterise: characterise_panel::CharacterisePanel,
+    /// "Save session…" / "Open session…" and their outcome.
+    pub session_menu: session::SessionMenu,
+    /// Time series, Poincaré section, power spectrum and orbit diagram windows.
+    pub views: views::Views,
 }
 
 /// Whether the models see the live system or an imported dataset.
@@ -145,6 +153,8 @@ impl ChaosApp {
             editor: Default::default(),
             user_systems: Vec::new(),
             characterise: Default::default(),
+            session_menu: Default::default(),
+            views: Default::default(),
         };
         if let Some(p) = preset {
             app.apply_preset(&p)?;
@@ -192,6 +202,7 @@ impl ChaosApp {
         if p.characterise {
             self.characterise.request_run();
         }
+        self.views.open_named(&p.views, p.orbit_range);
         Ok(())
     }
 
@@ -239,6 +250,7 @@ impl ChaosApp {
             || self.bench.busy()
             || self.data.busy()
             || self.characterise.busy()
+            || self.views.busy()
     }
 
     /// One frame of the whole window.
@@ -275,6 +287,7 @@ impl ChaosApp {
             .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.session_menu(ui);
                     egui::ComboBox::from_label("Presets")
                         .selected_text("open a demo…")
                         .width(170.0)
@@ -329,6 +342,7 @@ impl ChaosApp {
                         self.editor.open = true;
                     }
                     self.characterise.toggle_ui(ui);
+                    self.views.toggle_ui(ui);
                 });
             });
         egui::Panel::right("model_bench")
@@ -381,6 +395,8 @@ impl ChaosApp {
             let (system, x0) = (&self.live.system, self.live.state());
             self.characterise.show(ui, system, x0, self.waker.clone());
         }
+        let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
+        let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
                 SourceKind::System => Curve {
@@ -388,6 +404,7 @@ impl ChaosApp {
                     color: [0.35, 0.75, 1.0, 1.0],
                     generation: self.live.generation,
                     fade: true,
+                    dots: is_map,
                 },
                 SourceKind::Dataset => Curve {
                     points: self.data.points.clone(),
@@ -395,6 +412,7 @@ impl ChaosApp {
                     // Offset so a dataset never shares a generation with the live trail.
                     generation: self.data.generation + (1 << 40),
                     fade: false,
+                    dots: false,
                 },
             }];
             if self.source == SourceKind::System {
@@ -406,15 +424,23 @@ impl ChaosApp {
                         // Offset so ensemble trails never share a generation with others.
                         generation: generation + ((k as u64 + 2) << 40),
                         fade: true,
+                        dots: is_map,
                     });
                 }
             }
             for card in &self.bench.cards {
                 if let Some(out) = card.outcome() {
-                    curves.push(forecast_curve(out, card.spec.color()));
+                    curves.push(forecast_curve(
+                        out,
+                        card.spec.color(),
+                        is_map && self.source == SourceKind::System,
+                    ));
                 }
             }
+            curves.extend(marker.filter(|_| self.source == SourceKind::System));
+            let rect = ui.max_rect();
             self.view.ui(ui, &Scene { curves });
+            self.views.overlay(ui, rect);
         });
         if let Some(sys) = self.editor.show(ui.ctx()) {
             self.source = SourceKind::System;
@@ -507,12 +533,14 @@ impl eframe::App for ChaosApp {
     }
 }
 
-fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3]) -> Curve {
+/// A model's held-out forecast as a curve (dots for a map's iterates).
+fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3], dots: bool) -> Curve {
     Curve {
         points: outcome.forecast_points.clone(),
         color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
         generation: outcome.id,
         fade: false,
+        dots,
     }
 }
 
@@ -537,6 +565,9 @@ use image::ImageEncoder;
 
 /// Opens the window (and, with `--screenshot`, captures it and exits).
 pub fn run(args: GuiArgs) -> anyhow::Result<()> {
+    if let Some(points) = args.bench_render {
+        return render_bench::run(points, args.json);
+    }
     let preset = args.preset.as_deref().map(Preset::load).transpose()?;
     let result: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let shot = args.screenshot.clone().map(|path| Screenshot {

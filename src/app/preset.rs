@@ -9,7 +9,10 @@
 //! "fast_forward_periods": 20 (optional), "fit": ["DMD"] (card titles, optional),
 //! "data_periods": 60 (optional), "perturb": true (optional: start the butterfly-effect
 //! ensemble), "after_perturb_periods": 3 (optional), "characterise": true (optional: open
-//! the Characterise panel and compute the Lyapunov spectrum and dimensions)}`.
+//! the Characterise panel and compute the Lyapunov spectrum and dimensions), "views":
+//! ["time_series", "poincare", "spectrum", "orbit_diagram", "frame_time"] (optional: open
+//! those windows; an orbit diagram starts computing), "orbit_range": [2.8, 4.0]
+//! (optional: its parameter range)}`.
 //!
 //! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
 //! listed in the window's Presets menu.
@@ -64,6 +67,13 @@ pub struct Preset {
     /// Open the Characterise panel and compute the spectrum and dimensions.
     #[serde(default)]
     pub characterise: bool,
+    /// View windows to open: `time_series`, `poincare`, `spectrum`, `orbit_diagram`
+    /// (which then starts computing), `frame_time`.
+    #[serde(default)]
+    pub views: Vec<String>,
+    /// The orbit diagram's parameter range (default: the parameter's slider range).
+    #[serde(default)]
+    pub orbit_range: Option<[f64; 2]>,
 }
 
 /// The presets shipped in `presets/`, in menu order: (file name, contents).
@@ -100,6 +110,14 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "lorenz-characterise.json",
         include_str!("../../presets/lorenz-characterise.json"),
+    ),
+    (
+        "lorenz-views.json",
+        include_str!("../../presets/lorenz-views.json"),
+    ),
+    (
+        "logistic-orbit-diagram.json",
+        include_str!("../../presets/logistic-orbit-diagram.json"),
     ),
 ];
 
@@ -139,6 +157,14 @@ impl Preset {
                 bail!(
                     "the preset asks to fit '{f}', which has no model card; use one of {}",
                     titles.join(", ")
+                );
+            }
+        }
+        for v in &p.views {
+            if !super::views::VIEW_NAMES.contains(&v.as_str()) {
+                bail!(
+                    "the preset asks to open the view '{v}', which does not exist; use one of {}",
+                    super::views::VIEW_NAMES.join(", ")
                 );
             }
         }

@@ -22,9 +22,7 @@ use crate::models::dmd::{Dmd, HankelDmd, Rank};
 use crate::models::koopman::{Dictionary, Edmd, PseudospectrumGrid, StateFeatures};
 use crate::models::plrnn::Plrnn;
 use crate::models::plrnn::gtf::AlphaRule;
-use crate::models::sindy::{
-    Differentiation, FiniteDifference, Library, PolynomialLibrary, Sindy, Stlsq,
-};
+use crate::models::sindy::Sindy;
 
 /// Model families the CLI can fit.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +82,8 @@ pub struct FitArgs {
     /// SINDy: finite-difference accuracy order (2, 4, 6 or 8).
     #[arg(long, default_value_t = crate::models::sindy::derivative::DEFAULT_FD_ORDER)]
     fd_order: usize,
+    #[command(flatten)]
+    sindy: super::sindy_args::SindyArgs,
     /// PLRNN: latent dimension M (default: the data's dimension).
     #[arg(long)]
     latent: Option<usize>,
@@ -182,7 +182,7 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             residual_holdout: args.residual_holdout,
         }),
         Family::Edmd | Family::Resdmd => Box::new(edmd_options(args)),
-        Family::Sindy => Box::new(sindy_options(args)),
+        Family::Sindy => Box::new(sindy_options(args)?),
         Family::Plrnn => Box::new(plrnn_options(args)),
     };
     let started = Instant::now();
@@ -288,29 +288,20 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         ));
     }
     text.push_str(&text_extra);
+    if args.model == Family::Sindy {
+        text.push_str(&super::sindy_args::summary(&out));
+    }
     if let Some(path) = &args.save {
         text.push_str(&format!("saved to {}\n", path.display()));
     }
     Ok(text)
 }
 
-/// SINDy with the command line's library degree, derivative order and STLSQ settings.
-fn sindy_options(args: &FitArgs) -> Sindy {
-    Sindy {
-        library: Library::Polynomial(PolynomialLibrary {
-            degree: args.degree,
-            ..PolynomialLibrary::default()
-        }),
-        differentiation: Differentiation::FiniteDifference(FiniteDifference {
-            order: args.fd_order,
-            ..FiniteDifference::default()
-        }),
-        optimizer: Stlsq {
-            threshold: args.threshold,
-            alpha: args.alpha,
-            ..Stlsq::default()
-        },
-    }
+/// SINDy with the command line's library degree, derivative, optimizer and the suite's
+/// options (`--optimizer --derivative --ensemble --weak --sweep`, see `sindy_args`).
+fn sindy_options(args: &FitArgs) -> anyhow::Result<Sindy> {
+    args.sindy
+        .options(args.threshold, args.alpha, args.degree, args.fd_order)
 }
 
 /// The PLRNN options from the command line (the seed is the shared `--seed`).

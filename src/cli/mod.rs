@@ -8,8 +8,10 @@ mod fit;
 mod generate;
 mod list;
 mod lyapunov;
+mod preset;
 mod rhs;
 mod simulate;
+mod sindy_args;
 mod system_args;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +49,8 @@ pub enum Command {
     Compare(Box<compare::CompareArgs>),
     /// Benchmarks: integration speed of one system, or the whole catalog in parallel.
     Bench(bench::BenchArgs),
+    /// Run a preset's jobs without a window and summarise them (`preset run FILE`).
+    Preset(preset::PresetArgs),
 }
 
 /// `chaoslab gui`.
@@ -59,6 +63,13 @@ pub struct GuiArgs {
     /// window here and exit.
     #[arg(long)]
     pub screenshot: Option<std::path::PathBuf>,
+    /// Draw N points of a Lorenz trajectory for a fixed number of frames and print the
+    /// median frame time, then exit.
+    #[arg(long, value_name = "N")]
+    pub bench_render: Option<usize>,
+    /// With --bench-render: print JSON (points, frames, median_frame_ms).
+    #[arg(long, requires = "bench_render")]
+    pub json: bool,
 }
 
 /// Runs a non-GUI command; returns what to print on stdout.
@@ -73,6 +84,7 @@ pub fn run(command: Command) -> anyhow::Result<String> {
         Command::Generate(a) => generate::run(&a),
         Command::Compare(a) => compare::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Preset(a) => preset::run(&a),
     }
 }
 

@@ -81,16 +81,28 @@ fn npy_bytes(traj: &Trajectory) -> anyhow::Result<Vec<u8>> {
 /// otherwise `dt` comes from `dt_override` or the sidecar, else 1. NPY: f64 or f32,
 /// 1-D (one variable) or 2-D (`samples × dim`).
 pub fn read_trajectory(path: &Path, dt_override: Option<f64>) -> anyhow::Result<Trajectory> {
-    let ext = extension(path);
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("could not read '{shown}'"))?;
     let sidecar_dt = std::fs::read_to_string(sidecar_path(path))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v.get("dt").and_then(|d| d.as_f64()));
-    let (names, times, samples) = match ext.as_str() {
-        "csv" | "txt" => parse_csv(&bytes, &shown)?,
-        "npy" => parse_npy(&bytes, &shown)?,
+    parse_trajectory(&bytes, &extension(path), &shown, dt_override, sidecar_dt)
+}
+
+/// Parses a trajectory file's bytes as [`read_trajectory`] does: `ext` (`csv`, `txt` or
+/// `npy`) picks the parser, `shown` names the file in errors; the step is `dt_override`,
+/// else the time column's, else `sidecar_dt`, else 1.
+pub fn parse_trajectory(
+    bytes: &[u8],
+    ext: &str,
+    shown: &str,
+    dt_override: Option<f64>,
+    sidecar_dt: Option<f64>,
+) -> anyhow::Result<Trajectory> {
+    let (names, times, samples) = match ext {
+        "csv" | "txt" => parse_csv(bytes, shown)?,
+        "npy" => parse_npy(bytes, shown)?,
         other => bail!("cannot read '.{other}' files: give a .csv or .npy file"),
     };
     let dim = names.len();
@@ -107,7 +119,7 @@ pub fn read_trajectory(path: &Path, dt_override: Option<f64>) -> anyhow::Result<
     }
     let dt = match (dt_override, &times) {
         (Some(dt), _) => dt,
-        (None, Some(t)) => uniform_step(t, &shown)?,
+        (None, Some(t)) => uniform_step(t, shown)?,
         (None, None) => sidecar_dt.unwrap_or(1.0),
     };
     if !(dt.is_finite() && dt > 0.0) {
@@ -119,7 +131,7 @@ pub fn read_trajectory(path: &Path, dt_override: Option<f64>) -> anyhow::Result<
         t0,
         dt,
         samples,
-        Provenance::file(&shown),
+        Provenance::file(shown),
     ))
 }
 

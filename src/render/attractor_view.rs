@@ -43,6 +43,9 @@ pub struct Curve {
     pub generation: u64,
     /// Fade from dim (oldest point) to full colour (newest) — a trail.
     pub fade: bool,
+    /// Draw the points as dots, unconnected: a map's successive iterates are not
+    /// neighbours, so joining them draws chords across the attractor.
+    pub dots: bool,
 }
 
 /// Everything a view draws this frame.
@@ -335,6 +338,7 @@ mod tests {
                 color: [1.0; 4],
                 generation: 1,
                 fade: false,
+                dots: false,
             }],
         };
         assert_eq!(view.scene_bounds(&scene), Some((Vec3::ZERO, Vec3::ONE)));

@@ -96,6 +96,7 @@ struct CurveKey {
     len: usize,
     color: [u32; 4],
     fade: bool,
+    dots: bool,
 }
 
 impl CurveKey {
@@ -105,6 +106,7 @@ impl CurveKey {
             len: curve.points.len(),
             color: curve.color.map(f32::to_bits),
             fade: curve.fade,
+            dots: curve.dots,
         }
     }
 }
@@ -116,6 +118,7 @@ struct CurveGpu {
     capacity: usize,
     count: u32,
     fade: bool,
+    dots: bool,
 }
 
 impl Resources {
@@ -261,6 +264,7 @@ impl Resources {
                     capacity: 0,
                     count: 0,
                     fade: false,
+                    dots: false,
                 });
             }
             self.upload(device, queue, &mut view.curves[i], curve);
@@ -313,6 +317,7 @@ impl Resources {
         }
         gpu.count = u32::try_from(points.len()).unwrap_or(u32::MAX);
         gpu.fade = curve.fade;
+        gpu.dots = curve.dots;
         gpu.key = Some(key);
     }
 
@@ -358,14 +363,18 @@ impl Resources {
                 pass.draw(start..start + 2, 0..1);
             }
         }
-        for fade in [false, true] {
-            if fade {
-                pass.set_pipeline(&self.pipelines.fade);
-            }
+        for (fade, dots) in [(false, false), (false, true), (true, false), (true, true)] {
+            pass.set_pipeline(match (fade, dots) {
+                (false, false) => &self.pipelines.opaque,
+                (false, true) => &self.pipelines.opaque_dots,
+                (true, false) => &self.pipelines.fade,
+                (true, true) => &self.pipelines.fade_dots,
+            });
+            let least = if dots { 1 } else { 2 };
             for curve in view
                 .curves
                 .iter()
-                .filter(|c| c.fade == fade && c.count >= 2)
+                .filter(|c| c.fade == fade && c.dots == dots && c.count >= least)
             {
                 if let Some(buffer) = &curve.buffer {
                     pass.set_vertex_buffer(0, buffer.slice(..));

@@ -11,6 +11,10 @@ pub(super) struct Pipelines {
     pub opaque: wgpu::RenderPipeline,
     /// Line strips that test but do not write depth (fading trails).
     pub fade: wgpu::RenderPipeline,
+    /// Point lists that write depth (a map's iterates).
+    pub opaque_dots: wgpu::RenderPipeline,
+    /// Point lists that test but do not write depth (a map's fading iterates).
+    pub fade_dots: wgpu::RenderPipeline,
     /// Copies a view's offscreen texture into egui's pass (no depth, 1 sample).
     pub blit: wgpu::RenderPipeline,
     /// Group 0 of the scene pipelines: the view's uniform buffer.
@@ -109,7 +113,7 @@ impl Pipelines {
         } else {
             "fs_scene"
         };
-        let scene_pipeline = |label, depth_write| {
+        let scene_pipeline = |label, depth_write, topology| {
             let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x4];
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(label),
@@ -125,7 +129,7 @@ impl Pipelines {
                     })],
                 },
                 primitive: wgpu::PrimitiveState {
-                    topology: wgpu::PrimitiveTopology::LineStrip,
+                    topology,
                     ..Default::default()
                 },
                 depth_stencil: Some(wgpu::DepthStencilState {
@@ -153,9 +157,15 @@ impl Pipelines {
                 cache: None,
             })
         };
-        let opaque = scene_pipeline("chaoslab scene (depth write)", true);
+        let (lines, points) = (
+            wgpu::PrimitiveTopology::LineStrip,
+            wgpu::PrimitiveTopology::PointList,
+        );
+        let opaque = scene_pipeline("chaoslab scene (depth write)", true, lines);
         // Fading trails are translucent: test depth but do not occlude.
-        let fade = scene_pipeline("chaoslab scene (fading)", false);
+        let fade = scene_pipeline("chaoslab scene (fading)", false, lines);
+        let opaque_dots = scene_pipeline("chaoslab dots (depth write)", true, points);
+        let fade_dots = scene_pipeline("chaoslab dots (fading)", false, points);
         let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("chaoslab blit"),
             layout: Some(&blit_pl),
@@ -200,6 +210,8 @@ impl Pipelines {
         Self {
             opaque,
             fade,
+            opaque_dots,
+            fade_dots,
             blit,
             scene_layout,
             blit_layout,

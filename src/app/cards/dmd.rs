@@ -5,6 +5,8 @@ use crate::models::Model;
 use crate::models::dmd::{DEFAULT_RESIDUAL_HOLDOUT, Dmd, Rank};
 
 /// DMD card settings.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DmdCard {
     rank: usize,
     holdout: f64,

@@ -10,20 +10,24 @@ use crate::models::koopman::{
 };
 
 /// Which dictionary family the card builds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum DictionaryKind {
     Monomials,
     Rbf,
 }
 
 /// Whether the fit also computes `τ_N(z)` on a grid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Pseudospectra {
     Off,
     Grid,
 }
 
 /// EDMD card settings.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EdmdCard {
     kind: DictionaryKind,
     degree: usize,

@@ -10,10 +10,11 @@ mod edmd;
 mod plrnn;
 mod sindy;
 
-use crate::models::Model;
+use crate::models::{FittedModel, Model};
 
-/// The family-specific part of a card.
-pub trait ModelCard: Send {
+/// The family-specific part of a card. Its settings serialise (derive `Serialize` and
+/// `Deserialize` with `#[serde(default, deny_unknown_fields)]`) so sessions save them.
+pub trait ModelCard: Send + super::session::CardSettings {
     /// Title, also used in button labels ("Fit DMD") and plot legends.
     fn title(&self) -> &'static str;
     /// One sentence on what the model is.
@@ -24,6 +25,9 @@ pub trait ModelCard: Send {
     fn settings_ui(&mut self, ui: &mut egui::Ui);
     /// The model with the current settings.
     fn model(&self) -> Box<dyn Model>;
+    /// Family-specific results below the common ones (SINDy's inclusion probabilities
+    /// and Pareto front); nothing by default.
+    fn result_ui(&self, _ui: &mut egui::Ui, _model: &dyn FittedModel) {}
 }
 
 /// Every card the bench shows, in order.

@@ -11,6 +11,8 @@ use crate::models::plrnn::{
 };
 
 /// PLRNN card settings (the GTF paper's recipe, with a desktop epoch budget).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlrnnCard {
     /// 0 means "the data's dimension".
     latent: usize,

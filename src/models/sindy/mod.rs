@@ -3,30 +3,48 @@
 //! `ẋ = f(x)`, and returns the equations with a simulator.
 //!
 //! # Method
-//! `Sindy { library, differentiation, optimizer }` mirrors PySINDy's `SINDy`: estimate
-//! `Ẋ` ([`derivative`]), build `Θ(X)` ([`library`]), solve `Ẋ ≈ Θ Ξᵀ` with sequentially
-//! thresholded least squares ([`stlsq`]); the fitted [`SindyModel`] prints equations
-//! ([`equations`]), has an exact Jacobian and forecasts by integrating the recovered ODE
-//! ([`simulate`]). Column order, feature names, STLSQ semantics and the equation text
-//! follow PySINDy 2.1 so coefficients can be compared with it directly.
+//! `Sindy { library, differentiation, optimizer, .. }` mirrors PySINDy's `SINDy`:
+//! estimate `Ẋ` ([`derivative`]: finite differences, Savitzky–Golay [`savgol`],
+//! spectral [`spectral`], total variation [`tv`], or the exact vector field), build
+//! `Θ(X)` ([`library`]), solve `Ẋ ≈ Θ Ξᵀ` sparsely ([`optimizer`]: STLSQ [`stlsq`] or
+//! SR3 [`sr3`]); optionally in weak form ([`weak`]), after a threshold sweep
+//! ([`select`]), or as an ensemble ([`ensemble`]). The fitted [`SindyModel`] prints
+//! equations ([`equations`]), has an exact Jacobian and forecasts by integrating the
+//! recovered ODE ([`simulate`]). Column order, feature names, optimizer semantics and
+//! the equation text follow PySINDy 2.1 so coefficients can be compared with it
+//! directly.
 //!
 //! # References
 //! - S. L. Brunton, J. L. Proctor, J. N. Kutz, "Discovering governing equations from data
 //!   by sparse identification of nonlinear dynamical systems", PNAS 113 (2016) 3932.
 //! - B. de Silva et al., JOSS 5 (2020) 2104; A. A. Kaptanoglu et al., JOSS 7 (2022)
 //!   3994 (PySINDy).
+//! - The per-algorithm papers are cited in each module.
 
 pub mod derivative;
+pub mod ensemble;
 pub mod equations;
 mod fit;
 pub mod library;
+pub mod optimizer;
+pub mod savgol;
+pub mod select;
 pub mod simulate;
+pub mod spectral;
+pub mod sr3;
 pub mod stlsq;
+pub mod tv;
+pub mod weak;
 
-pub use derivative::{Differentiation, Endpoints, FiniteDifference};
+pub use derivative::{Differentiation, Endpoints, FiniteDifference, SavitzkyGolay, TotalVariation};
+pub use ensemble::{Aggregate, Ensemble, EnsembleReport};
 pub use fit::fit_sindy;
 pub use library::{FourierLibrary, Library, PolynomialLibrary, Term};
+pub use optimizer::Optimizer;
+pub use select::{Criterion, Sweep, SweepPoint, SweepReport};
+pub use sr3::{Regularizer, Sr3};
 pub use stlsq::{Normalize, Stlsq, StlsqInfo};
+pub use weak::{Placement, WeakForm};
 
 use serde::{Deserialize, Serialize};
 
@@ -37,15 +55,24 @@ use crate::jobs::JobContext;
 use simulate::SparseField;
 
 /// SINDy with its three parts (PySINDy's defaults: degree-2 polynomials, order-2 finite
-/// differences, STLSQ with threshold 0.1 and α = 0.05).
+/// differences, STLSQ with threshold 0.1 and α = 0.05) and the optional variants.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sindy {
     /// Candidate terms.
     pub library: Library,
-    /// How `Ẋ` is estimated.
+    /// How `Ẋ` is estimated (unused in weak form).
     pub differentiation: Differentiation,
     /// The sparse regression.
-    pub optimizer: Stlsq,
+    pub optimizer: Optimizer,
+    /// Fit many resampled problems and aggregate (E-SINDy).
+    #[serde(default)]
+    pub ensemble: Option<Ensemble>,
+    /// Regress integrals against test functions instead of pointwise derivatives.
+    #[serde(default)]
+    pub weak: Option<WeakForm>,
+    /// Choose the threshold by a sweep first.
+    #[serde(default)]
+    pub sweep: Option<Sweep>,
 }
 
 impl Model for Sindy {
@@ -81,6 +108,12 @@ pub struct SindyModel {
     pub divergence_bound: f64,
     /// The last training sample: the default start of a free run.
     pub last_state: Vec<f64>,
+    /// Inclusion probabilities and bands, when an ensemble ran.
+    #[serde(default)]
+    pub ensemble: Option<EnsembleReport>,
+    /// The threshold sweep, when one ran.
+    #[serde(default)]
+    pub sweep: Option<SweepReport>,
 }
 
 impl SindyModel {
@@ -104,6 +137,13 @@ impl SindyModel {
             &self.names,
             equations::DEFAULT_PRECISION,
         )
+    }
+
+    /// The threshold the coefficients were fitted with (the sweep's choice, if any).
+    pub fn threshold(&self) -> f64 {
+        self.sweep
+            .as_ref()
+            .map_or(self.options.optimizer.threshold(), |s| s.chosen_threshold())
     }
 
     /// The number of non-zero coefficients.
@@ -157,19 +197,45 @@ impl FittedModel for SindyModel {
     }
 
     fn report(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut out = serde_json::json!({
             "feature_names": self.feature_names,
             "coefficients": self.coefficients,
             "equations": self.equations(),
             "pretty_equations": self.pretty_equations(),
             "nonzero_terms": self.nonzero(),
+            "optimizer": self.options.optimizer.name(),
+            "optimizer_description": self.options.optimizer.describe(),
             "stlsq_iterations": self.info.iterations,
             "stlsq_converged": self.info.converged,
             "emptied_equations": self.info.emptied,
-            "threshold": self.options.optimizer.threshold,
-            "alpha": self.options.optimizer.alpha,
-            "differentiation": self.options.differentiation.describe(),
-        })
+            "threshold": self.threshold(),
+            "alpha": match self.options.optimizer {
+                Optimizer::Stlsq(o) => serde_json::json!(o.alpha),
+                Optimizer::Sr3(_) => serde_json::Value::Null,
+            },
+            "differentiation": match &self.options.weak {
+                Some(w) => format!(
+                    "none: weak form, {} subdomains ({:?}), test functions (1 - s^2)^{}",
+                    w.subdomains, w.placement, w.p
+                ),
+                None => self.options.differentiation.describe(),
+            },
+            "weak_form": self.options.weak.is_some(),
+        });
+        if let Some(e) = &self.ensemble {
+            out["ensemble_models"] = serde_json::json!(e.n_models);
+            out["inclusion_probabilities"] = serde_json::json!(e.inclusion_probabilities);
+            out["coefficient_band_lower"] = serde_json::json!(e.band_lower);
+            out["coefficient_band_upper"] = serde_json::json!(e.band_upper);
+        }
+        if let Some(s) = &self.sweep {
+            out["pareto"] = serde_json::json!(s.points);
+            out["chosen_threshold"] = serde_json::json!(s.chosen_threshold());
+            out["selection"] = serde_json::json!(s.criterion);
+            out["pareto_knee"] = serde_json::json!(s.knee);
+            out["pareto_aicc_min"] = serde_json::json!(s.aicc_min);
+        }
+        out
     }
 
     fn to_saved(&self) -> SavedModel {
@@ -182,3 +248,6 @@ mod tests;
 
 #[cfg(test)]
 mod parity;
+
+#[cfg(test)]
+mod suite_tests;

@@ -56,6 +56,18 @@ pub enum Normalize {
     Rms,
 }
 
+impl Normalize {
+    /// The column scales `s_j` of the user's basis (`c_j = s_j ξ_j`), given the column
+    /// norms `d_j` over `m` samples.
+    pub fn scales(&self, d: &[f64], m: usize) -> Vec<f64> {
+        match self {
+            Normalize::None => vec![1.0; d.len()],
+            Normalize::L2 => d.to_vec(),
+            Normalize::Rms => d.iter().map(|v| v / (m as f64).sqrt()).collect(),
+        }
+    }
+}
+
 /// STLSQ options (PySINDy names and defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stlsq {
@@ -124,38 +136,10 @@ impl Stlsq {
     ) -> Result<(Mat<f64>, StlsqInfo), FitError> {
         self.validate()?;
         let (m, p, n) = (theta.nrows(), theta.ncols(), y.ncols());
-        let raw = gram_matrix(theta);
-        // Internal equilibration d_j = ‖θ_j‖₂ = √(ΘᵀΘ)_jj (1 for an all-zero column).
-        let d: Vec<f64> = (0..p)
-            .map(|j| {
-                let s = raw[(j, j)].sqrt();
-                if s > 0.0 && s.is_finite() { s } else { 1.0 }
-            })
-            .collect();
+        let eq = Equilibrated::new(theta, y);
+        let d = eq.d.clone();
         // The user's basis: c_j = s_j ξ_j.
-        let s: Vec<f64> = match self.normalize {
-            Normalize::None => vec![1.0; p],
-            Normalize::L2 => d.clone(),
-            Normalize::Rms => d.iter().map(|v| v / (m as f64).sqrt()).collect(),
-        };
-        let eq = Equilibrated {
-            gram: Mat::from_fn(p, p, |a, b| raw[(a, b)] / (d[a] * d[b])),
-            rhs: {
-                let mut rhs = Mat::<f64>::zeros(p, n);
-                matmul(
-                    rhs.as_mut(),
-                    Accum::Replace,
-                    theta.transpose(),
-                    y,
-                    1.0,
-                    Par::Seq,
-                );
-                Mat::from_fn(p, n, |j, i| rhs[(j, i)] / d[j])
-            },
-            theta,
-            y,
-            d: d.clone(),
-        };
+        let s = self.normalize.scales(&d, m);
         job.check()?;
         // Ridge weight on the equilibrated coordinates ξ̂ = d ξ: α (s/d)².
         let ridge: Vec<f64> = (0..p).map(|j| self.alpha * (s[j] / d[j]).powi(2)).collect();
@@ -261,20 +245,49 @@ fn gram_matrix(theta: MatRef<'_, f64>) -> Mat<f64> {
     gram
 }
 
-/// The regression in equilibrated coordinates `Θ̃ = Θ D⁻¹`: `G̃ = Θ̃ᵀΘ̃`, `b̃ = Θ̃ᵀẊ`.
-struct Equilibrated<'a> {
-    gram: Mat<f64>,
-    rhs: Mat<f64>,
+/// The regression in equilibrated coordinates `Θ̃ = Θ D⁻¹`: `G̃ = Θ̃ᵀΘ̃`, `b̃ = Θ̃ᵀẊ`,
+/// `D = diag(‖θ_j‖₂)` (1 for an all-zero column).
+pub(super) struct Equilibrated<'a> {
+    pub(super) gram: Mat<f64>,
+    pub(super) rhs: Mat<f64>,
     theta: MatRef<'a, f64>,
     y: MatRef<'a, f64>,
-    d: Vec<f64>,
+    pub(super) d: Vec<f64>,
 }
 
 /// Above this condition-number estimate of `G̃_SS` the normal equations would lose
 /// more than ~1e-10 relative accuracy (`cond · ε`), so the solve moves to QR on `Θ̃_S`.
-const NORMAL_EQUATIONS_MAX_COND: f64 = 1e6;
+pub(super) const NORMAL_EQUATIONS_MAX_COND: f64 = 1e6;
 
-impl Equilibrated<'_> {
+impl<'a> Equilibrated<'a> {
+    /// Forms `ΘᵀΘ` and `ΘᵀẊ` once and equilibrates them.
+    pub(super) fn new(theta: MatRef<'a, f64>, y: MatRef<'a, f64>) -> Self {
+        let (p, n) = (theta.ncols(), y.ncols());
+        let raw = gram_matrix(theta);
+        let d: Vec<f64> = (0..p)
+            .map(|j| {
+                let s = raw[(j, j)].sqrt();
+                if s > 0.0 && s.is_finite() { s } else { 1.0 }
+            })
+            .collect();
+        let mut rhs = Mat::<f64>::zeros(p, n);
+        matmul(
+            rhs.as_mut(),
+            Accum::Replace,
+            theta.transpose(),
+            y,
+            1.0,
+            Par::Seq,
+        );
+        Equilibrated {
+            gram: Mat::from_fn(p, p, |a, b| raw[(a, b)] / (d[a] * d[b])),
+            rhs: Mat::from_fn(p, n, |j, i| rhs[(j, i)] / d[j]),
+            theta,
+            y,
+            d,
+        }
+    }
+
     /// `argmin ‖y_i − Θ̃_S ξ‖² + Σ ridge_j ξ_j²` on the columns `idx`: Cholesky of
     /// `G̃_SS + diag(ridge_S)` when it succeeds and its condition estimate (the squared
     /// ratio of the largest to the smallest diagonal entry of the factor) is below
@@ -284,7 +297,7 @@ impl Equilibrated<'_> {
     /// Cholesky solve of the (unequilibrated) normal equations, and the passes only
     /// decide the support. The unbias refit, whose values are the result, uses
     /// [`NORMAL_EQUATIONS_MAX_COND`].
-    fn solve(
+    pub(super) fn solve(
         &self,
         ridge: &[f64],
         idx: &[usize],
