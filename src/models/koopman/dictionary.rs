@@ -841,6 +841,26 @@ impl FittedDictionary {
         })
     }
 
+    /// For a Gaussian RBF dictionary: the centring, scaling, centres (row-major, scaled
+    /// coordinates), width `h` and whether `1, u` come first — what a peer
+    /// implementation needs to rebuild the same `ψ` (`bench edmd`).
+    pub fn rbf_parameters(&self) -> Option<(&[f64], &[f64], &[f64], f64, bool)> {
+        match &self.features {
+            Features::Rbf {
+                centres,
+                width,
+                state,
+            } => Some((
+                &self.mean,
+                &self.scale,
+                centres,
+                *width,
+                *state == StateFeatures::Include,
+            )),
+            _ => None,
+        }
+    }
+
     /// The state dimension it was fitted on.
     pub fn dim(&self) -> usize {
         self.mean.len()
