@@ -20,6 +20,7 @@ pub mod preset_run;
 pub mod render_bench;
 pub mod session;
 pub mod spectrum_plot;
+pub mod spectrum_table;
 pub mod system_editor;
 pub mod system_panel;
 pub mod views;
@@ -72,6 +73,8 @@ pub struct ChaosApp {
     export_status: Option<String>,
     export_rx: Option<Receiver<Result<String, String>>>,
     epsilon: f64,
+    /// The eigenvalue plane shows ω = log(λ)/Δt instead of λ.
+    pub continuous: bool,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
     last_frame: Option<f64>,
@@ -146,6 +149,7 @@ impl ChaosApp {
             export_status: None,
             export_rx: None,
             epsilon: 0.05,
+            continuous: false,
             screenshot: None,
             waker: None,
             last_frame: None,
@@ -362,7 +366,14 @@ impl ChaosApp {
                 let h = ui.available_height();
                 ui.columns(3, |cols| {
                     cols[0].set_height(h);
-                    spectrum_plot::spectrum_plot(&mut cols[0], &self.bench, &mut self.epsilon);
+                    if let Some(what) = spectrum_plot::spectrum_plot(
+                        &mut cols[0],
+                        &self.bench,
+                        &mut self.epsilon,
+                        &mut self.continuous,
+                    ) {
+                        self.export_spectrum(what);
+                    }
                     divergence_plot::divergence_plot(&mut cols[1], &self.bench);
                     cols[2].horizontal(|ui| {
                         ui.selectable_value(
@@ -471,12 +482,46 @@ impl ChaosApp {
     /// Asks for a file name on a helper thread and writes the metrics table there.
     fn export_metrics(&mut self) {
         let csv = metrics_table::to_csv(&self.bench, &self.provenance());
+        self.export_csv(csv, "metrics.csv");
+    }
+
+    /// Exports the eigenvalues with residuals (every spectral fit) or the first ResDMD
+    /// pseudospectrum as CSV; the outcome shows under the metrics table.
+    fn export_spectrum(&mut self, what: spectrum_plot::SpectrumExport) {
+        let cards = &self.bench.cards;
+        let (csv, name) = match what {
+            spectrum_plot::SpectrumExport::Eigenvalues => {
+                let fits: Vec<(&str, &crate::models::Spectrum)> = cards
+                    .iter()
+                    .filter_map(|c| {
+                        let spec = c.outcome().and_then(|o| o.model.spectrum())?;
+                        Some((c.spec.title(), spec))
+                    })
+                    .collect();
+                (spectrum_table::spectra_csv(&fits), "eigenvalues.csv")
+            }
+            spectrum_plot::SpectrumExport::Pseudospectrum => {
+                let Some(ps) = cards
+                    .iter()
+                    .find_map(|c| c.outcome().and_then(|o| o.model.pseudospectrum()))
+                else {
+                    return;
+                };
+                (ps.to_csv(), "pseudospectrum.csv")
+            }
+        };
+        self.third_column = ThirdColumn::Metrics;
+        self.export_csv(csv, name);
+    }
+
+    /// Asks for a file (file dialog on its own thread) and writes `csv` there.
+    fn export_csv(&mut self, csv: String, file_name: &'static str) {
         let (tx, rx) = channel();
         let waker = self.waker.clone();
         std::thread::spawn(move || {
             let picked = rfd::FileDialog::new()
                 .add_filter("CSV", &["csv"])
-                .set_file_name("metrics.csv")
+                .set_file_name(file_name)
                 .save_file();
             let result = match picked {
                 Some(path) => crate::io::write_atomic(&path, csv.as_bytes())
