@@ -118,7 +118,7 @@ pub(super) fn run(args: &EdmdBenchArgs) -> anyhow::Result<String> {
     });
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating '{}'", dir.display()))?;
-        let (mean, scale, centres, width, state) = dict
+        let rbf = dict
             .rbf_parameters()
             .context("an RBF dictionary was fitted")?;
         let samples = &traj.samples()[..(args.m + 1) * dim];
@@ -134,8 +134,8 @@ pub(super) fn run(args: &EdmdBenchArgs) -> anyhow::Result<String> {
         }
         crate::io::write_atomic(&dir.join("x.npy"), &buf)?;
         let params = json!({
-            "mean": mean, "scale": scale, "centres": centres, "width": width,
-            "state": state, "rust": out,
+            "mean": rbf.mean, "scale": rbf.scale, "centres": rbf.centres, "width": rbf.width,
+            "state": rbf.with_state, "rust": out,
         });
         crate::io::write_atomic(&dir.join("params.json"), params.to_string().as_bytes())?;
     }

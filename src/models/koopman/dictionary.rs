@@ -260,6 +260,22 @@ enum Features {
     Concat { parts: Vec<Features> },
 }
 
+/// A fitted Gaussian RBF dictionary's parameters ([`FittedDictionary::rbf_parameters`]):
+/// `ψ(x) = [1, u, exp(−‖u − c_k‖²/(2h²))]` with `u = (x − mean)/scale`.
+#[derive(Clone, Copy, Debug)]
+pub struct RbfParameters<'a> {
+    /// Centring of each coordinate.
+    pub mean: &'a [f64],
+    /// Scaling of each coordinate.
+    pub scale: &'a [f64],
+    /// Centres, row-major, in scaled coordinates.
+    pub centres: &'a [f64],
+    /// Width `h`.
+    pub width: f64,
+    /// Whether `1, u` come first.
+    pub with_state: bool,
+}
+
 /// A dictionary with its centring, scaling and centres learned from data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FittedDictionary {
@@ -399,7 +415,7 @@ fn fit_kernel(
             "kernel EDMD needs between 1 and {MAX_DICTIONARY_SIZE} functions, got {functions}"
         )));
     }
-    if points < 2 || points > MAX_KERNEL_POINTS {
+    if !(2..=MAX_KERNEL_POINTS).contains(&points) {
         return Err(FitError::Options(format!(
             "kernel EDMD's expansion needs between 2 and {MAX_KERNEL_POINTS} states, got {points}; lower --kernel-points"
         )));
@@ -844,19 +860,19 @@ impl FittedDictionary {
     /// For a Gaussian RBF dictionary: the centring, scaling, centres (row-major, scaled
     /// coordinates), width `h` and whether `1, u` come first — what a peer
     /// implementation needs to rebuild the same `ψ` (`bench edmd`).
-    pub fn rbf_parameters(&self) -> Option<(&[f64], &[f64], &[f64], f64, bool)> {
+    pub fn rbf_parameters(&self) -> Option<RbfParameters<'_>> {
         match &self.features {
             Features::Rbf {
                 centres,
                 width,
                 state,
-            } => Some((
-                &self.mean,
-                &self.scale,
+            } => Some(RbfParameters {
+                mean: &self.mean,
+                scale: &self.scale,
                 centres,
-                *width,
-                *state == StateFeatures::Include,
-            )),
+                width: *width,
+                with_state: *state == StateFeatures::Include,
+            }),
             _ => None,
         }
     }

@@ -45,6 +45,9 @@ pub(crate) fn lstsq(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>, 
     Ok(qr.solve_lstsq(b))
 }
 
+/// `(K, Â, R)` of [`measure_preserving_koopman`].
+type WhitenedKoopman = (Mat<f64>, Mat<f64>, Mat<f64>);
+
 /// EDMD for measure-preserving dynamics: `K = G_s⁻¹A` with `G_s = (G + L)/2`
 /// (Colbrook, `Lorenz_attractor_example.m`; spec §1.9). `G_s = RᵀR` comes from a QR of
 /// the stacked `[Ψ_X; Ψ_Y]/√2`, so `G_s` is never formed; returns `K = R⁻¹ÂR`, the
@@ -53,7 +56,7 @@ pub(crate) fn lstsq(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>, 
 fn measure_preserving_koopman(
     psi_x: MatRef<'_, f64>,
     psi_y: MatRef<'_, f64>,
-) -> Result<(Mat<f64>, Mat<f64>, Mat<f64>), FitError> {
+) -> Result<WhitenedKoopman, FitError> {
     let (m, n) = psi_x.shape();
     let h = std::f64::consts::FRAC_1_SQRT_2;
     let stacked = Mat::from_fn(2 * m, n, |i, j| {

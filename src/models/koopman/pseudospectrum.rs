@@ -413,7 +413,7 @@ impl QuadratureForm {
             return None;
         }
         for i in 0..n {
-            ws.basis[(i, 0)] = ws.basis[(i, 0)] / nrm;
+            ws.basis[(i, 0)] /= nrm;
         }
         let mut alpha = Vec::with_capacity(kmax);
         let mut beta: Vec<f64> = Vec::with_capacity(kmax);
@@ -444,7 +444,11 @@ impl QuadratureForm {
             let theta = largest_tridiagonal_eigenvalue(&alpha, &beta, &mut ws.evd)?;
             let stalled = (theta - theta_prev).abs() <= RITZ_TOL * theta;
             theta_prev = theta;
-            if stalled || k == n.min(kmax) || !(b > 1e-14 * theta) {
+            // Also stops on NaN.
+            if stalled
+                || k == n.min(kmax)
+                || b.partial_cmp(&(1e-14 * theta)) != Some(std::cmp::Ordering::Greater)
+            {
                 break;
             }
             beta.push(b);
@@ -475,7 +479,8 @@ impl QuadratureForm {
             solve_upper_triangular_in_place(l.adjoint(), ws.w.as_mut(), Par::Seq);
             let y: Vec<c64> = (0..n).map(|i| ws.w[(i, 0)]).collect();
             let ty = self.residual_of(z, &y);
-            if !(ty < t) {
+            // Also stops on NaN.
+            if ty.partial_cmp(&t) != Some(std::cmp::Ordering::Less) {
                 break;
             }
             let improved = ty < t * (1.0 - 1e-6);
