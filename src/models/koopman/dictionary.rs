@@ -931,20 +931,34 @@ impl FittedDictionary {
     }
 
     /// The `M × N` matrix with rows `sqrt(w_m) ψ(x_m)` for row-major states `xs`.
+    /// Blocks of rows are evaluated in parallel into a small row-major buffer each and
+    /// written column by column, so the column-major matrix is filled with contiguous
+    /// writes and no per-row allocation.
     pub fn weighted_matrix(&self, xs: &[f64], weights: &[f64]) -> Mat<f64> {
         use rayon::prelude::*;
+        const BLOCK: usize = 128;
         let (n, big_n) = (self.dim(), self.len());
-        let rows: Vec<Vec<f64>> = xs
-            .par_chunks_exact(n)
-            .zip(weights.par_iter())
-            .map(|(x, w)| {
-                let mut r = self.eval(x);
-                let s = w.sqrt();
-                r.iter_mut().for_each(|v| *v *= s);
-                r
-            })
-            .collect();
-        Mat::from_fn(rows.len(), big_n, |i, j| rows[i][j])
+        let m = weights.len().min(xs.len() / n.max(1));
+        let mut out = Mat::<f64>::zeros(m, big_n);
+        out.par_row_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, mut block)| {
+                let rows = block.nrows();
+                let mut buf = vec![0.0; rows * big_n];
+                for r in 0..rows {
+                    let i = b * BLOCK + r;
+                    let row = &mut buf[r * big_n..(r + 1) * big_n];
+                    self.eval_into(&xs[i * n..(i + 1) * n], row);
+                    let s = weights[i].sqrt();
+                    row.iter_mut().for_each(|v| *v *= s);
+                }
+                for j in 0..big_n {
+                    for r in 0..rows {
+                        block[(r, j)] = buf[r * big_n + j];
+                    }
+                }
+            });
+        out
     }
 }
 
