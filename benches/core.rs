@@ -1,5 +1,6 @@
-//! Benchmarks of the numerical core: integrating Lorenz, its Lyapunov spectrum, and an
-//! exact-DMD fit. Run with `cargo bench --bench core`.
+//! Benchmarks of the numerical core: integrating Lorenz, its Lyapunov spectrum, an
+//! exact-DMD fit, and the ResDMD pseudospectrum (fast path per grid point against the
+//! dense SVD it replaced). Run with `cargo bench --bench core`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -8,6 +9,9 @@ use chaoslab::integrate::{Method, Simulation, solve};
 use chaoslab::jobs::JobContext;
 use chaoslab::models::Model;
 use chaoslab::models::dmd::Dmd;
+use chaoslab::models::koopman::{
+    Dictionary, Edmd, PseudospectrumGrid, StateFeatures, Symmetry, fit_edmd, pseudospectrum,
+};
 use chaoslab::systems::Catalog;
 
 fn benches(c: &mut Criterion) {
@@ -36,6 +40,35 @@ fn benches(c: &mut Criterion) {
     c.bench_function("exact DMD fit, 10k Lorenz samples", |b| {
         b.iter(|| Dmd::default().fit(&traj, &job).expect("fits"))
     });
+    // The quadrature set of `fit --model resdmd --dictionary rbf --centers 296` on Lorenz:
+    // N = 300 functions, 2500 held-out pairs.
+    let edmd = Edmd {
+        dictionary: Dictionary::Rbf {
+            centers: 296,
+            seed: 0,
+            state: StateFeatures::Include,
+        },
+        ..Edmd::default()
+    };
+    let model = fit_edmd(&edmd, &traj, &job).expect("fits");
+    let form = model
+        .quadrature
+        .expect("2500 held-out pairs ≥ 300 functions");
+    // 10 × 10 over [-1.5, 1.5]²: 50 points after mirroring, in parallel.
+    let grid = PseudospectrumGrid::square(1.5, 10);
+    c.bench_function(
+        "resdmd pseudospectrum N=300, 10x10 grid (50 points, fast path)",
+        |b| b.iter(|| pseudospectrum(&form, &grid, Symmetry::RealData, &job).expect("runs")),
+    );
+    let z = faer::c64::new(0.5, 0.5);
+    c.bench_function(
+        "resdmd tau(z) N=300, one point, dense SVD (the old path)",
+        |b| b.iter(|| form.tau_svd(z)),
+    );
+    c.bench_function(
+        "resdmd tau(z) N=300, one point, fast path (cold start)",
+        |b| b.iter(|| form.tau(z)),
+    );
 }
 
 criterion_group! {

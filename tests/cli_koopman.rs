@@ -195,3 +195,222 @@ fn bad_koopman_options_fail_with_advice() {
         "needs --model resdmd",
     );
 }
+
+#[test]
+fn kernel_edmd_on_van_der_pol_finds_the_limit_cycle_frequency() {
+    // Van der Pol (μ = 1): on the limit cycle the Koopman eigenvalues are i k Ω with
+    // Ω = 2π/T = 0.94296 (T = 6.6633, spec §4.2).
+    let v = json(&[
+        "fit",
+        "--model",
+        "kernel-edmd",
+        "--system",
+        "VanDerPol",
+        "--kernel",
+        "gaussian",
+        "--json",
+    ]);
+    assert_eq!(v["model"], "kernel-edmd");
+    assert_eq!(v["dictionary"]["kind"], "kernel");
+    let omega = pairs(&v, "continuous_eigenvalues");
+    let res: Vec<f64> = serde_json::from_value(v["residuals"].clone()).expect("numbers");
+    assert_eq!(
+        omega.len(),
+        v["dictionary_size"].as_u64().expect("size") as usize
+    );
+    for k in [1.0, 2.0] {
+        let target = k * 0.94296;
+        let (j, err) = omega
+            .iter()
+            .enumerate()
+            .map(|(j, w)| (j, w[0].hypot(w[1] - target)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("eigenvalues");
+        assert!(err < 1e-3 * target, "k = {k}: {:?} off by {err}", omega[j]);
+        assert!(res[j] < 1e-2, "k = {k}: residual {}", res[j]);
+    }
+    assert!(v["fit_seconds"].is_number());
+}
+
+#[test]
+fn concatenated_dictionary_under_delays_has_the_expected_size() {
+    // Delay vectors of 3 Lorenz samples: 9 coordinates. monomials+rbf: the constant and
+    // the 9 coordinates once, the 45 monomials of degree 2, and 20 Gaussians = 75.
+    let v = json(&[
+        "fit",
+        "--model",
+        "edmd",
+        "--system",
+        "Lorenz",
+        "--dictionary",
+        "monomials+rbf",
+        "--degree",
+        "2",
+        "--centers",
+        "20",
+        "--delays",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(v["dictionary"]["kind"], "delay");
+    assert_eq!(v["delays"], 3);
+    assert_eq!(v["dictionary_size"], 75);
+    let lambdas = pairs(&v, "eigenvalues");
+    let res: Vec<f64> = serde_json::from_value(v["residuals"].clone()).expect("numbers");
+    // The constant is in the dictionary: λ = 1 with a rounding-level residual.
+    let k = lambdas
+        .iter()
+        .position(|l| (l[0] - 1.0).abs() < 1e-9 && l[1].abs() < 1e-9)
+        .expect("λ = 1");
+    assert!(res[k] < 1e-8, "{}", res[k]);
+}
+
+#[test]
+fn fourier_dictionary_on_a_circle_rotation_file_is_exact() {
+    // θ_{k+1} = θ_k + α mod 2π: with Fourier modes |k| ≤ 3 EDMD returns e^{ikα} exactly.
+    let alpha = 0.7f64;
+    let mut csv = String::from("t,theta\n");
+    for k in 0..400 {
+        let theta = (0.1 + k as f64 * alpha).rem_euclid(std::f64::consts::TAU);
+        csv.push_str(&format!("{k},{theta:.17e}\n"));
+    }
+    let path = tmp("rotation.csv");
+    std::fs::write(&path, csv).expect("writes");
+    let v = json(&[
+        "fit",
+        "--model",
+        "edmd",
+        "--data",
+        path.to_str().expect("utf-8"),
+        "--dictionary",
+        "fourier",
+        "--degree",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(v["dictionary_size"], 7);
+    let lambdas = pairs(&v, "eigenvalues");
+    let res: Vec<f64> = serde_json::from_value(v["residuals"].clone()).expect("numbers");
+    for k in -3i32..=3 {
+        let (re, im) = ((f64::from(k) * alpha).cos(), (f64::from(k) * alpha).sin());
+        let j = (0..7)
+            .min_by(|&a, &b| {
+                let d = |j: usize| (lambdas[j][0] - re).hypot(lambdas[j][1] - im);
+                d(a).total_cmp(&d(b))
+            })
+            .expect("seven");
+        let err = (lambdas[j][0] - re).hypot(lambdas[j][1] - im);
+        // The CSV keeps 17 digits; the 7 × 7 fit is well conditioned.
+        assert!(err < 1e-10, "k = {k}: {:?}", lambdas[j]);
+        assert!(res[j] < 1e-10, "k = {k}: residual {}", res[j]);
+    }
+}
+
+#[test]
+fn measure_preserving_lorenz_residuals_follow_the_isometry_curve() {
+    let v = json(&[
+        "fit",
+        "--model",
+        "edmd",
+        "--system",
+        "Lorenz",
+        "--delays",
+        "5",
+        "--degree",
+        "1",
+        "--measure-preserving",
+        "--residual-holdout",
+        "0",
+        "--json",
+    ]);
+    let lambdas = pairs(&v, "eigenvalues");
+    let res: Vec<f64> = serde_json::from_value(v["residuals"].clone()).expect("numbers");
+    assert_eq!(lambdas.len(), 16);
+    for (l, r) in lambdas.iter().zip(&res) {
+        let curve = (1.0 - l[0] * l[0] - l[1] * l[1]).max(0.0).sqrt();
+        assert!((r - curve).abs() < 1e-8, "{l:?}: {r} vs {curve}");
+    }
+}
+
+#[test]
+fn bad_dictionary_options_fail_with_advice() {
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "kernel-edmd",
+            "--system",
+            "Lorenz",
+            "--kernel",
+            "cosine",
+        ],
+        "use gaussian or laplacian",
+    );
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "kernel-edmd",
+            "--system",
+            "Lorenz",
+            "--dictionary",
+            "rbf",
+        ],
+        "drop --dictionary",
+    );
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "edmd",
+            "--system",
+            "Lorenz",
+            "--dictionary",
+            "rbf+rbf",
+        ],
+        "list each once",
+    );
+    fails_with(
+        &[
+            "fit", "--model", "edmd", "--system", "Lorenz", "--delays", "0",
+        ],
+        "at least 1",
+    );
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "edmd",
+            "--system",
+            "Lorenz",
+            "--epsilon=-1",
+        ],
+        "--epsilon must be",
+    );
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "edmd",
+            "--system",
+            "Lorenz",
+            "--dictionary",
+            "rff",
+            "--features",
+            "0",
+        ],
+        "random Fourier features need between 1",
+    );
+    fails_with(
+        &[
+            "fit",
+            "--model",
+            "kernel-edmd",
+            "--system",
+            "Lorenz",
+            "--kernel-points",
+            "1",
+        ],
+        "lower --kernel-points",
+    );
+}

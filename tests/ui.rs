@@ -612,3 +612,56 @@ fn the_orbit_can_be_coloured_by_time_or_speed() {
         assert_eq!(h.state().colour_by, by);
     }
 }
+
+#[test]
+fn koopman_card_fits_kernel_edmd_and_shows_the_continuous_time_table() {
+    let mut h = harness();
+    h.run_steps(2);
+    // The EDMD card: kernel dictionary with the Laplacian kernel, 40 functions, 2 delays.
+    h.get_by_label("kernel").click();
+    h.run_steps(2);
+    h.get_by_label("Laplacian").click();
+    replace_text(&mut h, "kernel functions", "40");
+    replace_text(&mut h, "delays (1 = none)", "2");
+    h.run_steps(2);
+    h.get_by_label("Fit EDMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        !matches!(a.bench.cards[1].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[1].status else {
+        panic!("fit did not succeed")
+    };
+    assert_eq!(out.model.family(), "kernel-edmd");
+    let report = out.model.report();
+    assert_eq!(report["dictionary"]["kind"], "delay");
+    assert_eq!(report["dictionary"]["inner"]["kernel"], "laplacian");
+    assert_eq!(report["delays"], 2);
+    let n = out.model.spectrum().expect("spectral").eigenvalues.len();
+    assert_eq!(n, 40);
+    h.run_steps(3);
+    // The continuous-time table, the ω toggle and the export buttons.
+    h.get_by_label(&format!("continuous time ({n} eigenvalues)"));
+    h.get_by_label("Export eigenvalues…");
+    assert!(!h.state().continuous);
+    h.get_by_label("ω = log λ/Δt").click();
+    h.run_steps(2);
+    assert!(h.state().continuous);
+}
+
+#[test]
+fn dmd_card_variant_reaches_the_fit() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("tls").click();
+    h.run_steps(2);
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
+        panic!("fit did not succeed")
+    };
+    assert_eq!(out.model.report()["dmd_variant"], "tls");
+}

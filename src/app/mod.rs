@@ -22,6 +22,7 @@ pub mod preset_run;
 pub mod render_bench;
 pub mod session;
 pub mod spectrum_plot;
+pub mod spectrum_table;
 pub mod system_editor;
 pub mod system_panel;
 pub mod views;
@@ -80,6 +81,8 @@ pub struct ChaosApp {
     /// How the main trail (or the loaded dataset) is coloured.
     pub colour_by: ColourBy,
     epsilon: f64,
+    /// The eigenvalue plane shows ω = log(λ)/Δt instead of λ.
+    pub continuous: bool,
     screenshot: Option<Screenshot>,
     waker: Option<crate::jobs::Waker>,
     last_frame: Option<f64>,
@@ -159,6 +162,7 @@ impl ChaosApp {
             plot_rects: Vec::new(),
             colour_by: ColourBy::Solid,
             epsilon: 0.05,
+            continuous: false,
             screenshot: None,
             waker: None,
             last_frame: None,
@@ -410,7 +414,14 @@ impl ChaosApp {
                 let h = ui.available_height();
                 ui.columns(3, |cols| {
                     cols[0].set_height(h);
-                    spectrum_plot::spectrum_plot(&mut cols[0], &self.bench, &mut self.epsilon);
+                    if let Some(what) = spectrum_plot::spectrum_plot(
+                        &mut cols[0],
+                        &self.bench,
+                        &mut self.epsilon,
+                        &mut self.continuous,
+                    ) {
+                        self.export_spectrum(what);
+                    }
                     plots.push(("Eigenvalue plot".into(), cols[0].min_rect()));
                     divergence_plot::divergence_plot(&mut cols[1], &self.bench);
                     plots.push(("Forecast-error plot".into(), cols[1].min_rect()));
@@ -530,6 +541,35 @@ impl ChaosApp {
     fn export_metrics(&mut self) {
         let csv = metrics_table::to_csv(&self.bench, &self.provenance());
         self.save_with_dialog("metrics.csv", "CSV", "csv", csv.into_bytes());
+    }
+
+    /// Exports the eigenvalues with residuals (every spectral fit) or the first ResDMD
+    /// pseudospectrum as CSV; the outcome shows under the metrics table.
+    fn export_spectrum(&mut self, what: spectrum_plot::SpectrumExport) {
+        let cards = &self.bench.cards;
+        let (csv, name) = match what {
+            spectrum_plot::SpectrumExport::Eigenvalues => {
+                let fits: Vec<(&str, &crate::models::Spectrum)> = cards
+                    .iter()
+                    .filter_map(|c| {
+                        let spec = c.outcome().and_then(|o| o.model.spectrum())?;
+                        Some((c.spec.title(), spec))
+                    })
+                    .collect();
+                (spectrum_table::spectra_csv(&fits), "eigenvalues.csv")
+            }
+            spectrum_plot::SpectrumExport::Pseudospectrum => {
+                let Some(ps) = cards
+                    .iter()
+                    .find_map(|c| c.outcome().and_then(|o| o.model.pseudospectrum()))
+                else {
+                    return;
+                };
+                (ps.to_csv(), "pseudospectrum.csv")
+            }
+        };
+        self.third_column = ThirdColumn::Metrics;
+        self.save_with_dialog(name, "CSV", "csv", csv.into_bytes());
     }
 
     /// Drives `--screenshot`: after jobs finish and a few frames, capture and exit.

@@ -1,22 +1,72 @@
 //! The eigenvalue plane: the unit circle and every fitted model's eigenvalues, filled
-//! when the eigenpair's ResDMD residual is at most ε (verified), hollow otherwise; for a
-//! ResDMD fit, the grid points where the pseudospectrum τ_N(z) ≤ ε shaded grey.
+//! in the model's colour when the eigenpair's ResDMD residual is at most ε (verified),
+//! hollow grey otherwise; for a ResDMD fit, the grid points where the pseudospectrum
+//! τ_N(z) ≤ ε shaded grey. A toggle switches to continuous time, `ω = log(λ)/Δt`, with
+//! the Nyquist limits `±π/Δt`; buttons export the eigenvalues with residuals and the
+//! pseudospectrum as CSV.
 
 use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
 use super::bench::Bench;
 
-/// Draws the eigenvalue plane; `epsilon` is the residual threshold slider's value.
-pub fn spectrum_plot(ui: &mut Ui, bench: &Bench, epsilon: &mut f64) {
-    ui.horizontal(|ui| {
+/// What the user asked to export from the eigenvalue plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpectrumExport {
+    /// Every fit's eigenvalues, residuals and continuous-time values.
+    Eigenvalues,
+    /// The (first) ResDMD pseudospectrum on its grid.
+    Pseudospectrum,
+}
+
+/// Draws the eigenvalue plane; `epsilon` is the residual threshold slider's value,
+/// `continuous` the discrete/continuous toggle. Returns an export request.
+pub fn spectrum_plot(
+    ui: &mut Ui,
+    bench: &Bench,
+    epsilon: &mut f64,
+    continuous: &mut bool,
+) -> Option<SpectrumExport> {
+    let mut export = None;
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(super::spectrum_table::epsilon_id(), *epsilon));
+    let has_spectrum = bench
+        .cards
+        .iter()
+        .any(|c| c.outcome().and_then(|o| o.model.spectrum()).is_some());
+    let has_pseudospectrum = bench
+        .cards
+        .iter()
+        .any(|c| c.outcome().and_then(|o| o.model.pseudospectrum()).is_some());
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Eigenvalues");
         ui.add(
             egui::Slider::new(epsilon, 1e-4..=1.0)
                 .logarithmic(true)
                 .text("ε"),
         );
+        ui.selectable_value(continuous, false, "λ");
+        ui.selectable_value(continuous, true, "ω = log λ/Δt");
+        if ui
+            .add_enabled(has_spectrum, egui::Button::new("Export eigenvalues…"))
+            .clicked()
+        {
+            export = Some(SpectrumExport::Eigenvalues);
+        }
+        if ui
+            .add_enabled(
+                has_pseudospectrum,
+                egui::Button::new("Export pseudospectrum…"),
+            )
+            .clicked()
+        {
+            export = Some(SpectrumExport::Pseudospectrum);
+        }
     });
+    if *continuous {
+        continuous_plot(ui, bench, *epsilon);
+        return export;
+    }
     let circle: PlotPoints = (0..=256)
         .map(|i| {
             let a = i as f64 / 256.0 * std::f64::consts::TAU;
@@ -77,7 +127,63 @@ pub fn spectrum_plot(ui: &mut Ui, bench: &Bench, epsilon: &mut f64) {
                 );
                 plot.points(
                     Points::new(format!("{title}: unverified ({})", bad.len()), bad)
+                        .color(Color32::from_gray(140))
+                        .shape(MarkerShape::Circle)
+                        .filled(false)
+                        .radius(5.0),
+                );
+            }
+        });
+    export
+}
+
+/// The continuous-time plane: `Re ω` (growth rate) against `Im ω` (angular frequency),
+/// with dashed lines at the Nyquist limits `±π/Δt`.
+fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
+    Plot::new("continuous_plane")
+        .legend(Legend::default())
+        .x_axis_label("Re ω = log|λ|/Δt")
+        .y_axis_label("Im ω = arg λ/Δt")
+        .show(ui, |plot| {
+            let mut nyquist_drawn = false;
+            for card in &bench.cards {
+                let Some(spec) = card.outcome().and_then(|o| o.model.spectrum()) else {
+                    continue;
+                };
+                let (mut ok, mut bad) = (Vec::new(), Vec::new());
+                // Eigenvalues at 0 have ω = −∞: left out.
+                for (w, r) in spec.continuous().into_iter().zip(&spec.residuals) {
+                    if !w[0].is_finite() {
+                        continue;
+                    }
+                    if r.is_finite() && *r <= epsilon {
+                        ok.push(w);
+                    } else {
+                        bad.push(w);
+                    }
+                }
+                if !nyquist_drawn && spec.dt > 0.0 {
+                    let ny = std::f64::consts::PI / spec.dt;
+                    for sign in [1.0, -1.0] {
+                        plot.hline(
+                            egui_plot::HLine::new("Nyquist ±π/Δt", sign * ny)
+                                .color(Color32::from_rgb(200, 120, 60))
+                                .style(egui_plot::LineStyle::dashed_loose()),
+                        );
+                    }
+                    nyquist_drawn = true;
+                }
+                let title = card.spec.title();
+                plot.points(
+                    Points::new(format!("{title}: residual ≤ ε ({})", ok.len()), ok)
                         .color(card.color())
+                        .shape(MarkerShape::Circle)
+                        .filled(true)
+                        .radius(5.0),
+                );
+                plot.points(
+                    Points::new(format!("{title}: unverified ({})", bad.len()), bad)
+                        .color(Color32::from_gray(140))
                         .shape(MarkerShape::Circle)
                         .filled(false)
                         .radius(5.0),

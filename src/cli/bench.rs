@@ -8,6 +8,9 @@
 //! `bench` takes a sub-command so that further modes (the model benchmark of
 //! PRODUCT.md, `--systems … --models … --out results.csv`) can join as siblings.
 
+mod edmd;
+mod pseudospectrum;
+
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -37,6 +40,12 @@ pub enum BenchMode {
     /// Integrate every flow of the catalog (delay equations included) in parallel; wall time, per-system times,
     /// failures.
     Catalog(CatalogBenchArgs),
+    /// Time per grid point of the ResDMD pseudospectrum (fast path against the dense
+    /// SVD) on a Lorenz RBF dictionary.
+    Pseudospectrum(pseudospectrum::PseudospectrumBenchArgs),
+    /// The EDMD fit steps (dictionary, QR least squares, eig, residuals) at N functions
+    /// and M Lorenz snapshot pairs; writes the data for the numpy peer on request.
+    Edmd(edmd::EdmdBenchArgs),
 }
 
 /// `bench integrate`.
@@ -86,6 +95,8 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<String> {
     match &args.mode {
         BenchMode::Integrate(a) => integrate(a),
         BenchMode::Catalog(a) => catalog(a),
+        BenchMode::Pseudospectrum(a) => pseudospectrum::run(a),
+        BenchMode::Edmd(a) => edmd::run(a),
     }
 }
 

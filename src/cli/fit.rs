@@ -1,6 +1,8 @@
 //! `chaoslab fit`: fit a model to a system's trajectory or a data file, score its
 //! forecast on held-out data, optionally save it.
 
+mod koopman;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -31,6 +33,8 @@ pub enum Family {
     HankelDmd,
     /// EDMD with a `--dictionary` and ResDMD residuals on held-out pairs.
     Edmd,
+    /// Kernel EDMD (Williams, Rowley & Kevrekidis 2015) with a `--kernel`.
+    KernelEdmd,
     /// EDMD plus the ResDMD pseudospectrum on a `--grid`.
     Resdmd,
     /// SINDy: sparse polynomial equations (STLSQ, PySINDy 2.1 semantics).
@@ -112,13 +116,15 @@ pub struct FitArgs {
     /// PLRNN: starting learning rate (decays to 1e-6). The PLRNN's seed is --seed.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_START)]
     lr: f64,
-    /// Hankel DMD: number of delays (stacked samples per delay vector).
-    #[arg(long, default_value_t = crate::models::dmd::hankel::DEFAULT_DELAYS)]
-    delays: usize,
-    /// EDMD, ResDMD: the dictionary.
-    #[arg(long, value_enum, default_value_t = DictionaryArg::Monomials)]
-    dictionary: DictionaryArg,
-    /// EDMD, ResDMD: number of RBF centres (k-means).
+    /// Hankel DMD, EDMD, kernel EDMD, ResDMD: number of delays (stacked samples per
+    /// delay vector); default: 10 for Hankel DMD, 1 (no delays) for the EDMD family.
+    #[arg(long)]
+    delays: Option<usize>,
+    /// EDMD, ResDMD: the dictionary; join several with '+' (e.g. monomials+rbf) for
+    /// their functions side by side.
+    #[arg(long, value_enum, value_delimiter = '+', default_value = "monomials")]
+    dictionary: Vec<DictionaryArg>,
+    /// EDMD, ResDMD: number of RBF or thin-plate centres (k-means).
     #[arg(long, default_value_t = crate::models::koopman::dictionary::DEFAULT_CENTERS)]
     centers: usize,
     /// EDMD, ResDMD: seed of the k-means centres.
@@ -136,6 +142,10 @@ pub struct FitArgs {
     /// Spectral models: count eigenvalues with residual ≤ ε as verified.
     #[arg(long, default_value_t = 0.1)]
     epsilon: f64,
+    #[command(flatten)]
+    koopman: koopman::KoopmanArgs,
+    #[command(flatten)]
+    edmd: koopman::EdmdArgs,
     /// Normalised-error threshold of the valid prediction time.
     #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
     vpt_threshold: f64,
@@ -151,6 +161,12 @@ pub struct FitArgs {
 }
 
 pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
+    if !(args.epsilon >= 0.0 && args.epsilon.is_finite()) {
+        bail!(
+            "--epsilon must be a finite residual bound ≥ 0, got {}; e.g. --epsilon 0.1",
+            args.epsilon
+        );
+    }
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
         bail!(
             "--train-fraction must be between 0 and 1, got {}",
@@ -179,14 +195,18 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
     let model: Box<dyn Model> = match args.model {
         Family::Dmd => Box::new(Dmd {
             rank: args.rank.unwrap_or(Rank::Full),
+            variant: args.koopman.dmd_variant,
             residual_holdout: args.residual_holdout,
         }),
         Family::HankelDmd => Box::new(HankelDmd {
-            delays: args.delays,
+            delays: args
+                .delays
+                .unwrap_or(crate::models::dmd::hankel::DEFAULT_DELAYS),
             rank: args.rank.unwrap_or(Rank::Full),
+            variant: args.koopman.dmd_variant,
             residual_holdout: args.residual_holdout,
         }),
-        Family::Edmd | Family::Resdmd => Box::new(edmd_options(args)),
+        Family::Edmd | Family::KernelEdmd | Family::Resdmd => Box::new(edmd_options(args)?),
         Family::Sindy => Box::new(sindy_options(args)?),
         Family::Plrnn => Box::new(plrnn_options(args)),
     };
@@ -339,11 +359,20 @@ pub enum DictionaryArg {
     Monomials,
     /// Gaussian RBFs at `--centers` k-means centres, plus the constant and the state.
     Rbf,
+    /// Thin-plate splines at `--centers` k-means centres, plus the constant and the state.
+    ThinPlate,
+    /// `--features` random Fourier features (cos and sin), plus the constant and the state.
+    Rff,
+    /// Kernel EDMD's learned dictionary: `--kernel`, `--kernel-functions`, `--kernel-points`.
+    Kernel,
+    /// Fourier modes cos(k x), sin(k x), k ≤ `--degree`, of periodic (radian) coordinates.
+    Fourier,
 }
 
-/// EDMD (or ResDMD with `--model resdmd`) with the command line's dictionary and grid.
-fn edmd_options(args: &FitArgs) -> Edmd {
-    let dictionary = match args.dictionary {
+/// One dictionary family with the command line's sizes.
+fn dictionary_part(args: &FitArgs, part: DictionaryArg) -> Dictionary {
+    let e = &args.edmd;
+    match part {
         DictionaryArg::Monomials => Dictionary::Monomials {
             degree: args.degree,
         },
@@ -352,13 +381,73 @@ fn edmd_options(args: &FitArgs) -> Edmd {
             seed: args.kmeans_seed,
             state: StateFeatures::Include,
         },
+        DictionaryArg::ThinPlate => Dictionary::ThinPlate {
+            centers: args.centers,
+            seed: args.kmeans_seed,
+            state: StateFeatures::Include,
+        },
+        DictionaryArg::Rff => Dictionary::Rff {
+            features: e.features,
+            seed: args.sampling.seed,
+            state: StateFeatures::Include,
+        },
+        DictionaryArg::Kernel => Dictionary::Kernel {
+            kernel: e.kernel,
+            functions: e.kernel_functions,
+            points: e.kernel_points,
+        },
+        DictionaryArg::Fourier => Dictionary::Fourier { modes: args.degree },
+    }
+}
+
+/// EDMD, kernel EDMD or ResDMD with the command line's dictionary, delays and grid.
+fn edmd_options(args: &FitArgs) -> anyhow::Result<Edmd> {
+    let parts: Vec<DictionaryArg> = if args.model == Family::KernelEdmd {
+        if args.dictionary != [DictionaryArg::Monomials]
+            && args.dictionary != [DictionaryArg::Kernel]
+        {
+            bail!(
+                "--model kernel-edmd uses the kernel dictionary; drop --dictionary, or use --model edmd --dictionary {}",
+                args.dictionary
+                    .iter()
+                    .map(|d| d
+                        .to_possible_value()
+                        .map_or("?".into(), |v| v.get_name().to_string()))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            );
+        }
+        vec![DictionaryArg::Kernel]
+    } else {
+        args.dictionary.clone()
     };
-    Edmd {
+    let mut unique = parts.clone();
+    unique.sort_by_key(|d| *d as u8);
+    unique.dedup();
+    if unique.len() != parts.len() {
+        bail!("--dictionary names a family twice; list each once, e.g. monomials+rbf");
+    }
+    let inner = match parts.as_slice() {
+        [one] => dictionary_part(args, *one),
+        many => Dictionary::Concat {
+            parts: many.iter().map(|d| dictionary_part(args, *d)).collect(),
+        },
+    };
+    let dictionary = match args.delays {
+        None | Some(1) => inner,
+        Some(0) => bail!("--delays must be at least 1 (1 = no delays), got 0"),
+        Some(delays) => Dictionary::Delay {
+            delays,
+            inner: Box::new(inner),
+        },
+    };
+    Ok(Edmd {
         dictionary,
         residual_holdout: args.residual_holdout,
         pseudospectrum: (args.model == Family::Resdmd)
             .then(|| PseudospectrumGrid::square(args.grid_radius, args.grid)),
-    }
+        measure_preserving: args.edmd.measure_preserving,
+    })
 }
 
 /// Writes the fitted ResDMD pseudospectrum as CSV, or says how to get one.

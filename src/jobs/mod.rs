@@ -8,6 +8,7 @@
 //! [`JobState`]. Cancelling marks the job cancelled at once, so the caller's view never
 //! waits for the worker; the worker's eventual result is discarded.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,33 @@ pub struct Progress {
     pub message: String,
     /// Optional series the worker streams (for example a loss curve).
     pub curve: Vec<f64>,
+    /// The latest partial result the worker shared (for example the rows of a
+    /// pseudospectrum computed so far), for the caller to draw while it runs.
+    pub partial: Option<Partial>,
+}
+
+/// A partial result shared by a running worker; the caller downcasts it to the type the
+/// worker publishes. Two values are equal when they are the same publication.
+#[derive(Clone)]
+pub struct Partial(pub Arc<dyn Any + Send + Sync>);
+
+impl Partial {
+    /// The value as a `T`, if it is one.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Partial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Partial(..)")
+    }
+}
+
+impl PartialEq for Partial {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Called whenever a worker has news (the GUI passes a repaint request here).
@@ -74,6 +102,14 @@ impl JobContext {
     pub fn push_curve(&self, value: f64) {
         if let Ok(mut p) = self.progress.lock() {
             p.curve.push(value);
+        }
+        self.wake();
+    }
+
+    /// Shares a partial result (replacing the previous one) and wakes the caller.
+    pub fn publish(&self, value: Arc<dyn Any + Send + Sync>) {
+        if let Ok(mut p) = self.progress.lock() {
+            p.partial = Some(Partial(value));
         }
         self.wake();
     }

@@ -6,13 +6,13 @@
 
 use super::Model;
 use super::dmd::{Dmd, HankelDmd};
-use super::koopman::Edmd;
+use super::koopman::{Edmd, Kernel};
 use super::plrnn::Plrnn;
 use super::sindy::{Differentiation, FiniteDifference, Sindy};
 
 /// The family names `compare` accepts, in display order.
 pub fn families() -> Vec<&'static str> {
-    vec!["dmd", "hankel-dmd", "edmd", "sindy", "plrnn"]
+    vec!["dmd", "hankel-dmd", "edmd", "kernel-edmd", "sindy", "plrnn"]
 }
 
 /// The model `name` with its default hyperparameters, or an error listing the names.
@@ -21,6 +21,7 @@ pub fn default_model(name: &str) -> Result<Box<dyn Model>, String> {
         "dmd" => Ok(Box::new(Dmd::default())),
         "hankel-dmd" => Ok(Box::new(HankelDmd::default())),
         "edmd" => Ok(Box::new(Edmd::default())),
+        "kernel-edmd" => Ok(Box::new(Edmd::kernel(Kernel::Gaussian))),
         "sindy" => Ok(Box::new(Sindy {
             differentiation: Differentiation::FiniteDifference(FiniteDifference {
                 order: 4,

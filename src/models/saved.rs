@@ -14,7 +14,9 @@ use super::sindy::SindyModel;
 /// The current saved-model schema version.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
-/// A fitted model of any family in its saved form.
+/// A fitted model of any family in its saved form. One per file or per card, so the
+/// variants' size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "family", rename_all = "lowercase")]
 pub enum SavedModel {

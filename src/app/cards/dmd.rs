@@ -1,14 +1,17 @@
-//! The exact-DMD card: rank and the share of pairs held out for residuals.
+//! The DMD card: variant (exact, forward–backward, total least squares), rank and the
+//! share of pairs held out for residuals; after a fit, the continuous-time table.
 
 use super::{ModelCard, labelled_f64, labelled_usize};
-use crate::models::Model;
-use crate::models::dmd::{DEFAULT_RESIDUAL_HOLDOUT, Dmd, Rank};
+use crate::app::spectrum_table::continuous_table;
+use crate::models::dmd::{DEFAULT_RESIDUAL_HOLDOUT, Dmd, DmdVariant, Rank};
+use crate::models::{FittedModel, Model};
 
 /// DMD card settings.
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DmdCard {
     rank: usize,
+    variant: DmdVariant,
     holdout: f64,
 }
 
@@ -16,6 +19,7 @@ impl Default for DmdCard {
     fn default() -> Self {
         Self {
             rank: 0,
+            variant: DmdVariant::Exact,
             holdout: DEFAULT_RESIDUAL_HOLDOUT,
         }
     }
@@ -35,6 +39,12 @@ impl ModelCard for DmdCard {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("variant");
+            ui.selectable_value(&mut self.variant, DmdVariant::Exact, "exact");
+            ui.selectable_value(&mut self.variant, DmdVariant::Fb, "fb");
+            ui.selectable_value(&mut self.variant, DmdVariant::Tls, "tls");
+        });
         labelled_usize(ui, "rank (0 = full)", &mut self.rank, 0..=50);
         labelled_f64(ui, "residual hold-out", &mut self.holdout, 0.05..=0.5);
     }
@@ -46,7 +56,14 @@ impl ModelCard for DmdCard {
             } else {
                 Rank::Fixed(self.rank)
             },
+            variant: self.variant,
             residual_holdout: self.holdout,
         })
+    }
+
+    fn result_ui(&self, ui: &mut egui::Ui, model: &dyn FittedModel) {
+        if let Some(spec) = model.spectrum() {
+            continuous_table(ui, spec, "dmd");
+        }
     }
 }

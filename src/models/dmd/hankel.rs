@@ -17,7 +17,7 @@ use crate::models::iterate_lifted;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
-use super::{Dmd, DmdModel, Rank, fit_dmd};
+use super::{Dmd, DmdModel, DmdVariant, Rank, fit_dmd};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
 use crate::models::saved::SavedModel;
@@ -33,6 +33,9 @@ pub struct HankelDmd {
     pub delays: usize,
     /// Rank truncation rule for the delay matrix.
     pub rank: Rank,
+    /// Exact, forward–backward or total-least-squares DMD on the delay vectors.
+    #[serde(default)]
+    pub variant: DmdVariant,
     /// Fraction of the delay pairs held out for the residuals.
     pub residual_holdout: f64,
 }
@@ -42,6 +45,7 @@ impl Default for HankelDmd {
         Self {
             delays: DEFAULT_DELAYS,
             rank: Rank::Full,
+            variant: DmdVariant::Exact,
             residual_holdout: super::DEFAULT_RESIDUAL_HOLDOUT,
         }
     }
@@ -105,6 +109,7 @@ pub fn fit_hankel_dmd(
     let inner = fit_dmd(
         &Dmd {
             rank: options.rank,
+            variant: options.variant,
             residual_holdout: options.residual_holdout,
         },
         &embedded,
@@ -247,6 +252,7 @@ mod tests {
             delays: 8,
             rank: Rank::Fixed(4),
             residual_holdout: 0.25,
+            ..HankelDmd::default()
         }
         .fit(&data, &JobContext::detached())
         .expect("fits");
@@ -275,6 +281,7 @@ mod tests {
                 delays: 8,
                 rank: Rank::Fixed(4),
                 residual_holdout: 0.25,
+                ..HankelDmd::default()
             },
             &data,
             &JobContext::detached(),

@@ -1,10 +1,12 @@
-//! Exact dynamic mode decomposition: a linear one-step map fitted to snapshot pairs,
-//! its eigenvalues (approximations of Koopman eigenvalues), and a ResDMD residual for
-//! each eigenpair measured on held-out pairs.
+//! Dynamic mode decomposition: a linear one-step map fitted to snapshot pairs, its
+//! eigenvalues (approximations of Koopman eigenvalues), and a ResDMD residual for each
+//! eigenpair measured on held-out pairs. Exact DMD, or for noisy data forward–backward
+//! or total-least-squares DMD ([`variants`]).
 //!
 //! # Method
 //! Snapshot matrices `X = [x_0 … x_{M−1}]`, `Y = [x_1 … x_M]`; thin SVD `X = U Σ V*`
-//! truncated to rank `r`; reduced operator `Ã = U_r* Y V_r Σ_r⁻¹`; eigenpairs of `Ã`.
+//! truncated to rank `r`; reduced operator `Ã = U_r* Y V_r Σ_r⁻¹` (exact DMD; the
+//! de-biased variants replace this step); eigenpairs of `Ã`.
 //! Forecasts iterate `z ↦ Ã z` in the POD coordinates `z = U_r* x`.
 //!
 //! # References
@@ -19,10 +21,12 @@ mod fit;
 pub mod hankel;
 pub mod rank;
 mod residual;
+pub mod variants;
 
 pub use fit::fit_dmd;
 pub use hankel::{HankelDmd, HankelDmdModel};
 pub use rank::{NoiseLevel, choose_rank};
+pub use variants::DmdVariant;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,11 +50,14 @@ pub enum Rank {
     Svht(NoiseLevel),
 }
 
-/// Exact DMD and its options.
+/// DMD and its options.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dmd {
     /// Rank truncation rule.
     pub rank: Rank,
+    /// Exact, forward–backward or total-least-squares DMD.
+    #[serde(default)]
+    pub variant: DmdVariant,
     /// Fraction of the snapshot pairs (at the end) held out of the fit and used as the
     /// quadrature set for the residuals. Residuals on the fitting pairs themselves would be
     /// biased low (Colbrook & Townsend 2024).
@@ -64,6 +71,7 @@ impl Default for Dmd {
     fn default() -> Self {
         Self {
             rank: Rank::Full,
+            variant: DmdVariant::Exact,
             residual_holdout: DEFAULT_RESIDUAL_HOLDOUT,
         }
     }
@@ -173,6 +181,7 @@ impl FittedModel for DmdModel {
     fn report(&self) -> serde_json::Value {
         serde_json::json!({
             "rank": self.rank,
+            "dmd_variant": self.options.variant.name(),
             "singular_values": self.singular_values,
             "eigenvalues": self.spectrum.eigenvalues,
             "residuals": self.spectrum.residuals.iter().map(|r| if r.is_finite() { serde_json::json!(r) } else { serde_json::Value::Null }).collect::<Vec<_>>(),

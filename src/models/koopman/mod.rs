@@ -27,10 +27,13 @@ pub mod pairs;
 pub mod pseudospectrum;
 pub mod residual;
 
-pub use dictionary::{Dictionary, FittedDictionary, StateFeatures};
+pub use dictionary::{Dictionary, FittedDictionary, Kernel, StateFeatures};
 pub use fit::{fit_edmd, fit_edmd_pairs};
 pub use pairs::SnapshotPairs;
-pub use pseudospectrum::{Pseudospectrum, PseudospectrumGrid, QuadratureForm, Symmetry};
+pub use pseudospectrum::{
+    Pseudospectrum, PseudospectrumGrid, QuadratureForm, Symmetry, pseudospectrum,
+    pseudospectrum_published, pseudospectrum_rows,
+};
 
 use crate::models::iterate_lifted;
 use faer::{Mat, c64};
@@ -55,6 +58,13 @@ pub struct Edmd {
     /// Where to compute the pseudospectrum `τ_N(z)` as part of the fit (ResDMD R2);
     /// `None` for plain EDMD with residuals.
     pub pseudospectrum: Option<PseudospectrumGrid>,
+    /// For measure-preserving dynamics (Lorenz on its attractor, Hamiltonian systems):
+    /// replace `G` and `L` by `(G + L)/2` in the fit and the residuals, as Colbrook's
+    /// `Lorenz_attractor_example.m` does (spec §1.9, §6.11). Then every eigenvalue lies
+    /// in the closed unit disc and every eigenpair's residual on the fit pairs is
+    /// `sqrt(1 − |λ|²)`.
+    #[serde(default)]
+    pub measure_preserving: bool,
 }
 
 impl Default for Edmd {
@@ -63,17 +73,34 @@ impl Default for Edmd {
             dictionary: Dictionary::default(),
             residual_holdout: DEFAULT_RESIDUAL_HOLDOUT,
             pseudospectrum: None,
+            measure_preserving: false,
         }
     }
 }
 
 impl Edmd {
-    /// `resdmd` when the fit includes the pseudospectrum, else `edmd`.
+    /// `resdmd` when the fit includes the pseudospectrum, else `kernel-edmd` for
+    /// kernel EDMD's dictionary, else `edmd`.
     pub fn family_name(&self) -> &'static str {
         if self.pseudospectrum.is_some() {
             "resdmd"
+        } else if self.dictionary.is_kernel() {
+            "kernel-edmd"
         } else {
             "edmd"
+        }
+    }
+
+    /// Kernel EDMD (Williams, Rowley & Kevrekidis 2015) with `kernel` and the default
+    /// expansion size.
+    pub fn kernel(kernel: Kernel) -> Self {
+        Self {
+            dictionary: Dictionary::Kernel {
+                kernel,
+                functions: dictionary::DEFAULT_KERNEL_FUNCTIONS,
+                points: dictionary::DEFAULT_KERNEL_POINTS,
+            },
+            ..Self::default()
         }
     }
 }
@@ -112,6 +139,13 @@ pub struct EdmdModel {
     /// `log10 τ_N(z)` on the grid of [`Edmd::pseudospectrum`], when it was asked for.
     #[serde(default)]
     pub pseudospectrum: Option<Pseudospectrum>,
+    /// Samples per delay vector (1: the dictionary acts on the state itself).
+    #[serde(default = "one")]
+    pub delays: usize,
+    /// For delays: the delay vector regressed on `[x, 1]`, row-major `(n + 1) × nd`,
+    /// which starts a forecast from one state.
+    #[serde(default)]
+    pub delay_lift: Vec<f64>,
     /// Eigenvector coefficients `c_j` as columns (in spectrum order); not saved.
     #[serde(skip)]
     pub eigenvectors: Option<Mat<c64>>,
@@ -133,7 +167,13 @@ impl PartialEq for EdmdModel {
             && self.pairs == other.pairs
             && self.last_state == other.last_state
             && self.pseudospectrum == other.pseudospectrum
+            && self.delays == other.delays
+            && self.delay_lift == other.delay_lift
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 impl EdmdModel {
@@ -195,12 +235,30 @@ impl FittedModel for EdmdModel {
     fn forecast(&self, x0: &[f64], steps: usize) -> Result<Vec<f64>, ForecastError> {
         let n = self.names.len();
         let big_n = self.size();
+        // The dictionary acts on delay vectors of `cols` values whose newest block (at
+        // `offset`) is the state; without delays cols = n and offset = 0.
+        let cols = self.dictionary.dim();
+        let offset = cols - n;
         let mut next = vec![0.0; big_n];
         iterate_lifted(
             x0,
             n,
             steps,
-            |x0| self.dictionary.eval(x0),
+            |x0| {
+                if self.delays > 1 {
+                    let h: Vec<f64> = (0..cols)
+                        .map(|j| {
+                            (0..n)
+                                .map(|i| x0[i] * self.delay_lift[i * cols + j])
+                                .sum::<f64>()
+                                + self.delay_lift[n * cols + j]
+                        })
+                        .collect();
+                    self.dictionary.eval(&h)
+                } else {
+                    self.dictionary.eval(x0)
+                }
+            },
             // p ← p K (row vector times the Koopman matrix).
             |p| {
                 next.iter_mut().for_each(|v| *v = 0.0);
@@ -212,10 +270,12 @@ impl FittedModel for EdmdModel {
                 }
                 std::mem::swap(p, &mut next);
             },
-            // x = p B (the state regressed on the dictionary).
+            // x = p B (the state regressed on the dictionary), newest block.
             |p, x| {
                 for (j, xj) in x.iter_mut().enumerate() {
-                    *xj = (0..big_n).map(|i| p[i] * self.state_map[i * n + j]).sum();
+                    *xj = (0..big_n)
+                        .map(|i| p[i] * self.state_map[i * cols + offset + j])
+                        .sum();
                 }
             },
         )
@@ -256,6 +316,7 @@ impl FittedModel for EdmdModel {
             "pseudospectrum": pseudospectrum,
             "dictionary": self.options.dictionary,
             "dictionary_size": self.size(),
+            "delays": self.delays,
             "eigenvalues": self.spectrum.eigenvalues,
             "residuals": self.spectrum.residuals.iter().map(finite).collect::<Vec<_>>(),
             "continuous_eigenvalues": self.spectrum.continuous(),
@@ -271,3 +332,5 @@ impl FittedModel for EdmdModel {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reference;

@@ -57,3 +57,33 @@ pub fn gram_matrices(
         psi_y.transpose() * psi_y,
     )
 }
+
+/// Residuals with `G` and `L` replaced by `G_s = (G + L)/2` (measure-preserving EDMD,
+/// [`crate::models::koopman::Edmd::measure_preserving`]):
+/// `res² = c*((1 + |λ|²)G_s − λA* − λ̄A)c / c*G_s c`, clamped at 0. For an eigenpair of
+/// `G_s⁻¹A` on the same pairs this is exactly `1 − |λ|²` (spec §1.9).
+pub fn residuals_measure_preserving(
+    psi_x: MatRef<'_, f64>,
+    psi_y: MatRef<'_, f64>,
+    lambdas: &[c64],
+    vecs: MatRef<'_, c64>,
+) -> Vec<f64> {
+    let (g, a, l) = gram_matrices(psi_x, psi_y);
+    let n = g.nrows();
+    let gs = Mat::from_fn(n, n, |i, j| c64::new(0.5 * (g[(i, j)] + l[(i, j)]), 0.0));
+    let ac = Mat::from_fn(n, n, |i, j| c64::new(a[(i, j)], 0.0));
+    (0..vecs.ncols())
+        .map(|k| {
+            let c = vecs.col(k);
+            let gq = (c.adjoint() * &gs * c).re;
+            let aq = c.adjoint() * &ac * c;
+            let lam = lambdas[k];
+            let num = (1.0 + lam.norm_sqr()) * gq - 2.0 * (lam.conj() * aq).re;
+            if gq > 0.0 {
+                (num / gq).max(0.0).sqrt()
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}

@@ -198,6 +198,45 @@ fn pseudospectrum_vanishes_at_exact_eigenvalues_and_is_mirrored() {
 }
 
 #[test]
+fn fast_pseudospectrum_vanishes_at_the_exact_lattice_of_a_large_invariant_dictionary() {
+    // Monomials of degree ≤ 8 in 2 variables: 45 functions, above the size where the
+    // pseudospectrum switches from the dense SVD to Cholesky + inverse Lanczos. The
+    // dictionary is invariant under the linear map, so τ_N = 0 at every 0.8^i 0.7^j
+    // (spec §4.1.6), and the fast path must find those zeros to rounding.
+    let pairs = random_pairs(1200, 8, linear_map);
+    let options = Edmd {
+        dictionary: Dictionary::Monomials { degree: 8 },
+        residual_holdout: 0.25,
+        ..Edmd::default()
+    };
+    let model = fit_edmd_pairs(&options, &pairs, &JobContext::detached()).expect("fits");
+    let form = model
+        .quadrature
+        .as_ref()
+        .expect("300 held-out pairs ≥ 45 functions");
+    assert_eq!(form.len(), 45);
+    for (i, j) in [(0, 0), (1, 0), (0, 1), (2, 1), (1, 3)] {
+        let l = 0.8f64.powi(i) * 0.7f64.powi(j);
+        let t = form.tau(c64::new(l, 0.0));
+        // σ_min of an O(1) matrix that is singular up to rounding; the conditioning of
+        // degree-8 monomials on [-1, 1]² adds a few digits.
+        assert!(t < 1e-11, "τ({l}) = {t}");
+    }
+    // Off the lattice τ is the dense SVD's value.
+    for z in [
+        c64::new(0.3, 0.4),
+        c64::new(0.75, 0.02),
+        c64::new(-0.5, 0.0),
+    ] {
+        let (fast, dense) = (form.tau(z), form.tau_svd(z));
+        assert!(
+            (fast - dense).abs() <= 1e-6 * dense,
+            "{z}: {fast} vs {dense}"
+        );
+    }
+}
+
+#[test]
 fn reduced_pseudospectrum_matches_the_direct_qr_form() {
     // Non-invariant dictionary: D ≠ 0, so the 2N × N reduction is really exercised.
     let f = |p: [f64; 2]| [0.9 * p[1], (1.5 * p[0]).sin() - 0.3 * p[0] * p[1]];
