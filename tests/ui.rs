@@ -665,3 +665,36 @@ fn dmd_card_variant_reaches_the_fit() {
     };
     assert_eq!(out.model.report()["dmd_variant"], "tls");
 }
+
+#[test]
+fn a_clicked_eigenvalue_paints_its_eigenfunction_on_the_limit_cycle() {
+    let mut h = harness();
+    h.run_steps(2);
+    let preset = chaoslab::app::preset::builtin()
+        .into_iter()
+        .find(|p| p.paint_eigenfunction.is_some())
+        .expect("the Van der Pol preset paints an eigenfunction");
+    h.state_mut().apply_preset(&preset).expect("applies");
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| !a.busy());
+    h.run_steps(3);
+    h.get_by_label_contains("EDMD: λ =");
+    let colours = h
+        .state()
+        .eigen_paint
+        .last()
+        .cloned()
+        .expect("painted colours");
+    assert!(colours.cyclic, "the phase is painted");
+    assert_eq!(colours.values.len(), h.state().live.trail().len());
+    // On the limit cycle the eigenfunction of the cycle's frequency has |φ| constant and
+    // a phase that winds once: every phase value occurs.
+    let (lo, hi) = colours
+        .values
+        .iter()
+        .fold((1.0f32, 0.0f32), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    assert!(lo < 0.05 && hi > 0.95, "phase range {lo}..{hi}");
+    h.get_by_label("clear").click();
+    h.run_steps(2);
+    assert_eq!(h.state().eigen_paint.selected, None);
+}

@@ -9,7 +9,7 @@ use std::time::Instant;
 use crate::data::Trajectory;
 use crate::eval::compare::{CompareOptions, ModelComparison, score_fitted};
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
-use crate::eval::lyapunov::largest_exponent;
+use crate::eval::lyapunov::forecast_time_scale;
 use crate::eval::{HeldOutForecast, forecast_held_out};
 use crate::integrate::{Simulation, solve};
 use crate::jobs::{Job, Waker};
@@ -131,7 +131,9 @@ pub fn spawn_fit(
                 let (mut traj, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
                 traj.add_noise(data.noise, data.seed);
                 job.report(0.1, "largest Lyapunov exponent");
-                let lyapunov = largest_exponent(&system, x0, job).map_err(|e| e.to_string())?;
+                let lyapunov = forecast_time_scale(&system, x0, job)
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or(0.0);
                 (traj, lyapunov)
             }
             FitSource::Dataset { data: d, lyapunov } => {

@@ -12,6 +12,7 @@ pub mod characterise_job;
 pub mod characterise_panel;
 pub mod data_panel;
 pub mod divergence_plot;
+pub mod eigen_paint;
 mod export_menu;
 pub mod fit_job;
 pub mod live;
@@ -80,6 +81,8 @@ pub struct ChaosApp {
     plot_rects: Vec<(String, egui::Rect)>,
     /// How the main trail (or the loaded dataset) is coloured.
     pub colour_by: ColourBy,
+    /// The Koopman eigenfunction painted on the attractor, if one was clicked.
+    pub eigen_paint: eigen_paint::EigenPaint,
     epsilon: f64,
     /// The eigenvalue plane shows ω = log(λ)/Δt instead of λ.
     pub continuous: bool,
@@ -161,6 +164,7 @@ impl ChaosApp {
             png: Default::default(),
             plot_rects: Vec::new(),
             colour_by: ColourBy::Solid,
+            eigen_paint: Default::default(),
             epsilon: 0.05,
             continuous: false,
             screenshot: None,
@@ -221,6 +225,17 @@ impl ChaosApp {
         }
         self.views.open_named(&p.views, p.orbit_range);
         self.colour_by = p.colour_by;
+        self.eigen_paint = Default::default();
+        if let Some(paint) = &p.paint_eigenfunction {
+            let card = self.bench.index_of(&paint.card).with_context(|| {
+                format!(
+                    "the preset paints an eigenfunction of '{}', which has no card",
+                    paint.card
+                )
+            })?;
+            self.eigen_paint.selected = Some((card, paint.index));
+            self.eigen_paint.phase = paint.phase;
+        }
         if let Some(d) = &p.dataset {
             let path = p
                 .dataset_path()?
@@ -419,6 +434,7 @@ impl ChaosApp {
                         &self.bench,
                         &mut self.epsilon,
                         &mut self.continuous,
+                        &mut self.eigen_paint,
                     ) {
                         self.export_spectrum(what);
                     }
@@ -460,6 +476,18 @@ impl ChaosApp {
         }
         let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
         let is_map = self.live.system.kind() == crate::systems::Kind::Map;
+        let (main_points, main_generation) = match self.source {
+            SourceKind::System => (self.live.trail(), self.live.generation),
+            SourceKind::Dataset => (self.data.points.clone(), self.data.generation),
+        };
+        let painted_model = self
+            .eigen_paint
+            .selected
+            .and_then(|(c, _)| self.bench.cards.get(c)?.outcome())
+            .map(|o| (o.model.as_ref(), o.id));
+        let painted = self
+            .eigen_paint
+            .colours(painted_model, &main_points, main_generation);
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
                 SourceKind::System => Curve {
@@ -469,6 +497,7 @@ impl ChaosApp {
                     fade: true,
                     dots: is_map,
                     colour_by: self.colour_by,
+                    scalars: painted.clone(),
                 },
                 SourceKind::Dataset => Curve {
                     points: self.data.points.clone(),
@@ -478,6 +507,7 @@ impl ChaosApp {
                     fade: false,
                     dots: false,
                     colour_by: self.colour_by,
+                    scalars: painted.clone(),
                 },
             }];
             if self.source == SourceKind::System {
@@ -491,6 +521,7 @@ impl ChaosApp {
                         fade: true,
                         dots: is_map,
                         colour_by: ColourBy::Solid,
+                        scalars: None,
                     });
                 }
             }
@@ -651,6 +682,7 @@ fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3], dots: bool)
         fade: false,
         dots,
         colour_by: ColourBy::Solid,
+        scalars: None,
     }
 }
 

@@ -15,7 +15,9 @@
 //! (optional: its parameter range), "dataset": {"file": "data/rossler-recording.csv",
 //! "resample": "cubic" (optional), "dt": 0.1 (optional), "lyapunov": 0.0714 (optional)}
 //! (optional: fit this data file, read like "Your data", instead of the system; the path
-//! is relative to the preset file), "colour_by": "solid" | "time" | "speed" (optional)}`.
+//! is relative to the preset file), "colour_by": "solid" | "time" | "speed" (optional),
+//! "paint_eigenfunction": {"card": "EDMD", "index": 1, "phase": true} (optional: paint
+//! that eigenvalue's eigenfunction on the attractor once the card has fitted)}`.
 //!
 //! The presets shipped in `presets/` are compiled into the binary ([`builtin`]) and
 //! listed in the window's Presets menu; so are their data files, which are written to the
@@ -85,6 +87,9 @@ pub struct Preset {
     /// How the orbit is coloured: `solid` (default), `time` or `speed`.
     #[serde(default)]
     pub colour_by: crate::render::ColourBy,
+    /// Paint a Koopman eigenfunction on the attractor once the card has fitted.
+    #[serde(default)]
+    pub paint_eigenfunction: Option<PaintEigenfunction>,
     /// The folder of the preset file (`None`: a shipped preset, whose data files are
     /// compiled in).
     #[serde(skip)]
@@ -106,6 +111,20 @@ pub struct PresetDataset {
     /// The data's largest Lyapunov exponent, for scoring forecasts in Lyapunov times.
     #[serde(default)]
     pub lyapunov: Option<f64>,
+}
+
+/// A preset's eigenfunction painting: the card, the eigenvalue's index in the card's
+/// spectrum (largest modulus first), and whether to paint the phase.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaintEigenfunction {
+    /// The card's title (`"EDMD"`).
+    pub card: String,
+    /// The eigenvalue's index.
+    pub index: usize,
+    /// Paint `arg φ` (else `|φ|`).
+    #[serde(default)]
+    pub phase: bool,
 }
 
 /// Data files of the shipped presets: (path relative to `presets/`, contents).

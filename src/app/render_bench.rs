@@ -90,6 +90,7 @@ pub fn run(points: usize, json: bool) -> anyhow::Result<()> {
         fade: true,
         dots: false,
         colour_by: crate::render::ColourBy::Solid,
+        scalars: None,
     };
     let out: Arc<Mutex<Option<RenderBench>>> = Arc::new(Mutex::new(None));
     let app_out = out.clone();

@@ -26,6 +26,7 @@ pub fn spectrum_plot(
     bench: &Bench,
     epsilon: &mut f64,
     continuous: &mut bool,
+    paint: &mut super::eigen_paint::EigenPaint,
 ) -> Option<SpectrumExport> {
     let mut export = None;
     ui.ctx()
@@ -73,7 +74,51 @@ pub fn spectrum_plot(
             [a.cos(), a.sin()]
         })
         .collect();
-    Plot::new("eigenvalue_plane")
+    let selected = paint.selected.and_then(|(c, k)| {
+        let spec = bench.cards.get(c)?.outcome()?.model.spectrum()?;
+        Some((c, k, *spec.eigenvalues.get(k)?))
+    });
+    // The painting's status line goes above the plot, which takes the height left.
+    if let Some((c, k, l)) = selected {
+        let card = &bench.cards[c];
+        let has = card.outcome().is_some_and(|o| {
+            o.model
+                .eigenfunction(k, &vec![0.0; o.model.state_names().len()])
+                .is_some()
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{}: λ = {:.4} {} {:.4}i painted",
+                card.spec.title(),
+                l[0],
+                if l[1] < 0.0 { '−' } else { '+' },
+                l[1].abs()
+            ));
+            ui.selectable_value(&mut paint.phase, false, "|φ|");
+            ui.selectable_value(&mut paint.phase, true, "arg φ");
+            if ui.button("clear").clicked() {
+                paint.selected = None;
+            }
+        });
+        if !has {
+            ui.label(
+                egui::RichText::new(
+                    "this fit keeps no eigenfunctions to paint (EDMD fitted in this window does; DMD and models read from files do not)",
+                )
+                .small(),
+            );
+        }
+    } else if bench
+        .cards
+        .iter()
+        .any(|c| c.outcome().and_then(|o| o.model.spectrum()).is_some())
+    {
+        ui.label(
+            egui::RichText::new("click an eigenvalue to paint its eigenfunction on the attractor")
+                .small(),
+        );
+    }
+    let shown = Plot::new("eigenvalue_plane")
         .data_aspect(1.0)
         .legend(Legend::default())
         .include_x(-1.2)
@@ -133,7 +178,41 @@ pub fn spectrum_plot(
                         .radius(5.0),
                 );
             }
+            if let Some((_, _, l)) = selected {
+                plot.points(
+                    Points::new("painted on the attractor", vec![l])
+                        .color(Color32::WHITE)
+                        .shape(MarkerShape::Diamond)
+                        .filled(false)
+                        .radius(8.0),
+                );
+            }
         });
+    // A click on (or within 10 points of) an eigenvalue paints its eigenfunction; a
+    // click elsewhere clears the painting.
+    if shown.response.clicked()
+        && let Some(pos) = shown.response.interact_pointer_pos()
+    {
+        let nearest = bench
+            .cards
+            .iter()
+            .enumerate()
+            .filter_map(|(c, card)| Some((c, card.outcome()?.model.spectrum()?)))
+            .flat_map(|(c, spec)| {
+                spec.eigenvalues
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, l)| (c, k, *l))
+            })
+            .map(|(c, k, l)| {
+                let at = shown
+                    .transform
+                    .position_from_point(&egui_plot::PlotPoint::new(l[0], l[1]));
+                (c, k, at.distance(pos))
+            })
+            .min_by(|a, b| a.2.total_cmp(&b.2));
+        paint.selected = nearest.filter(|n| n.2 <= 10.0).map(|(c, k, _)| (c, k));
+    }
     export
 }
 

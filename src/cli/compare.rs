@@ -13,7 +13,7 @@ use super::{SystemArgs, json_out};
 use crate::eval::compare::{
     CompareOptions, DEFAULT_HORIZON, DEFAULT_STARTS, ModelComparison, compare_model,
 };
-use crate::eval::lyapunov::largest_exponent;
+use crate::eval::lyapunov::forecast_time_scale;
 use crate::jobs::JobContext;
 use crate::models::registry;
 
@@ -87,8 +87,8 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
         let (system, ic) = args.system.resolve()?;
         let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
         let data = args.sampling.trajectory(&system, &sim)?;
-        let lyap = largest_exponent(&system, ic, &JobContext::detached())?;
-        (data, Some(lyap))
+        let lyap = forecast_time_scale(&system, ic, &JobContext::detached())?;
+        (data, lyap)
     };
     let (train, test) = data.split(args.train_fraction);
     let options = CompareOptions {

@@ -15,7 +15,7 @@ use super::{SystemArgs, json_out};
 use crate::data::Trajectory;
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 use crate::eval::forecast_held_out;
-use crate::eval::lyapunov::largest_exponent;
+use crate::eval::lyapunov::forecast_time_scale;
 use crate::jobs::JobContext;
 use crate::models::Model;
 use crate::models::dmd::{Dmd, HankelDmd, Rank};
@@ -489,7 +489,7 @@ fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
     let (system, ic) = args.system.resolve()?;
     let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
     let data = args.sampling.trajectory(&system, &sim)?;
-    let lyap = largest_exponent(&system, ic, &JobContext::detached())
+    let lyap = forecast_time_scale(&system, ic, &JobContext::detached())
         .context("computing the largest Lyapunov exponent for the forecast time scale")?;
-    Ok((data, Some(lyap)))
+    Ok((data, lyap))
 }

@@ -407,6 +407,29 @@ pub fn largest_exponent(
     Ok(lyapunov_spectrum(system, &options, job)?.exponents[0])
 }
 
+/// Largest exponents below this many e-foldings per dominant period (per iteration for
+/// maps) count as zero: the orbit is periodic or quasi-periodic to within the estimate's
+/// error, and a forecast horizon in Lyapunov times would be meaningless (Van der Pol's
+/// ≈ 1e-9 made every VPT read 0.00).
+pub const NON_CHAOTIC_EFOLDS_PER_PERIOD: f64 = 0.05;
+
+/// [`largest_exponent`] when the orbit is chaotic (see
+/// [`NON_CHAOTIC_EFOLDS_PER_PERIOD`]); `None` otherwise, so forecasts are scored in time
+/// units.
+pub fn forecast_time_scale(
+    system: &System,
+    x0: Vec<f64>,
+    job: &JobContext,
+) -> Result<Option<f64>, IntegrateError> {
+    let lambda = largest_exponent(system, x0, job)?;
+    let period = if system.kind() == Kind::Map {
+        1.0
+    } else {
+        system.info().period
+    };
+    Ok((lambda * period >= NON_CHAOTIC_EFOLDS_PER_PERIOD).then_some(lambda))
+}
+
 /// Kaplan–Yorke dimension `j + (λ_1 + … + λ_j)/|λ_{j+1}|`, `j` the largest index with a
 /// non-negative partial sum; exponents sorted largest first.
 pub fn kaplan_yorke(exponents: &[f64]) -> f64 {

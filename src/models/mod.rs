@@ -115,6 +115,11 @@ pub trait FittedModel: Send + Sync {
     fn equations(&self) -> Option<Vec<String>> {
         None
     }
+    /// The Koopman eigenfunction of eigenvalue `k` (in [`FittedModel::spectrum`] order) at
+    /// the state `x` as `[re, im]`, for models that keep their eigenvectors.
+    fn eigenfunction(&self, _k: usize, _x: &[f64]) -> Option<[f64; 2]> {
+        None
+    }
     /// The Jacobian of the one-step map at `x` (row-major), where the model has one.
     fn jacobian(&self, _x: &[f64]) -> Option<Vec<f64>> {
         None

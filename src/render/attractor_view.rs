@@ -12,7 +12,7 @@ use eframe::egui_wgpu;
 use glam::Vec3;
 
 use super::camera::{OrbitCamera, ZOOM_PER_POINT};
-use super::colour::ColourBy;
+use super::colour::{ColourBy, ScalarColours};
 use super::gpu::{BACKGROUND, Resources, SceneCallback, Vertex};
 
 /// Text shown (and exposed to accessibility) when 3-D rendering is unavailable.
@@ -49,6 +49,9 @@ pub struct Curve {
     pub dots: bool,
     /// Solid `color`, or a colour map by time or speed (alpha from `color`).
     pub colour_by: ColourBy,
+    /// Colours given point by point (an eigenfunction painted on the orbit); they
+    /// replace `colour_by` when there is one per point.
+    pub scalars: Option<ScalarColours>,
 }
 
 /// Everything a view draws this frame.
@@ -343,6 +346,7 @@ mod tests {
                 fade: false,
                 dots: false,
                 colour_by: ColourBy::Solid,
+                scalars: None,
             }],
         };
         assert_eq!(view.scene_bounds(&scene), Some((Vec3::ZERO, Vec3::ONE)));

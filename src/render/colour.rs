@@ -6,6 +6,8 @@
 //! uniform, readable by colour-blind viewers and on a washed-out projector. Nine of its
 //! values, evenly spaced, are interpolated linearly here.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// How the main trail is coloured.
@@ -36,6 +38,60 @@ impl ColourBy {
             ColourBy::Time => "time",
             ColourBy::Speed => "speed",
         }
+    }
+}
+
+/// Colours given point by point: values in 0..1 through viridis, or through a hue wheel
+/// when `cyclic` (for phases, where 0 and 1 are the same angle).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalarColours {
+    /// One value per point of the curve.
+    pub values: Arc<Vec<f32>>,
+    /// Map through the hue wheel instead of viridis.
+    pub cyclic: bool,
+    /// Changes whenever `values` do (the renderer re-uploads then).
+    pub id: u64,
+}
+
+impl ScalarColours {
+    /// The colour of every value, keeping `alpha`.
+    pub fn colours(&self, alpha: f32) -> Vec<[f32; 4]> {
+        self.values
+            .iter()
+            .map(|&v| {
+                let [r, g, b] = if self.cyclic {
+                    hue_wheel(v)
+                } else {
+                    viridis(v)
+                };
+                [r, g, b, alpha]
+            })
+            .collect()
+    }
+}
+
+/// A fully saturated-ish hue wheel at `s` (0 and 1 are red): for cyclic quantities.
+pub fn hue_wheel(s: f32) -> [f32; 3] {
+    let s = if s.is_finite() {
+        s.rem_euclid(1.0)
+    } else {
+        0.0
+    };
+    let (sat, val) = (0.75f32, 0.95f32);
+    let h = s * 6.0;
+    let f = h - h.floor();
+    let (p, q, t) = (
+        val * (1.0 - sat),
+        val * (1.0 - sat * f),
+        val * (1.0 - sat * (1.0 - f)),
+    );
+    match h.floor() as u32 % 6 {
+        0 => [val, t, p],
+        1 => [q, val, p],
+        2 => [p, val, t],
+        3 => [p, q, val],
+        4 => [t, p, val],
+        _ => [val, p, q],
     }
 }
 
@@ -123,6 +179,19 @@ mod tests {
         // Halfway between the first two stops.
         let mid = viridis(1.0 / 16.0);
         assert!((mid[1] - 22.5 / 255.0).abs() < 1e-6, "{mid:?}");
+    }
+
+    #[test]
+    fn the_hue_wheel_closes_on_itself() {
+        let close = |a: [f32; 3], b: [f32; 3]| a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-5);
+        assert!(close(hue_wheel(0.0), hue_wheel(1.0)));
+        assert!(close(hue_wheel(0.999_999), hue_wheel(0.0)));
+        assert_eq!(hue_wheel(0.0), [0.95, 0.95 * 0.25, 0.95 * 0.25]);
+        let third = hue_wheel(1.0 / 3.0);
+        assert!(
+            third[1] > third[0] && third[1] > third[2],
+            "green at a third: {third:?}"
+        );
     }
 
     #[test]

@@ -99,6 +99,7 @@ struct CurveKey {
     fade: bool,
     dots: bool,
     colour_by: ColourBy,
+    scalars: Option<u64>,
 }
 
 impl CurveKey {
@@ -110,6 +111,7 @@ impl CurveKey {
             fade: curve.fade,
             dots: curve.dots,
             colour_by: curve.colour_by,
+            scalars: curve.scalars.as_ref().map(|s| s.id),
         }
     }
 }
@@ -293,7 +295,13 @@ impl Resources {
         let points = &all[all.len().saturating_sub(self.max_vertices)..];
         self.scratch.clear();
         let last = points.len().saturating_sub(1).max(1) as f32;
-        let colours = vertex_colours(points, curve.color, curve.colour_by);
+        let colours = match &curve.scalars {
+            Some(s) if s.values.len() == all.len() => {
+                let c = s.colours(curve.color[3]);
+                c[c.len() - points.len()..].to_vec()
+            }
+            _ => vertex_colours(points, curve.color, curve.colour_by),
+        };
         self.scratch
             .extend(
                 points

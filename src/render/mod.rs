@@ -19,4 +19,4 @@ mod pipelines;
 
 pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
 pub use camera::OrbitCamera;
-pub use colour::{ColourBy, viridis};
+pub use colour::{ColourBy, ScalarColours, hue_wheel, viridis};

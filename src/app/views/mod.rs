@@ -189,5 +189,6 @@ fn marker_curve(p: [f32; 3], trail: &[[f32; 3]]) -> Curve {
         fade: false,
         dots: false,
         colour_by: crate::render::ColourBy::Solid,
+        scalars: None,
     }
 }

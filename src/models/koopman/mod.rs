@@ -285,6 +285,10 @@ impl FittedModel for EdmdModel {
         &self.last_state
     }
 
+    fn eigenfunction(&self, k: usize, x: &[f64]) -> Option<[f64; 2]> {
+        EdmdModel::eigenfunction(self, k, x).map(|c| [c.re, c.im])
+    }
+
     fn spectrum(&self) -> Option<&Spectrum> {
         Some(&self.spectrum)
     }
