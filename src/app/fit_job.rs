@@ -131,9 +131,7 @@ pub fn spawn_fit(
                 let (mut traj, _) = solve(&system, &sim, job).map_err(|e| e.to_string())?;
                 traj.add_noise(data.noise, data.seed);
                 job.report(0.1, "largest Lyapunov exponent");
-                let lyapunov = forecast_time_scale(&system, x0, job)
-                    .map_err(|e| e.to_string())?
-                    .unwrap_or(0.0);
+                let lyapunov = forecast_time_scale(&system, x0, job).map_err(|e| e.to_string())?;
                 (traj, lyapunov)
             }
             FitSource::Dataset { data: d, lyapunov } => {

@@ -88,7 +88,7 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
         let sim = args.sampling.simulation(&system, ic.clone(), 100.0)?;
         let data = args.sampling.trajectory(&system, &sim)?;
         let lyap = forecast_time_scale(&system, ic, &JobContext::detached())?;
-        (data, lyap)
+        (data, Some(lyap))
     };
     let (train, test) = data.split(args.train_fraction);
     let options = CompareOptions {

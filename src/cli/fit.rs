@@ -491,5 +491,5 @@ fn load_data(args: &FitArgs) -> anyhow::Result<(Trajectory, Option<f64>)> {
     let data = args.sampling.trajectory(&system, &sim)?;
     let lyap = forecast_time_scale(&system, ic, &JobContext::detached())
         .context("computing the largest Lyapunov exponent for the forecast time scale")?;
-    Ok((data, lyap))
+    Ok((data, Some(lyap)))
 }

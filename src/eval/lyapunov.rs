@@ -413,21 +413,28 @@ pub fn largest_exponent(
 /// ≈ 1e-9 made every VPT read 0.00).
 pub const NON_CHAOTIC_EFOLDS_PER_PERIOD: f64 = 0.05;
 
-/// [`largest_exponent`] when the orbit is chaotic (see
-/// [`NON_CHAOTIC_EFOLDS_PER_PERIOD`]); `None` otherwise, so forecasts are scored in time
-/// units.
+/// [`largest_exponent`] as a forecast time scale: unchanged where the orbit is chaotic
+/// (`λ·T ≥` [`NON_CHAOTIC_EFOLDS_PER_PERIOD`], `T` the dominant period, 1 for maps) or
+/// contracting (`λ ≤ 0`, scored in time units anyway); 0 for the small positive values a
+/// periodic or quasi-periodic orbit's estimate leaves, so those are scored in time units.
 pub fn forecast_time_scale(
     system: &System,
     x0: Vec<f64>,
     job: &JobContext,
-) -> Result<Option<f64>, IntegrateError> {
+) -> Result<f64, IntegrateError> {
     let lambda = largest_exponent(system, x0, job)?;
     let period = if system.kind() == Kind::Map {
         1.0
     } else {
         system.info().period
     };
-    Ok((lambda * period >= NON_CHAOTIC_EFOLDS_PER_PERIOD).then_some(lambda))
+    Ok(
+        if lambda > 0.0 && lambda * period < NON_CHAOTIC_EFOLDS_PER_PERIOD {
+            0.0
+        } else {
+            lambda
+        },
+    )
 }
 
 /// Kaplan–Yorke dimension `j + (λ_1 + … + λ_j)/|λ_{j+1}|`, `j` the largest index with a
@@ -451,6 +458,26 @@ pub fn kaplan_yorke(exponents: &[f64]) -> f64 {
 mod tests {
     use super::*;
     use crate::systems::Catalog;
+
+    #[test]
+    fn a_limit_cycle_has_no_lyapunov_time_scale_and_lorenz_keeps_its_own() {
+        let job = JobContext::detached();
+        let vdp = Catalog::builtin().system("VanDerPol").expect("VanDerPol");
+        let x0 = vdp.info().initial_conditions.clone();
+        let raw = largest_exponent(&vdp, x0.clone(), &job).expect("integrates");
+        assert!(
+            raw.abs() * vdp.info().period < NON_CHAOTIC_EFOLDS_PER_PERIOD,
+            "{raw}"
+        );
+        assert_eq!(
+            forecast_time_scale(&vdp, x0, &job).expect("integrates"),
+            raw.min(0.0)
+        );
+        let lorenz = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        let x0 = lorenz.info().initial_conditions.clone();
+        let scale = forecast_time_scale(&lorenz, x0, &job).expect("integrates");
+        assert!((scale - 0.906).abs() < 0.03, "{scale}");
+    }
 
     #[test]
     fn lorenz_spectrum_matches_the_known_values() {
