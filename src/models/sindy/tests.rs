@@ -274,6 +274,31 @@ fn more_features_than_samples_is_a_clear_error() {
 }
 
 #[test]
+fn a_library_that_overflows_is_a_clear_error() {
+    // Lorenz scaled by 1e70: its fifth powers (~1e355) overflow to infinity.
+    let data = lorenz(400);
+    let huge: Vec<f64> = data.samples().iter().map(|v| v * 1e70).collect();
+    let scaled = Trajectory::new(
+        data.names().to_vec(),
+        0.0,
+        0.002,
+        huge,
+        data.provenance.clone(),
+    );
+    let opts = Sindy {
+        library: Library::Polynomial(PolynomialLibrary {
+            degree: 5,
+            ..PolynomialLibrary::default()
+        }),
+        ..Sindy::default()
+    };
+    let err = fit_sindy(&opts, &scaled, &JobContext::detached()).expect_err("refused");
+    assert!(err.to_string().contains("library overflows"), "{err}");
+    // The same data unscaled fits.
+    assert!(fit_sindy(&opts, &data, &JobContext::detached()).is_ok());
+}
+
+#[test]
 fn constant_or_map_data_is_a_clear_error() {
     let data = lorenz(200);
     let mut samples = data.samples().to_vec();
