@@ -16,10 +16,17 @@ pub struct EigenPaint {
     pub selected: Option<(usize, usize)>,
     /// Paint the phase (cyclic colours) instead of the modulus.
     pub phase: bool,
-    /// The last colours with what they were computed from.
-    cache: Option<(CacheKey, ScalarColours)>,
+    /// The last colours with what they were computed from and the stride used.
+    cache: Option<(CacheKey, ScalarColours, usize)>,
     next_id: u64,
+    /// Seconds one eigenfunction evaluation took last time (sets the stride).
+    seconds_per_point: Option<f64>,
 }
+
+/// The UI thread spends at most about this long per frame painting: expensive
+/// dictionaries (kernel EDMD evaluates a kernel at every expansion point) are evaluated
+/// at every `stride`-th point and interpolated along the orbit in between.
+pub const PAINT_BUDGET_SECONDS: f64 = 0.010;
 
 #[derive(Clone, Copy, PartialEq)]
 struct CacheKey {
@@ -32,7 +39,7 @@ struct CacheKey {
 impl EigenPaint {
     /// The colours computed last, if any.
     pub fn last(&self) -> Option<&ScalarColours> {
-        self.cache.as_ref().map(|(_, c)| c)
+        self.cache.as_ref().map(|(_, c, _)| c)
     }
 
     /// The colours for `points` (whose content is identified by `generation`) from
@@ -52,44 +59,74 @@ impl EigenPaint {
             points_generation: generation,
             model_id,
         };
-        if let Some((k, c)) = &self.cache
+        // The first time, probe with about 64 points; then keep within the budget. A
+        // coarse result is refined on a later frame even when the points do not change.
+        let n = points.len().max(1);
+        let stride = match self.seconds_per_point {
+            Some(s) => ((s * n as f64 / PAINT_BUDGET_SECONDS).ceil() as usize).clamp(1, n),
+            None => n.div_ceil(64),
+        };
+        if let Some((k, c, cached_stride)) = &self.cache
             && *k == key
+            && *cached_stride <= stride
         {
             return Some(c.clone());
         }
-        let values = eigenfunction_scalars(model, selected.1, points, self.phase)?;
+        let started = std::time::Instant::now();
+        let values = eigenfunction_scalars(model, selected.1, points, self.phase, stride)?;
+        let evaluated = n.div_ceil(stride) + 1;
+        self.seconds_per_point = Some(started.elapsed().as_secs_f64() / evaluated as f64);
         self.next_id += 1;
         let colours = ScalarColours {
             values: Arc::new(values),
             cyclic: self.phase,
             id: self.next_id,
         };
-        self.cache = Some((key, colours.clone()));
+        self.cache = Some((key, colours.clone(), stride));
         Some(colours)
     }
 }
 
 /// `|φ_k(x)|` scaled by its 98th percentile over the points (clamped to 1), or
 /// `(arg φ_k(x) + π)/2π`, at every point; the model's state is the first
-/// `state_names().len()` (at most 3) coordinates of a drawn point. `None` when the model
-/// has no eigenfunctions or its states do not fit in the drawn coordinates.
+/// `state_names().len()` (at most 3) coordinates of a drawn point. `φ` is evaluated at
+/// every `stride`-th point and the last, and interpolated linearly (as a complex number)
+/// in between. `None` when the model has no eigenfunctions or its states do not fit in
+/// the drawn coordinates.
 pub fn eigenfunction_scalars(
     model: &dyn FittedModel,
     k: usize,
     points: &[[f32; 3]],
     phase: bool,
+    stride: usize,
 ) -> Option<Vec<f32>> {
     let dim = model.state_names().len();
     if dim == 0 || dim > 3 {
         return None;
     }
     let mut x = vec![0.0; dim];
-    let mut phi = Vec::with_capacity(points.len());
-    for p in points {
+    let mut at = |p: &[f32; 3]| {
         for (xi, pi) in x.iter_mut().zip(p) {
             *xi = f64::from(*pi);
         }
-        phi.push(model.eigenfunction(k, &x)?);
+        model.eigenfunction(k, &x)
+    };
+    let n = points.len();
+    let stride = stride.max(1);
+    let mut phi = vec![[0.0; 2]; n];
+    let mut known: Vec<usize> = (0..n).step_by(stride).collect();
+    if n > 0 && known.last() != Some(&(n - 1)) {
+        known.push(n - 1);
+    }
+    for &i in &known {
+        phi[i] = at(&points[i])?;
+    }
+    for w in known.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        for i in a + 1..b {
+            let s = (i - a) as f64 / (b - a) as f64;
+            phi[i] = [0, 1].map(|c| phi[a][c] * (1.0 - s) + phi[b][c] * s);
+        }
     }
     if phase {
         let tau = std::f64::consts::TAU;
@@ -154,7 +191,7 @@ mod tests {
         let points: Vec<[f32; 3]> = (0..50)
             .map(|i| [(i as f32 * 0.37).sin(), (i as f32 * 0.91).cos(), 0.0])
             .collect();
-        let values = eigenfunction_scalars(model.as_ref(), k, &points, false).expect("values");
+        let values = eigenfunction_scalars(model.as_ref(), k, &points, false, 1).expect("values");
         // |φ| ∝ |x − x̄| where x̄ is where φ vanishes: ratios of values equal ratios of |φ|.
         let phi: Vec<f64> = points
             .iter()
@@ -186,12 +223,39 @@ mod tests {
         let b = model.eigenfunction(k, &[0.3, 0.6]).expect("φ");
         assert!((a[0] - b[0]).hypot(a[1] - b[1]) < 1e-9, "{a:?} {b:?}");
         // Real eigenvalue, real data: the phase is 0 or π everywhere.
-        let phase = eigenfunction_scalars(model.as_ref(), k, &points, true).expect("phase");
+        let phase = eigenfunction_scalars(model.as_ref(), k, &points, true, 1).expect("phase");
         assert!(
             phase
                 .iter()
                 .all(|p| p.abs() < 1e-6 || (p - 0.5).abs() < 1e-6 || (p - 1.0).abs() < 1e-6),
             "{phase:?}"
         );
+    }
+
+    /// Every third point evaluated, the rest interpolated: on a linear eigenfunction
+    /// and points along a straight line the interpolation is exact.
+    #[test]
+    fn a_stride_interpolates_between_evaluated_points() {
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for i in 0..200 {
+            let (x, y) = ((i as f64 * 0.7).sin(), (i as f64 * 1.3).cos());
+            xs.extend_from_slice(&[x, y]);
+            ys.extend_from_slice(&[0.9 * x, 0.5 * y]);
+        }
+        let pairs = SnapshotPairs::uniform(2, 1.0, xs, ys);
+        let edmd = Edmd {
+            dictionary: Dictionary::Monomials { degree: 1 },
+            ..Edmd::default()
+        };
+        let model: Box<dyn FittedModel> =
+            Box::new(fit_edmd_pairs(&edmd, &pairs, &JobContext::detached()).expect("fits"));
+        let line: Vec<[f32; 3]> = (0..31).map(|i| [0.1 + i as f32 * 0.02, 0.3, 0.0]).collect();
+        for k in 0..3 {
+            let every = eigenfunction_scalars(model.as_ref(), k, &line, false, 1).expect("φ");
+            let third = eigenfunction_scalars(model.as_ref(), k, &line, false, 3).expect("φ");
+            for (a, b) in every.iter().zip(&third) {
+                assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+            }
+        }
     }
 }
