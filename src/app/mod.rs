@@ -525,7 +525,9 @@ impl ChaosApp {
                     });
                 }
             }
-            for card in &self.bench.cards {
+            // While an eigenfunction is painted on the orbit, the forecasts (drawn on top)
+            // are hidden so the colours can be seen.
+            for card in self.bench.cards.iter().filter(|_| painted.is_none()) {
                 if let Some(out) = card.outcome() {
                     curves.push(forecast_curve(
                         out,

@@ -88,7 +88,7 @@ pub fn spectrum_plot(
         });
         ui.horizontal_wrapped(|ui| {
             ui.label(format!(
-                "{}: λ = {:.4} {} {:.4}i painted",
+                "{}: λ = {:.4} {} {:.4}i painted (forecasts hidden)",
                 card.spec.title(),
                 l[0],
                 if l[1] < 0.0 { '−' } else { '+' },
