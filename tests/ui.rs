@@ -127,8 +127,7 @@ fn lorenz_csv(name: &str) -> std::path::PathBuf {
         &JobContext::detached(),
     )
     .expect("integrates");
-    let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = ui_temp_dir();
     let path = dir.join(name);
     chaoslab::io::write_trajectory(&path, &traj).expect("writes");
     path
@@ -161,28 +160,38 @@ fn imported_data_is_fitted_like_a_system() {
     assert_eq!(out.test.len(), 600);
 }
 
-#[test]
-fn a_bad_file_shows_a_message_not_a_panic() {
+/// This test process's temporary folder.
+fn ui_temp_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("ragged.csv");
-    std::fs::write(&path, "t,x\n0,1\n1,2,3\n").expect("write");
-    let mut h = harness();
+    dir
+}
+
+/// Switches to "Your data", types `path` and presses Load; returns when the read ends.
+fn load_in_data_panel(h: &mut Harness<'_, ChaosApp>, path: &std::path::Path) {
     h.run_steps(2);
     h.get_by_label("Your data").click();
     h.run_steps(2);
-    type_into(&mut h, "file", path.to_str().expect("utf8"));
+    type_into(h, "file", path.to_str().expect("utf8"));
     h.get_by_label("Load").click();
     h.step();
-    step_until(&mut h, Duration::from_secs(30), |a| !a.data.busy());
+    step_until(h, Duration::from_secs(30), |a| !a.data.busy());
+}
+
+#[test]
+fn a_bad_file_shows_a_message_not_a_panic() {
+    let dir = ui_temp_dir();
+    let path = dir.join("ragged.csv");
+    std::fs::write(&path, "t,x\n0,1\n1,2,3\n").expect("write");
+    let mut h = harness();
+    load_in_data_panel(&mut h, &path);
     let err = h.state().data.error.clone().expect("an error message");
     assert!(err.contains("same number of columns"), "{err}");
 }
 
 #[test]
 fn uneven_times_are_explained_then_resampled_from_the_panel() {
-    let dir = std::env::temp_dir().join(format!("chaoslab-ui-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = ui_temp_dir();
     let path = dir.join("uneven.csv");
     let rows: String = [0.0, 0.1, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7]
         .iter()
@@ -190,13 +199,7 @@ fn uneven_times_are_explained_then_resampled_from_the_panel() {
         .collect();
     std::fs::write(&path, format!("t,x,y\n{rows}")).expect("write");
     let mut h = harness();
-    h.run_steps(2);
-    h.get_by_label("Your data").click();
-    h.run_steps(2);
-    type_into(&mut h, "file", path.to_str().expect("utf8"));
-    h.get_by_label("Load").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(30), |a| !a.data.busy());
+    load_in_data_panel(&mut h, &path);
     let err = h.state().data.error.clone().expect("an error message");
     assert!(err.contains("'uneven times'"), "{err}");
     h.get_by_label("uneven times").click();

@@ -164,13 +164,12 @@ mod tests {
     use crate::jobs::JobContext;
     use crate::models::koopman::{Dictionary, Edmd, SnapshotPairs, fit_edmd_pairs};
 
-    /// EDMD with linear monomials on the linear map x' = 0.9 x, y' = 0.5 y: its
-    /// eigenfunctions are φ = x (λ = 0.9) and φ = y (λ = 0.5), up to scale.
-    #[test]
-    fn the_painted_modulus_is_the_eigenfunction_up_to_scale() {
-        // Snapshot pairs of x' = 0.9 x, y' = 0.5 y from states spread over the square.
+    /// EDMD with linear monomials on `pairs` snapshot pairs of the linear map
+    /// x' = 0.9 x, y' = 0.5 y from states spread over the square: its eigenfunctions are
+    /// φ = x (λ = 0.9) and φ = y (λ = 0.5), up to scale.
+    fn linear_map_edmd(pairs: usize) -> Box<dyn FittedModel> {
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
-        for i in 0..400 {
+        for i in 0..pairs {
             let (x, y) = ((i as f64 * 0.7).sin(), (i as f64 * 1.3).cos());
             xs.extend_from_slice(&[x, y]);
             ys.extend_from_slice(&[0.9 * x, 0.5 * y]);
@@ -180,8 +179,12 @@ mod tests {
             dictionary: Dictionary::Monomials { degree: 1 },
             ..Edmd::default()
         };
-        let fitted = fit_edmd_pairs(&edmd, &pairs, &JobContext::detached()).expect("fits");
-        let model: Box<dyn FittedModel> = Box::new(fitted);
+        Box::new(fit_edmd_pairs(&edmd, &pairs, &JobContext::detached()).expect("fits"))
+    }
+
+    #[test]
+    fn the_painted_modulus_is_the_eigenfunction_up_to_scale() {
+        let model = linear_map_edmd(400);
         let spec = model.spectrum().expect("spectral");
         let k = spec
             .eigenvalues
@@ -236,19 +239,7 @@ mod tests {
     /// and points along a straight line the interpolation is exact.
     #[test]
     fn a_stride_interpolates_between_evaluated_points() {
-        let (mut xs, mut ys) = (Vec::new(), Vec::new());
-        for i in 0..200 {
-            let (x, y) = ((i as f64 * 0.7).sin(), (i as f64 * 1.3).cos());
-            xs.extend_from_slice(&[x, y]);
-            ys.extend_from_slice(&[0.9 * x, 0.5 * y]);
-        }
-        let pairs = SnapshotPairs::uniform(2, 1.0, xs, ys);
-        let edmd = Edmd {
-            dictionary: Dictionary::Monomials { degree: 1 },
-            ..Edmd::default()
-        };
-        let model: Box<dyn FittedModel> =
-            Box::new(fit_edmd_pairs(&edmd, &pairs, &JobContext::detached()).expect("fits"));
+        let model = linear_map_edmd(200);
         let line: Vec<[f32; 3]> = (0..31).map(|i| [0.1 + i as f32 * 0.02, 0.3, 0.0]).collect();
         for k in 0..3 {
             let every = eigenfunction_scalars(model.as_ref(), k, &line, false, 1).expect("φ");
