@@ -629,10 +629,11 @@ fn koopman_card_fits_kernel_edmd_and_shows_the_continuous_time_table() {
     h.run_steps(2);
     h.get_by_label("Fit EDMD").click();
     h.step();
+    let edmd = h.state().bench.index_of("EDMD").expect("card");
     step_until(&mut h, Duration::from_secs(120), |a| {
-        !matches!(a.bench.cards[1].status, FitStatus::Running(_))
+        !matches!(a.bench.cards[edmd].status, FitStatus::Running(_))
     });
-    let FitStatus::Done(out) = &h.state().bench.cards[1].status else {
+    let FitStatus::Done(out) = &h.state().bench.cards[edmd].status else {
         panic!("fit did not succeed")
     };
     assert_eq!(out.model.family(), "kernel-edmd");
@@ -653,10 +654,48 @@ fn koopman_card_fits_kernel_edmd_and_shows_the_continuous_time_table() {
 }
 
 #[test]
+fn a_resdmd_fit_draws_its_pseudospectrum_while_the_grid_fills_in() {
+    let mut h = harness();
+    h.run_steps(2);
+    let edmd = h.state().bench.index_of("EDMD").expect("card");
+    // Monomials of degree 4 (35 functions) on a 120 × 120 grid: seconds of work, so
+    // the rows already computed can be seen before the fit ends.
+    h.state_mut().bench.cards[edmd]
+        .spec
+        .set_settings(&serde_json::json!({"degree": 4, "pseudospectra": "grid", "grid": 120}))
+        .expect("settings");
+    h.run_steps(2);
+    h.get_by_label("Fit EDMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        a.bench.cards[edmd]
+            .pseudospectrum()
+            .is_some_and(|(ps, partial)| {
+                partial
+                    && ps.log10_tau.iter().any(|v| v.is_finite())
+                    && ps.log10_tau.iter().any(|v| v.is_nan())
+            })
+    });
+    // Drawn while partial, with a line saying how far it has got.
+    h.run_steps(2);
+    h.get_by_label_contains("EDMD: pseudospectrum computing");
+    h.get_by_label("Cancel EDMD").click();
+    h.run_steps(2);
+    assert!(matches!(
+        h.state().bench.cards[edmd].status,
+        FitStatus::Cancelled
+    ));
+}
+
+#[test]
 fn dmd_card_variant_reaches_the_fit() {
     let mut h = harness();
     h.run_steps(2);
-    h.get_by_label("tls").click();
+    // The DMD card comes first; the Hankel DMD card has the same variant choice.
+    h.get_all_by_label("tls")
+        .next()
+        .expect("DMD's variant")
+        .click();
     h.run_steps(2);
     h.get_by_label("Fit DMD").click();
     h.step();

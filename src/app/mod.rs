@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cards;
 pub mod characterise_job;
 pub mod characterise_panel;
+pub mod contour_lines;
 pub mod data_panel;
 pub mod divergence_plot;
 pub mod eigen_paint;
@@ -195,7 +196,25 @@ impl ChaosApp {
                 .with_context(|| format!("the preset asks to fit '{family}', which has no card"))?;
             pending.push(i);
         }
+        let mut settings = Vec::new();
+        for (title, value) in &p.card_settings {
+            let i = self.bench.index_of(title).with_context(|| {
+                format!("the preset has settings for a card '{title}', which does not exist")
+            })?;
+            settings.push((i, value));
+        }
         self.bench.reset();
+        for card in &mut self.bench.cards {
+            card.spec = cards::fresh(card.spec.title());
+        }
+        for (i, value) in settings {
+            self.bench.cards[i].spec.set_settings(value).map_err(|e| {
+                anyhow::anyhow!(
+                    "the preset's settings for '{}': {e}",
+                    self.bench.cards[i].spec.title()
+                )
+            })?;
+        }
         self.bench.data = Default::default();
         if let Some(periods) = p.data_periods {
             self.bench.data.periods = periods;
