@@ -688,6 +688,56 @@ fn a_resdmd_fit_draws_its_pseudospectrum_while_the_grid_fills_in() {
 }
 
 #[test]
+fn verified_only_forecasts_use_the_eigenpairs_under_epsilon() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    h.run_steps(2);
+    h.get_by_label("forecast with verified eigenpairs only")
+        .click();
+    // Every eigenpair under ε: the modal expansion is the model's own forecast, so both
+    // VPTs agree.
+    h.state_mut().epsilon = 10.0;
+    h.run_steps(3);
+    let f = h
+        .state()
+        .modal
+        .forecasts
+        .first()
+        .cloned()
+        .expect("a modal forecast");
+    assert_eq!((f.card, f.kept), (0, f.total));
+    assert!(
+        (f.vpt - f.full_vpt).abs() < 1e-9,
+        "{} vs {}",
+        f.vpt,
+        f.full_vpt
+    );
+    assert!(!f.points.is_empty());
+    h.get_by_label_contains(&format!(
+        "DMD: {0} of {0} eigenpairs verified, VPT",
+        f.total
+    ));
+    // None under ε: no forecast, and the line says why.
+    h.state_mut().epsilon = 1e-12;
+    h.run_steps(3);
+    let f = h
+        .state()
+        .modal
+        .forecasts
+        .first()
+        .cloned()
+        .expect("an entry");
+    assert_eq!(f.kept, 0);
+    assert!(f.points.is_empty());
+    h.get_by_label_contains("no eigenpair has residual ≤ ε");
+}
+
+#[test]
 fn dmd_card_variant_reaches_the_fit() {
     let mut h = harness();
     h.run_steps(2);
@@ -721,6 +771,8 @@ fn a_clicked_eigenvalue_paints_its_eigenfunction_on_the_limit_cycle() {
     step_until(&mut h, Duration::from_secs(120), |a| !a.busy());
     h.run_steps(3);
     h.get_by_label_contains("EDMD: λ =");
+    // Its Koopman mode is shown beside the painting.
+    h.get_by_label_contains("mode: x: ");
     let colours = h
         .state()
         .eigen_paint

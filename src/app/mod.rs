@@ -18,6 +18,7 @@ mod export_menu;
 pub mod fit_job;
 pub mod live;
 pub mod metrics_table;
+pub mod modal_forecast;
 pub mod png_export;
 pub mod preset;
 pub mod preset_run;
@@ -84,7 +85,10 @@ pub struct ChaosApp {
     pub colour_by: ColourBy,
     /// The Koopman eigenfunction painted on the attractor, if one was clicked.
     pub eigen_paint: eigen_paint::EigenPaint,
-    epsilon: f64,
+    /// Forecasts from the verified eigenpairs only.
+    pub modal: modal_forecast::ModalForecasts,
+    /// The ResDMD residual threshold ε of the eigenvalue plane.
+    pub epsilon: f64,
     /// The eigenvalue plane shows ω = log(λ)/Δt instead of λ.
     pub continuous: bool,
     screenshot: Option<Screenshot>,
@@ -166,6 +170,7 @@ impl ChaosApp {
             plot_rects: Vec::new(),
             colour_by: ColourBy::Solid,
             eigen_paint: Default::default(),
+            modal: Default::default(),
             epsilon: 0.05,
             continuous: false,
             screenshot: None,
@@ -454,6 +459,7 @@ impl ChaosApp {
                         &mut self.epsilon,
                         &mut self.continuous,
                         &mut self.eigen_paint,
+                        &mut self.modal,
                     ) {
                         self.export_spectrum(what);
                     }
@@ -554,6 +560,22 @@ impl ChaosApp {
                         is_map && self.source == SourceKind::System,
                     ));
                 }
+            }
+            self.modal.update(&self.bench, self.epsilon);
+            for f in self.modal.forecasts.iter().filter(|_| painted.is_none()) {
+                let Some(card) = self.bench.cards.get(f.card) else {
+                    continue;
+                };
+                let [r, g, b] = modal_forecast::lighter(card.spec.color());
+                curves.push(Curve {
+                    points: f.points.clone(),
+                    color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
+                    generation: f.generation,
+                    fade: false,
+                    dots: is_map && self.source == SourceKind::System,
+                    colour_by: ColourBy::Solid,
+                    scalars: None,
+                });
             }
             curves.extend(marker.filter(|_| self.source == SourceKind::System));
             let rect = ui.max_rect();

@@ -30,6 +30,7 @@ pub fn spectrum_plot(
     epsilon: &mut f64,
     continuous: &mut bool,
     paint: &mut super::eigen_paint::EigenPaint,
+    modal: &mut super::modal_forecast::ModalForecasts,
 ) -> Option<SpectrumExport> {
     let mut export = None;
     ui.ctx()
@@ -67,6 +68,7 @@ pub fn spectrum_plot(
             export = Some(SpectrumExport::Pseudospectrum);
         }
     });
+    modal.ui(ui, bench);
     if *continuous {
         continuous_plot(ui, bench, *epsilon);
         return export;
@@ -106,10 +108,19 @@ pub fn spectrum_plot(
         if !has {
             ui.label(
                 egui::RichText::new(
-                    "this fit keeps no eigenfunctions to paint (EDMD fitted in this window does; DMD and models read from files do not)",
+                    "this fit keeps no eigenfunctions to paint (EDMD read from a file does not keep them; refit it)",
                 )
                 .small(),
             );
+        }
+        if let Some(modes) = card.outcome().and_then(|o| o.model.modes())
+            && let (Some(v), Some(a)) = (modes.vectors.get(k), modes.amplitudes.get(k))
+        {
+            let names = card
+                .outcome()
+                .map(|o| o.model.state_names().to_vec())
+                .unwrap_or_default();
+            ui.label(egui::RichText::new(mode_text(&names, v, *a)).small());
         }
     } else if bench
         .cards
@@ -239,6 +250,23 @@ pub fn spectrum_plot(
         paint.selected = nearest.filter(|n| n.2 <= 10.0).map(|(c, k, _)| (c, k));
     }
     export
+}
+
+/// A Koopman mode as text: each state's modulus and phase, and the mode's amplitude.
+pub fn mode_text(names: &[String], v: &[[f64; 2]], amplitude: f64) -> String {
+    let parts: Vec<String> = v
+        .iter()
+        .enumerate()
+        .map(|(i, [re, im])| {
+            let name = names.get(i).cloned().unwrap_or_else(|| format!("x{i}"));
+            format!(
+                "{name}: {:.3} at {:.0}°",
+                re.hypot(*im),
+                im.atan2(*re).to_degrees()
+            )
+        })
+        .collect();
+    format!("mode: {}   amplitude {amplitude:.3}", parts.join(", "))
 }
 
 /// Contours of log10 τ_N(z) at half decades (whole decades when the range is wide),
