@@ -738,6 +738,39 @@ fn verified_only_forecasts_use_the_eigenpairs_under_epsilon() {
 }
 
 #[test]
+fn the_side_by_side_view_shows_the_truth_and_each_free_run() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Views").click();
+    h.run_steps(2);
+    h.get_by_label("Attractors side by side").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Fit one or more models");
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    h.run_steps(3);
+    let app = h.state_mut();
+    let scenes = app.views.side_by_side.scenes(&app.bench, false);
+    let titles: Vec<&str> = scenes.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(scenes.len(), 2, "{titles:?}");
+    assert!(titles[0].starts_with("truth"), "{titles:?}");
+    assert!(titles[1].starts_with("DMD: free run"), "{titles:?}");
+    // The free run is as long as the held-out part it is compared with.
+    let out = app.bench.cards[0].outcome().expect("fitted");
+    assert_eq!(scenes[0].1.curves[0].points.len(), out.test.len());
+    assert_eq!(scenes[1].1.curves[0].points.len(), out.test.len());
+    h.run_steps(2);
+    assert_eq!(
+        h.get_all_by_label_contains("DMD: free run").count(),
+        1,
+        "the cell is titled"
+    );
+}
+
+#[test]
 fn dmd_card_variant_reaches_the_fit() {
     let mut h = harness();
     h.run_steps(2);

@@ -500,6 +500,9 @@ impl ChaosApp {
             self.characterise.show(ui, system, x0, self.waker.clone());
         }
         let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
+        let dots = self.live.system.kind() == crate::systems::Kind::Map
+            && self.source == SourceKind::System;
+        self.views.side_by_side.show(ui.ctx(), &self.bench, dots);
         let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         let (main_points, main_generation) = match self.source {
             SourceKind::System => (self.live.trail(), self.live.generation),
