@@ -462,9 +462,18 @@ fn the_live_views_open_and_fill() {
     h.get_by_label("Time series").click();
     h.get_by_label("Poincaré section").click();
     h.get_by_label("Power spectrum").click();
+    h.get_by_label("2-D projection").click();
     h.run_steps(3);
     let v = &h.state().views;
-    assert!(v.time_series.open && v.poincare.open && v.spectrum.open);
+    assert!(v.time_series.open && v.poincare.open && v.spectrum.open && v.projection.open);
+    // The projection shows x against z of the trail's newest point.
+    let trail = h.state().live.trail();
+    let newest = trail.last().expect("trail");
+    let projected = v.projection.projected(&trail);
+    assert_eq!(
+        projected.last().copied(),
+        Some([f64::from(newest[0]), f64::from(newest[2])])
+    );
     // The plane through the mean of z: Lorenz's mean z is about 23.5 (ρ = 28).
     let z = v.poincare.value.expect("plane set from the mean");
     assert!((20.0..27.0).contains(&z), "z = {z}");

@@ -1,12 +1,14 @@
 //! Extra views of the live orbit, each in its own window, closed by default: the time
-//! series (hovering a time marks that point on the attractor), the Poincaré section
-//! filling in as the orbit runs, the power spectrum, and the orbit (bifurcation)
-//! diagram computed in the background. A "Views" toggle in the left panel opens them;
+//! series (hovering a time marks that point on the attractor), a 2-D projection, the
+//! Poincaré section filling in as the orbit runs, the power spectrum, the orbit
+//! (bifurcation) diagram computed in the background, and the fitted models' attractors
+//! side by side. A "Views" toggle in the left panel opens them;
 //! a frame-time label for the 3-D view is toggled there too.
 
 pub mod orbit_diagram;
 pub mod poincare;
 pub mod power_spectrum;
+pub mod projection;
 pub mod side_by_side;
 pub mod time_series;
 
@@ -22,8 +24,9 @@ use crate::render::Curve;
 const MARKER_COLOR: [f32; 4] = [1.0, 0.95, 0.2, 1.0];
 
 /// The view names a preset's `"views"` list may hold.
-pub const VIEW_NAMES: [&str; 6] = [
+pub const VIEW_NAMES: [&str; 7] = [
     "time_series",
+    "projection",
     "side_by_side",
     "poincare",
     "spectrum",
@@ -38,6 +41,8 @@ pub struct Views {
     pub menu_open: bool,
     /// Coordinates against time.
     pub time_series: time_series::TimeSeriesView,
+    /// The orbit projected on two coordinates.
+    pub projection: projection::ProjectionView,
     /// Crossings through a plane.
     pub poincare: poincare::PoincareView,
     /// Power spectrum of one coordinate.
@@ -60,6 +65,7 @@ impl Views {
         if self.menu_open {
             ui.indent("views_menu", |ui| {
                 ui.checkbox(&mut self.time_series.open, "Time series");
+                ui.checkbox(&mut self.projection.open, "2-D projection");
                 ui.checkbox(&mut self.poincare.open, "Poincaré section");
                 ui.checkbox(&mut self.spectrum.open, "Power spectrum");
                 ui.checkbox(&mut self.orbit.open, "Orbit diagram");
@@ -75,6 +81,7 @@ impl Views {
         for name in names {
             match name.as_str() {
                 "time_series" => self.time_series.open = true,
+                "projection" => self.projection.open = true,
                 "poincare" => self.poincare.open = true,
                 "spectrum" => self.spectrum.open = true,
                 "orbit_diagram" => {
@@ -101,6 +108,7 @@ impl Views {
         live: &LiveSimulation,
         waker: Option<Waker>,
     ) -> Option<Curve> {
+        self.projection.show(ctx, live);
         self.poincare.update(live);
         self.poincare.show(ctx, live);
         self.spectrum.show(ctx, live);
@@ -113,6 +121,7 @@ impl Views {
     pub fn plot_rects(&self) -> Vec<(String, egui::Rect)> {
         [
             ("Time series", self.time_series.rect),
+            ("2-D projection", self.projection.rect),
             ("Poincaré section", self.poincare.rect),
             ("Power spectrum", self.spectrum.rect),
             ("Orbit diagram", self.orbit.rect),
