@@ -17,6 +17,7 @@ use super::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use super::stsp::{DEFAULT_BINS, state_space_divergence};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
+use crate::models::plrnn::invariants::{PE_STEPS, prediction_error};
 use crate::models::{FittedModel, ForecastError, Model};
 
 /// Settings of a comparison.
@@ -28,6 +29,16 @@ pub struct CompareOptions {
     pub horizon: f64,
     /// Normalised-error threshold of the VPT.
     pub threshold: f64,
+    /// At most this many evenly spaced test states start the PE(20) runs (0: no PE).
+    #[serde(default = "default_pe_starts")]
+    pub pe_starts: usize,
+}
+
+/// Default number of PE(20) starts: 2000 evenly spaced test states (the paper uses all).
+pub const DEFAULT_PE_STARTS: usize = 2000;
+
+fn default_pe_starts() -> usize {
+    DEFAULT_PE_STARTS
 }
 
 /// Default K: 20 held-out starts (Gilpin 2023).
@@ -41,6 +52,7 @@ impl Default for CompareOptions {
             starts: DEFAULT_STARTS,
             horizon: DEFAULT_HORIZON,
             threshold: super::forecast::DEFAULT_VPT_THRESHOLD,
+            pe_starts: DEFAULT_PE_STARTS,
         }
     }
 }
@@ -62,6 +74,13 @@ pub struct ModelComparison {
     pub smape: f64,
     /// Starts whose forecast diverged (non-finite) before the horizon.
     pub diverged_starts: usize,
+    /// Forecast starts used (K, fewer when the test part is short).
+    #[serde(default)]
+    pub starts: usize,
+    /// PE(20): mean squared 20-step error from the test states in standardised units²
+    /// (`specs/plrnn.md` §3.5); None when a run diverged or the test part is too short.
+    #[serde(default)]
+    pub pe20: Option<f64>,
     /// Median normalised error at each step over the starts.
     pub error_median: Vec<f64>,
     /// 25th percentile of the error at each step.
@@ -140,6 +159,8 @@ impl ModelComparison {
             vpt_iqr: [f64::NAN; 2],
             smape: f64::NAN,
             diverged_starts: 0,
+            starts: 0,
+            pe20: None,
             error_median: Vec::new(),
             error_q25: Vec::new(),
             error_q75: Vec::new(),
@@ -177,6 +198,7 @@ pub fn score_fitted(
         out.error = Some("the test part is too short to forecast from".into());
         return out;
     }
+    out.starts = starts.len();
     let (_, std) = train.mean_std();
     let mut curves: Vec<Vec<f64>> = Vec::new();
     let (mut vpts, mut smapes) = (Vec::new(), Vec::new());
@@ -244,6 +266,9 @@ pub fn score_fitted(
         out.d_stsp = state_space_divergence(test.samples(), &out.free_run, dim, DEFAULT_BINS).ok();
         out.d_h =
             power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
+    }
+    if options.pe_starts > 0 {
+        out.pe20 = prediction_error(fitted, test, PE_STEPS, options.pe_starts);
     }
     out
 }

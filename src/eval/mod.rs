@@ -2,6 +2,7 @@
 //! dynamics) with their running estimates, the Grassberger–Procaccia correlation dimension,
 //! and forecast quality (normalised error, valid prediction time, sMAPE).
 
+pub mod benchmark;
 pub mod compare;
 pub mod correlation_dimension;
 pub mod forecast;
