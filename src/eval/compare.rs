@@ -13,6 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::forecast::score_forecast;
+use super::protocol::history_window;
 use super::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use super::stsp::{DEFAULT_BINS, state_space_divergence};
 use crate::data::Trajectory;
@@ -211,7 +212,8 @@ pub fn score_fitted(
         }
         let steps = horizon_steps.min(test.len() - 1 - s);
         let truth = &test.samples()[s * dim..(s + steps + 1) * dim];
-        let forecast = match fitted.forecast(test.row(s), steps) {
+        let history = history_window(train, test, s, fitted.context_len());
+        let forecast = match fitted.forecast_from_history(&history, steps) {
             Ok(f) => f,
             Err(ForecastError::Diverged { prefix, .. }) => {
                 out.diverged_starts += 1;
@@ -256,7 +258,8 @@ pub fn score_fitted(
         percentile(&mut vpts, 0.75),
     ];
     out.smape = percentile(&mut smapes, 0.5);
-    match fitted.forecast(test.row(0), test.len() - 1) {
+    let history = history_window(train, test, 0, fitted.context_len());
+    match fitted.forecast_from_history(&history, test.len() - 1) {
         Ok(f) => out.free_run = f,
         Err(ForecastError::Diverged { step, prefix }) => {
             out.free_run = prefix;

@@ -10,11 +10,21 @@ use super::Model;
 use super::dmd::{Dmd, HankelDmd};
 use super::koopman::{Edmd, Kernel};
 use super::plrnn::Plrnn;
+use super::reservoir::{Esn, Nvar};
 use super::sindy::{Differentiation, FiniteDifference, Sindy};
 
 /// The family names `compare` accepts, in display order.
 pub fn families() -> Vec<&'static str> {
-    vec!["dmd", "hankel-dmd", "edmd", "kernel-edmd", "sindy", "plrnn"]
+    vec![
+        "dmd",
+        "hankel-dmd",
+        "edmd",
+        "kernel-edmd",
+        "sindy",
+        "plrnn",
+        "esn",
+        "nvar",
+    ]
 }
 
 /// The model `name` with its default hyperparameters, or an error listing the names.
@@ -32,6 +42,8 @@ pub fn default_model(name: &str) -> Result<Box<dyn Model>, String> {
             ..Sindy::default()
         })),
         "plrnn" => Ok(Box::new(Plrnn::default())),
+        "esn" => Ok(Box::new(Esn::default())),
+        "nvar" => Ok(Box::new(Nvar::default())),
         other => Err(format!(
             "unknown model '{other}'; choose from {}",
             families().join(", ")
