@@ -147,7 +147,9 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
                             .map(|x| format!("{x:.3e}"))
                             .unwrap_or_else(|| "—".into()),
                     )
-                    .on_hover_text("mean squared 20-step error from the test states, standardised units²");
+                    .on_hover_text(
+                        "mean squared 20-step error from the test states, standardised units²",
+                    );
                     ui.label(format!("{:.1}", r.fit_ms));
                     ui.end_row();
                 }

@@ -242,10 +242,7 @@ pub fn case_data(
 ) -> Result<CaseData, String> {
     let started = Instant::now();
     let period = system.info().period;
-    let mut sim = Simulation::for_system(
-        system,
-        settings.train_periods + settings.test_periods,
-    );
+    let mut sim = Simulation::for_system(system, settings.train_periods + settings.test_periods);
     sim.initial_condition = seeded_initial_condition(system, seed);
     sim.dt = period / settings.points_per_period;
     sim.transient = settings.transient_periods * period;

@@ -13,12 +13,12 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::forecast::score_forecast;
-use super::protocol::history_window;
 use super::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
+use super::prediction_error::{PE_STEPS, prediction_error};
+use super::protocol::history_window;
 use super::stsp::{DEFAULT_BINS, state_space_divergence};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
-use crate::models::plrnn::invariants::{PE_STEPS, prediction_error};
 use crate::models::{FittedModel, ForecastError, Model};
 
 /// Settings of a comparison.
@@ -273,7 +273,7 @@ pub fn score_fitted(
             power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
     }
     if options.pe_starts > 0 {
-        out.pe20 = prediction_error(fitted, test, PE_STEPS, options.pe_starts);
+        out.pe20 = prediction_error(fitted, train, test, PE_STEPS, options.pe_starts);
     }
     out
 }

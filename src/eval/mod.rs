@@ -12,6 +12,7 @@ pub mod orbit_diagram;
 mod orthonormalize;
 pub mod poincare;
 pub mod power_spectrum;
+pub mod prediction_error;
 pub mod protocol;
 pub mod stsp;
 

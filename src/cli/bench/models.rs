@@ -242,12 +242,7 @@ pub fn run(args: &ModelBenchArgs) -> anyhow::Result<String> {
         .collect();
     let todo: usize = cases
         .iter()
-        .map(|(s, seed)| {
-            models
-                .iter()
-                .filter(|(m, _)| pending(s, *seed, m))
-                .count()
-        })
+        .map(|(s, seed)| models.iter().filter(|(m, _)| pending(s, *seed, m)).count())
         .sum();
     let total_rows = cases.len() * models.len();
     let limit = args.max_rows.unwrap_or(usize::MAX);
@@ -323,7 +318,10 @@ pub fn run(args: &ModelBenchArgs) -> anyhow::Result<String> {
     let data_sum = data_seconds.into_inner().unwrap_or_else(|p| p.into_inner());
     let summary = summarize(&rows, &model_names);
     let missing = total_rows.saturating_sub(rows.len());
-    let time_unit_rows = rows.iter().filter(|r| r.vpt_unit != "lyapunov_times").count();
+    let time_unit_rows = rows
+        .iter()
+        .filter(|r| r.vpt_unit != "lyapunov_times")
+        .count();
 
     if args.json {
         return Ok(json_out(json!({

@@ -44,18 +44,28 @@ fn nvar_recovers_a_linear_map_exactly() {
         let j = model.jacobian(&x).expect("k = 1 has a state Jacobian");
         for i in 0..3 {
             for k in 0..3 {
-                assert!((j[i * 3 + k] - a[i][k]).abs() < 1e-9, "J[{i}][{k}] = {}", j[i * 3 + k]);
+                assert!(
+                    (j[i * 3 + k] - a[i][k]).abs() < 1e-9,
+                    "J[{i}][{k}] = {}",
+                    j[i * 3 + k]
+                );
             }
         }
     }
-    let quad: f64 = model.readout[4 * 3..].iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let quad: f64 = model.readout[4 * 3..]
+        .iter()
+        .map(|v| v.abs())
+        .fold(0.0, f64::max);
     assert!(quad < 1e-9, "quadratic weights {quad}");
     // Forecasts from a state off the training orbit follow x_{t+1} = A x_t exactly.
     let mut x = [1.0, 1.0, -1.0];
     let f = model.forecast(&x, 40).expect("finite");
     for k in 0..=40 {
         for i in 0..3 {
-            assert!((f[k * 3 + i] - x[i]).abs() < 1e-9 * (1.0 + x[i].abs()), "step {k}");
+            assert!(
+                (f[k * 3 + i] - x[i]).abs() < 1e-9 * (1.0 + x[i].abs()),
+                "step {k}"
+            );
         }
         x = std::array::from_fn(|i| (0..3).map(|j| a[i][j] * x[j]).sum());
     }
@@ -135,14 +145,27 @@ fn lorenz(dt: Option<f64>, t_end: f64) -> (System, Trajectory) {
     (sys, traj)
 }
 
-fn score(model: &dyn Model, train: &Trajectory, test: &Trajectory, lyapunov: f64, starts: usize) -> crate::eval::compare::ModelComparison {
+fn score(
+    model: &dyn Model,
+    train: &Trajectory,
+    test: &Trajectory,
+    lyapunov: f64,
+    starts: usize,
+) -> crate::eval::compare::ModelComparison {
     let fitted = model.fit(train, &JobContext::detached()).expect("fits");
     let opts = CompareOptions {
         starts,
         horizon: 15.0,
         ..CompareOptions::default()
     };
-    score_fitted(fitted.as_ref(), train, test, lyapunov, &opts, &JobContext::detached())
+    score_fitted(
+        fitted.as_ref(),
+        train,
+        test,
+        lyapunov,
+        &opts,
+        &JobContext::detached(),
+    )
 }
 
 #[test]
@@ -154,7 +177,10 @@ fn nvar_forecasts_lorenz_in_gauthiers_set_up() {
     assert_eq!(train.len(), 401);
     let lambda = sys.info().max_lyapunov;
     let r = score(&Nvar::default(), &train, &test, lambda, 20);
-    eprintln!("NVAR (Gauthier) VPT {} IQR {:?} D_stsp {:?}", r.vpt, r.vpt_iqr, r.d_stsp);
+    eprintln!(
+        "NVAR (Gauthier) VPT {} IQR {:?} D_stsp {:?}",
+        r.vpt, r.vpt_iqr, r.d_stsp
+    );
     assert!(r.error.is_none(), "{:?}", r.error);
     assert!(r.vpt > 3.0, "median VPT {} Lyapunov times", r.vpt);
 }
