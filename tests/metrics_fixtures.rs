@@ -138,3 +138,36 @@ fn pe20_of_a_linear_model_matches_numpy() {
     let want = num(&e, "pe");
     assert!((pe - want).abs() < 1e-9 * want, "PE {pe} vs {want}");
 }
+
+#[test]
+fn gaussian_mixture_d_stsp_matches_numpy_with_the_same_draws() {
+    use chaoslab::eval::stsp_gmm::gmm_divergence_with;
+    let [truth, _, generated] = series();
+    let e = expected();
+    let rows = e["gmm_rows"].as_u64().expect("rows") as usize;
+    // Six columns: two Lorenz orbits side by side, as the reference builds them.
+    let six = |a: &[f64], b: &[f64]| -> Vec<f64> {
+        (0..rows)
+            .flat_map(|k| [&a[k * 3..k * 3 + 3], &b[k * 3..k * 3 + 3]].concat())
+            .collect()
+    };
+    let x = six(&truth[..rows * 3], &generated[..rows * 3]);
+    let g = six(&generated[200 * 3..(200 + rows) * 3], &truth[200 * 3..(200 + rows) * 3]);
+    let indices: Vec<usize> = e["gmm_indices"]
+        .as_array()
+        .expect("indices")
+        .iter()
+        .map(|v| v.as_u64().expect("index") as usize)
+        .collect();
+    let noise: Vec<f64> = e["gmm_noise"]
+        .as_array()
+        .expect("noise")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    for (other, key) in [(&g, "d_stsp_gmm"), (&x, "d_stsp_gmm_self")] {
+        let d = gmm_divergence_with(&x, other, 6, &indices, &noise).expect("finite");
+        let want = num(&e, key);
+        assert!((d - want).abs() < 1e-9 * (1.0 + want.abs()), "{key}: {d} vs {want}");
+    }
+}

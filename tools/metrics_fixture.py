@@ -5,7 +5,8 @@ dt = 0.02: `truth`, a `forecast` started from a state perturbed by 1e-4 so that 
 error grows through the VPT threshold, and `generated`, a later stretch of the same
 orbit) and tests/fixtures/metrics/expected.json with VPT, sMAPE, D_stsp, D_H and PE(20)
 computed here from the definitions in PRODUCT.md and specs/plrnn.md §3, written
-directly from those formulas (dense 30^3 histograms, scipy's gaussian_filter1d,
+directly from those formulas (dense 30^3 histograms, a Gaussian-mixture D_stsp on
+6-dimensional series with its Monte-Carlo draws stored, scipy's gaussian_filter1d,
 numpy's rfft), not from chaoslab's code. tests/metrics_fixtures.rs checks the Rust
 implementations against them.
 
@@ -99,6 +100,30 @@ an = np.linalg.matrix_power(a, PE_N)
 pred = truth[: ROWS - PE_N] @ an.T
 pe = float(np.mean(((pred - truth[PE_N:]) / truth.std(axis=0)) ** 2))
 
+# D_stsp, Gaussian-mixture version (specs/plrnn.md §3.3) on 6-dimensional series: two
+# Lorenz orbits side by side, 400 rows; 100 Monte-Carlo draws, stored so that the Rust
+# test uses the same ones.
+six_truth = np.column_stack([truth[:400], generated[:400]])
+six_generated = np.column_stack([generated[200:600], truth[200:600]])
+rng = np.random.default_rng(2023)
+mc_indices = rng.integers(0, 400, size=100)
+mc_noise = rng.normal(size=(100, 6))
+
+
+def d_stsp_gmm(x, g):
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    xs, gs = (x - mu) / sd, (g - mu) / sd
+    s = xs[mc_indices] + mc_noise
+
+    def density(c):
+        d2 = ((s[:, None, :] - c[None, :, :]) ** 2).sum(axis=-1)
+        return np.exp(-0.5 * d2).mean(axis=1)
+
+    p, q = density(xs), density(gs)
+    keep = (p > 0) & (q > 0)
+    return float(np.mean(np.log(p[keep]) - np.log(q[keep])))
+
+
 OUT.mkdir(parents=True, exist_ok=True)
 header = "tx,ty,tz,fx,fy,fz,gx,gy,gz"
 np.savetxt(
@@ -126,6 +151,11 @@ expected = {
     "pe_n": PE_N,
     "linear_model": a.tolist(),
     "pe": pe,
+    "gmm_rows": 400,
+    "gmm_indices": mc_indices.tolist(),
+    "gmm_noise": mc_noise.ravel().tolist(),
+    "d_stsp_gmm": d_stsp_gmm(six_truth, six_generated),
+    "d_stsp_gmm_self": d_stsp_gmm(six_truth, six_truth),
 }
 (OUT / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
-print(json.dumps({k: v for k, v in expected.items() if k != "linear_model"}, indent=1))
+print(json.dumps({k: v for k, v in expected.items() if not k.startswith(("linear", "gmm_"))}, indent=1))

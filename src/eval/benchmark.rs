@@ -17,7 +17,8 @@
 //!   exponent is below [`NON_CHAOTIC_EFOLDS_PER_PERIOD`] per period. The horizon is the
 //!   smaller of [`BenchSettings::horizon`] and half the test span, so the K starts have
 //!   room to spread.
-//! - A free run as long as the test part from its first state gives D_stsp and D_H;
+//! - A free run as long as the test part from its first state gives D_stsp (binned
+//!   below 6 dimensions, the Gaussian-mixture estimate from 6) and D_H;
 //!   PE(20) from up to [`BenchSettings::pe_starts`] evenly spaced test states.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
