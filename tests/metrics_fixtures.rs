@@ -152,7 +152,10 @@ fn gaussian_mixture_d_stsp_matches_numpy_with_the_same_draws() {
             .collect()
     };
     let x = six(&truth[..rows * 3], &generated[..rows * 3]);
-    let g = six(&generated[200 * 3..(200 + rows) * 3], &truth[200 * 3..(200 + rows) * 3]);
+    let g = six(
+        &generated[200 * 3..(200 + rows) * 3],
+        &truth[200 * 3..(200 + rows) * 3],
+    );
     let indices: Vec<usize> = e["gmm_indices"]
         .as_array()
         .expect("indices")
@@ -168,6 +171,9 @@ fn gaussian_mixture_d_stsp_matches_numpy_with_the_same_draws() {
     for (other, key) in [(&g, "d_stsp_gmm"), (&x, "d_stsp_gmm_self")] {
         let d = gmm_divergence_with(&x, other, 6, &indices, &noise).expect("finite");
         let want = num(&e, key);
-        assert!((d - want).abs() < 1e-9 * (1.0 + want.abs()), "{key}: {d} vs {want}");
+        assert!(
+            (d - want).abs() < 1e-9 * (1.0 + want.abs()),
+            "{key}: {d} vs {want}"
+        );
     }
 }

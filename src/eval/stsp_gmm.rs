@@ -65,7 +65,11 @@ pub fn gmm_divergence_with(
     let standardise = |x: &[f64], n: usize| -> Vec<f64> {
         x[..n.min(MAX_ROWS) * dim]
             .chunks_exact(dim)
-            .flat_map(|r| (0..dim).map(|j| (r[j] - mean[j]) / std[j]).collect::<Vec<_>>())
+            .flat_map(|r| {
+                (0..dim)
+                    .map(|j| (r[j] - mean[j]) / std[j])
+                    .collect::<Vec<_>>()
+            })
             .collect()
     };
     let x = standardise(truth, rows);
@@ -134,7 +138,9 @@ mod tests {
     fn identical_series_score_zero_and_a_shift_scores_its_closed_form() {
         let mut rng = rand_pcg::Pcg64::seed_from_u64(5);
         let dim = 6;
-        let x: Vec<f64> = (0..3000 * dim).map(|_| rng.sample(StandardNormal)).collect();
+        let x: Vec<f64> = (0..3000 * dim)
+            .map(|_| rng.sample(StandardNormal))
+            .collect();
         let d = state_space_divergence_gmm(&x, &x, dim).expect("finite");
         assert_eq!(d, 0.0);
         let shifted: Vec<f64> = x
