@@ -1,5 +1,5 @@
 //! The metrics table: one row per fitted model — median VPT with its inter-quartile
-//! range, sMAPE, D_stsp and D_H of the free run, the model's fit time — sortable by any
+//! range, sMAPE, D_stsp and D_H of the free run, PE(20), the model's fit time — sortable by any
 //! column and exportable as CSV (with a provenance comment line).
 
 use egui::{Color32, Ui};
@@ -20,6 +20,8 @@ pub enum SortBy {
     DStsp,
     /// Smallest D_H first.
     DH,
+    /// Smallest PE(20) first.
+    Pe20,
 }
 
 /// One row of numbers.
@@ -31,6 +33,7 @@ struct Row {
     smape: f64,
     d_stsp: Option<f64>,
     d_h: Option<f64>,
+    pe20: Option<f64>,
     fit_ms: f64,
     note: String,
 }
@@ -50,6 +53,7 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
                 smape: m.smape,
                 d_stsp: m.d_stsp,
                 d_h: m.d_h,
+                pe20: m.pe20,
                 fit_ms: o.fit_seconds * 1e3,
                 note: match (&m.error, m.free_run_diverged_at) {
                     (Some(e), _) => e.clone(),
@@ -66,6 +70,7 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
             SortBy::Smape => r.smape,
             SortBy::DStsp => r.d_stsp.unwrap_or(f64::INFINITY),
             SortBy::DH => r.d_h.unwrap_or(f64::INFINITY),
+            SortBy::Pe20 => r.pe20.unwrap_or(f64::INFINITY),
         }
     };
     rows.sort_by(|a, b| key(a).total_cmp(&key(b)));
@@ -75,11 +80,11 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
 /// The table as CSV text with a provenance comment line first.
 pub fn to_csv(bench: &Bench, provenance: &str) -> String {
     let mut out =
-        format!("# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,fit_ms,note\n");
+        format!("# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,pe20,fit_ms,note\n");
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows(bench, SortBy::Model) {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},\"{}\"\n",
+            "{},{},{},{},{},{},{},{},{},\"{}\"\n",
             r.model,
             r.vpt,
             r.vpt_iqr[0],
@@ -87,6 +92,7 @@ pub fn to_csv(bench: &Bench, provenance: &str) -> String {
             r.smape,
             opt(r.d_stsp),
             opt(r.d_h),
+            opt(r.pe20),
             r.fit_ms,
             r.note.replace('"', "'")
         ));
@@ -105,7 +111,7 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
     egui::ScrollArea::horizontal().show(ui, |ui| {
         egui::Grid::new("metrics")
             .striped(true)
-            .num_columns(6)
+            .num_columns(7)
             .show(ui, |ui| {
                 for (label, key) in [
                     ("model", SortBy::Model),
@@ -113,6 +119,7 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
                     ("sMAPE", SortBy::Smape),
                     ("D_stsp", SortBy::DStsp),
                     ("D_H", SortBy::DH),
+                    ("PE(20)", SortBy::Pe20),
                 ] {
                     if ui
                         .selectable_label(*sort == key, label)
@@ -135,6 +142,14 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
                     ui.label(format!("{:.1}", r.smape));
                     ui.label(opt(r.d_stsp));
                     ui.label(opt(r.d_h));
+                    ui.label(
+                        r.pe20
+                            .map(|x| format!("{x:.3e}"))
+                            .unwrap_or_else(|| "—".into()),
+                    )
+                    .on_hover_text(
+                        "mean squared 20-step error from the test states, standardised units²",
+                    );
                     ui.label(format!("{:.1}", r.fit_ms));
                     ui.end_row();
                 }

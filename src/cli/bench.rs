@@ -5,11 +5,13 @@
 //!   parallel (rayon) and reports the wall time of the whole run, each system's own
 //!   time, and failures.
 //!
-//! `bench` takes a sub-command so that further modes (the model benchmark of
-//! PRODUCT.md, `--systems … --models … --out results.csv`) can join as siblings.
+//! - `bench models` (also `bench --systems … --models … --out results.csv` without a
+//!   mode, PRODUCT.md's form) scores models over the catalog into a resumable CSV.
 
 mod edmd;
+mod models;
 mod pseudospectrum;
+mod results_file;
 
 use std::time::Instant;
 
@@ -24,12 +26,15 @@ use crate::integrate::{Method, Simulation, solve, solve_defaults, stepper_for};
 use crate::jobs::JobContext;
 use crate::systems::{Catalog, Kind};
 
-/// Arguments of `bench`.
+/// Arguments of `bench`: a mode, or the model benchmark's flags directly.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
-    /// What to measure.
+    /// What to measure (default: the model benchmark, `models`).
     #[command(subcommand)]
-    pub mode: BenchMode,
+    pub mode: Option<BenchMode>,
+    #[command(flatten)]
+    models: models::ModelBenchArgs,
 }
 
 /// The benchmark modes.
@@ -46,6 +51,9 @@ pub enum BenchMode {
     /// The EDMD fit steps (dictionary, QR least squares, eig, residuals) at N functions
     /// and M Lorenz snapshot pairs; writes the data for the numpy peer on request.
     Edmd(edmd::EdmdBenchArgs),
+    /// Score models over the catalog: one row per (system, seed, model) in a resumable
+    /// CSV, systems in parallel, and a summary table (median VPT and D_stsp, wins).
+    Models(models::ModelBenchArgs),
 }
 
 /// `bench integrate`.
@@ -93,10 +101,12 @@ pub struct CatalogBenchArgs {
 
 pub(super) fn run(args: &BenchArgs) -> anyhow::Result<String> {
     match &args.mode {
-        BenchMode::Integrate(a) => integrate(a),
-        BenchMode::Catalog(a) => catalog(a),
-        BenchMode::Pseudospectrum(a) => pseudospectrum::run(a),
-        BenchMode::Edmd(a) => edmd::run(a),
+        Some(BenchMode::Integrate(a)) => integrate(a),
+        Some(BenchMode::Catalog(a)) => catalog(a),
+        Some(BenchMode::Pseudospectrum(a)) => pseudospectrum::run(a),
+        Some(BenchMode::Edmd(a)) => edmd::run(a),
+        Some(BenchMode::Models(a)) => models::run(a),
+        None => models::run(&args.models),
     }
 }
 

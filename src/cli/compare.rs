@@ -124,6 +124,7 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
                     "smape": finite(r.smape),
                     "d_stsp": r.d_stsp,
                     "d_h": r.d_h,
+                    "pe20": r.pe20,
                     "diverged_starts": r.diverged_starts,
                     "free_run_diverged_at": r.free_run_diverged_at,
                 })
@@ -153,8 +154,8 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
         options.starts
     );
     text.push_str(&format!(
-        "{:<10} {:>8} {:>17} {:>8} {:>8} {:>8} {:>9}\n",
-        "model", "VPT", "VPT IQR", "sMAPE", "D_stsp", "D_H", "fit (s)"
+        "{:<10} {:>8} {:>17} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
+        "model", "VPT", "VPT IQR", "sMAPE", "D_stsp", "D_H", "PE(20)", "fit (s)"
     ));
     for r in &results {
         if let Some(e) = &r.error {
@@ -166,7 +167,7 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
                 .unwrap_or_else(|| "diverged".into())
         };
         text.push_str(&format!(
-            "{:<10} {:>8.3} {:>8.3}–{:<8.3} {:>8.2} {:>8} {:>8} {:>9.4}\n",
+            "{:<10} {:>8.3} {:>8.3}–{:<8.3} {:>8.2} {:>8} {:>8} {:>10} {:>9.4}\n",
             r.model,
             r.vpt,
             r.vpt_iqr[0],
@@ -174,6 +175,9 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
             r.smape,
             opt(r.d_stsp),
             opt(r.d_h),
+            r.pe20
+                .map(|x| format!("{x:.3e}"))
+                .unwrap_or_else(|| "diverged".into()),
             r.fit_seconds
         ));
     }

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::forecast::score_forecast;
 use super::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
+use super::prediction_error::{PE_STEPS, prediction_error};
+use super::protocol::history_window;
 use super::stsp::{DEFAULT_BINS, state_space_divergence};
+use super::stsp_gmm::{GMM_FROM_DIM, state_space_divergence_gmm};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
 use crate::models::{FittedModel, ForecastError, Model};
@@ -28,6 +31,16 @@ pub struct CompareOptions {
     pub horizon: f64,
     /// Normalised-error threshold of the VPT.
     pub threshold: f64,
+    /// At most this many evenly spaced test states start the PE(20) runs (0: no PE).
+    #[serde(default = "default_pe_starts")]
+    pub pe_starts: usize,
+}
+
+/// Default number of PE(20) starts: 2000 evenly spaced test states (the paper uses all).
+pub const DEFAULT_PE_STARTS: usize = 2000;
+
+fn default_pe_starts() -> usize {
+    DEFAULT_PE_STARTS
 }
 
 /// Default K: 20 held-out starts (Gilpin 2023).
@@ -41,6 +54,7 @@ impl Default for CompareOptions {
             starts: DEFAULT_STARTS,
             horizon: DEFAULT_HORIZON,
             threshold: super::forecast::DEFAULT_VPT_THRESHOLD,
+            pe_starts: DEFAULT_PE_STARTS,
         }
     }
 }
@@ -62,6 +76,13 @@ pub struct ModelComparison {
     pub smape: f64,
     /// Starts whose forecast diverged (non-finite) before the horizon.
     pub diverged_starts: usize,
+    /// Forecast starts used (K, fewer when the test part is short).
+    #[serde(default)]
+    pub starts: usize,
+    /// PE(20): mean squared 20-step error from the test states in standardised units²
+    /// (`specs/plrnn.md` §3.5); None when a run diverged or the test part is too short.
+    #[serde(default)]
+    pub pe20: Option<f64>,
     /// Median normalised error at each step over the starts.
     pub error_median: Vec<f64>,
     /// 25th percentile of the error at each step.
@@ -117,8 +138,10 @@ pub fn compare_model(
     let started = Instant::now();
     match model.fit(train, job) {
         Ok(fitted) => {
+            // The fit alone: scoring (K forecasts, the free run, PE) is not fit time.
+            let fit_seconds = started.elapsed().as_secs_f64();
             let mut out = score_fitted(fitted.as_ref(), train, test, lyapunov, options, job);
-            out.fit_seconds = started.elapsed().as_secs_f64();
+            out.fit_seconds = fit_seconds;
             out
         }
         Err(e) => {
@@ -140,6 +163,8 @@ impl ModelComparison {
             vpt_iqr: [f64::NAN; 2],
             smape: f64::NAN,
             diverged_starts: 0,
+            starts: 0,
+            pe20: None,
             error_median: Vec::new(),
             error_q25: Vec::new(),
             error_q75: Vec::new(),
@@ -177,6 +202,7 @@ pub fn score_fitted(
         out.error = Some("the test part is too short to forecast from".into());
         return out;
     }
+    out.starts = starts.len();
     let (_, std) = train.mean_std();
     let mut curves: Vec<Vec<f64>> = Vec::new();
     let (mut vpts, mut smapes) = (Vec::new(), Vec::new());
@@ -187,7 +213,8 @@ pub fn score_fitted(
         }
         let steps = horizon_steps.min(test.len() - 1 - s);
         let truth = &test.samples()[s * dim..(s + steps + 1) * dim];
-        let forecast = match fitted.forecast(test.row(s), steps) {
+        let history = history_window(train, test, s, fitted.context_len());
+        let forecast = match fitted.forecast_from_history(&history, steps) {
             Ok(f) => f,
             Err(ForecastError::Diverged { prefix, .. }) => {
                 out.diverged_starts += 1;
@@ -232,7 +259,8 @@ pub fn score_fitted(
         percentile(&mut vpts, 0.75),
     ];
     out.smape = percentile(&mut smapes, 0.5);
-    match fitted.forecast(test.row(0), test.len() - 1) {
+    let history = history_window(train, test, 0, fitted.context_len());
+    match fitted.forecast_from_history(&history, test.len() - 1) {
         Ok(f) => out.free_run = f,
         Err(ForecastError::Diverged { step, prefix }) => {
             out.free_run = prefix;
@@ -241,9 +269,16 @@ pub fn score_fitted(
         Err(e) => out.error = Some(e.to_string()),
     }
     if out.free_run_diverged_at.is_none() && out.free_run.len() == test.samples().len() {
-        out.d_stsp = state_space_divergence(test.samples(), &out.free_run, dim, DEFAULT_BINS).ok();
+        out.d_stsp = if dim >= GMM_FROM_DIM {
+            state_space_divergence_gmm(test.samples(), &out.free_run, dim).ok()
+        } else {
+            state_space_divergence(test.samples(), &out.free_run, dim, DEFAULT_BINS).ok()
+        };
         out.d_h =
             power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
+    }
+    if options.pe_starts > 0 {
+        out.pe20 = prediction_error(fitted, train, test, PE_STEPS, options.pe_starts);
     }
     out
 }

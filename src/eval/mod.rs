@@ -2,6 +2,7 @@
 //! dynamics) with their running estimates, the Grassberger–Procaccia correlation dimension,
 //! and forecast quality (normalised error, valid prediction time, sMAPE).
 
+pub mod benchmark;
 pub mod compare;
 pub mod correlation_dimension;
 pub mod forecast;
@@ -11,8 +12,10 @@ pub mod orbit_diagram;
 mod orthonormalize;
 pub mod poincare;
 pub mod power_spectrum;
+pub mod prediction_error;
 pub mod protocol;
 pub mod stsp;
+pub mod stsp_gmm;
 
 pub use correlation_dimension::{CorrelationDimension, CorrelationOptions, correlation_dimension};
 pub use forecast::{ForecastScore, score_forecast};

@@ -18,8 +18,31 @@ pub struct HeldOutForecast {
     pub diverged_at: Option<usize>,
 }
 
-/// Forecasts `test.len() − 1` steps from `test`'s first state and scores the result,
-/// normalising errors by the training data's standard deviations.
+/// The (at most) `len` states ending at test row `s`, oldest first (row-major): the
+/// context a model with memory synchronises on before forecasting from that row. Rows
+/// before the test part come from the end of `train` when the two are contiguous in time
+/// (a split of one trajectory), otherwise the window starts within `test`.
+pub fn history_window(train: &Trajectory, test: &Trajectory, s: usize, len: usize) -> Vec<f64> {
+    let n = test.dim();
+    let len = len.max(1);
+    let from_test = len.min(s + 1);
+    let contiguous = train.dim() == n
+        && !train.is_empty()
+        && (train.time(train.len()) - test.t0()).abs() <= 1e-9 * test.dt().abs().max(1.0);
+    let from_train = if contiguous {
+        (len - from_test).min(train.len())
+    } else {
+        0
+    };
+    let mut out = Vec::with_capacity((from_train + from_test) * n);
+    out.extend_from_slice(&train.samples()[(train.len() - from_train) * n..]);
+    out.extend_from_slice(&test.samples()[(s + 1 - from_test) * n..(s + 1) * n]);
+    out
+}
+
+/// Forecasts `test.len() − 1` steps from `test`'s first state (after the model's
+/// context, see [`history_window`]) and scores the result, normalising errors by the
+/// training data's standard deviations.
 pub fn forecast_held_out(
     model: &dyn FittedModel,
     train: &Trajectory,
@@ -28,7 +51,8 @@ pub fn forecast_held_out(
     threshold: f64,
 ) -> Result<HeldOutForecast, ForecastError> {
     let steps = test.len().saturating_sub(1);
-    let (forecast, diverged_at) = match model.forecast(test.row(0), steps) {
+    let history = history_window(train, test, 0, model.context_len());
+    let (forecast, diverged_at) = match model.forecast_from_history(&history, steps) {
         Ok(f) => (f, None),
         Err(ForecastError::Diverged { step, prefix }) => (prefix, Some(step)),
         Err(e) => return Err(e),

@@ -11,9 +11,9 @@
 //! `K = n_b^N` cells. Generated points outside the box are dropped. With counts `h`
 //! and `g` and Laplace smoothing `α_L = 1e-5`: `p_i = (h_i + α_L)/(Σh + α_L K)`,
 //! `q_i = (g_i + α_L)/(Σg + α_L K)`, `D_stsp = Σ_i p_i ln(p_i/q_i)`. Only occupied
-//! cells are stored; the empty ones are added in closed form. The Gaussian-mixture
-//! estimate the paper uses for `N ≥ 6` is not implemented: binning is used at every
-//! dimension (with 30^N cells it becomes a poor estimate above ~5 dimensions).
+//! cells are stored; the empty ones are added in closed form. For `N ≥ 6` the paper
+//! uses a Gaussian-mixture estimate instead ([`super::stsp_gmm`]; `compare` switches at
+//! that dimension), since 30^N cells leave almost every cell empty.
 //!
 //! # References
 //! - F. Hess et al., "Generalized Teacher Forcing for Learning Chaotic Dynamics",

@@ -4,13 +4,15 @@
 //! Jacobian. Every family also round-trips through the saved-model file
 //! ([`saved::SavedModel`]).
 //!
-//! Families: exact DMD ([`dmd`]). SINDy, PLRNN, EDMD/ResDMD and reservoir computers
-//! implement the same two traits.
+//! Families: exact and Hankel DMD ([`dmd`]), EDMD/ResDMD ([`koopman`]), SINDy
+//! ([`sindy`]), PLRNN ([`plrnn`]) and reservoir computers ([`reservoir`]: echo-state
+//! network and NVAR) implement the same two traits.
 
 pub mod dmd;
 pub mod koopman;
 pub mod plrnn;
 pub mod registry;
+pub mod reservoir;
 pub mod saved;
 pub mod sindy;
 
@@ -101,6 +103,30 @@ pub trait FittedModel: Send + Sync {
     /// Forecasts `steps` steps from `x0`; returns `steps + 1` rows (row-major), the first
     /// being `x0`.
     fn forecast(&self, x0: &[f64], steps: usize) -> Result<Vec<f64>, ForecastError>;
+    /// How many states, up to and including the start state, a forecast can use: 1 for
+    /// models whose state is the whole context; models with memory (reservoir computers,
+    /// delay models) say how many past states they synchronise on.
+    fn context_len(&self) -> usize {
+        1
+    }
+    /// Forecasts `steps` steps from the last row of `history` (row-major states, oldest
+    /// first, at the model's time step), letting a model with memory synchronise on the
+    /// earlier rows first; returns `steps + 1` rows, the first being the last history
+    /// row. By default only the last row is used, as [`FittedModel::forecast`].
+    fn forecast_from_history(
+        &self,
+        history: &[f64],
+        steps: usize,
+    ) -> Result<Vec<f64>, ForecastError> {
+        let n = self.state_names().len();
+        if n == 0 || history.len() < n || history.len() % n != 0 {
+            return Err(ForecastError::WrongDimension {
+                expected: n,
+                got: history.len(),
+            });
+        }
+        self.forecast(&history[history.len() - n..], steps)
+    }
     /// The last state of the training data: where a free run starts by default.
     fn last_state(&self) -> &[f64];
     /// Eigenvalues and residuals, for spectral models.

@@ -9,6 +9,7 @@ use super::FittedModel;
 use super::dmd::{DmdModel, HankelDmdModel};
 use super::koopman::EdmdModel;
 use super::plrnn::PlrnnModel;
+use super::reservoir::{EsnModel, NvarModel};
 use super::sindy::SindyModel;
 
 /// The current saved-model schema version.
@@ -31,6 +32,10 @@ pub enum SavedModel {
     Sindy(SindyModel),
     /// Clipped shPLRNN: sizes, parameters, standardisation and training record.
     Plrnn(PlrnnModel),
+    /// Echo-state network: random weights, read-out, lift and standardisation.
+    Esn(EsnModel),
+    /// NVAR (next-generation reservoir computer): read-out, lift and standardisation.
+    Nvar(NvarModel),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -63,6 +68,8 @@ impl SavedModel {
             SavedModel::HankelDmd(m) => Box::new(m),
             SavedModel::Sindy(m) => Box::new(m),
             SavedModel::Plrnn(m) => Box::new(m),
+            SavedModel::Esn(m) => Box::new(m),
+            SavedModel::Nvar(m) => Box::new(m),
         }
     }
 
