@@ -16,6 +16,7 @@ pub mod divergence_plot;
 pub mod eigen_paint;
 mod export_menu;
 pub mod fit_job;
+pub mod frame_times;
 pub mod live;
 pub mod metrics_table;
 pub mod modal_forecast;
@@ -92,6 +93,8 @@ pub struct ChaosApp {
     /// The eigenvalue plane shows ω = log(λ)/Δt instead of λ.
     pub continuous: bool,
     screenshot: Option<Screenshot>,
+    /// `--frame-times`: records frame intervals while jobs run.
+    frame_recorder: Option<frame_times::FrameRecorder>,
     waker: Option<crate::jobs::Waker>,
     last_frame: Option<f64>,
     /// Cards to fit on the first frame (from a preset).
@@ -174,6 +177,7 @@ impl ChaosApp {
             epsilon: 0.05,
             continuous: false,
             screenshot: None,
+            frame_recorder: None,
             waker: None,
             last_frame: None,
             pending_fits: Vec::new(),
@@ -325,8 +329,9 @@ impl ChaosApp {
 
     /// One frame of the whole window.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
-        // Fits queued by a preset wait for its data file.
-        if !self.data.busy() {
+        // Fits queued by a preset wait for its data file (and, with --frame-times, for the
+        // window's warm-up frames, so pipeline set-up is not measured).
+        if !self.data.busy() && self.frame_recorder.as_ref().is_none_or(|r| r.warmed_up()) {
             for i in std::mem::take(&mut self.pending_fits) {
                 self.start_fit(i);
             }
@@ -593,6 +598,13 @@ impl ChaosApp {
         plots.extend(self.views.plot_rects());
         self.plot_rects = plots;
         self.screenshot_step(ui.ctx());
+        let busy = self.busy();
+        if let Some(recorder) = &mut self.frame_recorder {
+            ui.ctx().request_repaint();
+            if recorder.frame(busy) {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
     }
 
     /// Where the compared data came from, for exported files.
@@ -773,12 +785,17 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let mut shot = shot;
+    let frame_times: Arc<Mutex<Option<frame_times::FrameTimes>>> = Arc::new(Mutex::new(None));
+    let mut recorder = args
+        .frame_times
+        .then(|| frame_times::FrameRecorder::new(frame_times.clone()));
     eframe::run_native(
         "chaoslab",
         options,
         Box::new(move |cc| {
             let mut app = ChaosApp::new(cc, preset).map_err(|e| e.to_string())?;
             app.screenshot = shot.take();
+            app.frame_recorder = recorder.take();
             Ok(Box::new(app))
         }),
     )
@@ -787,6 +804,26 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             "could not open the window: {e}. On Linux without a display, run it under xvfb-run"
         )
     })?;
+    if args.frame_times {
+        let measured = frame_times
+            .lock()
+            .ok()
+            .and_then(|mut r| r.take())
+            .context("the window closed before the preset's jobs ran; --frame-times needs a preset that starts jobs (fits, an orbit diagram, characterise)")?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&measured)?);
+        } else {
+            println!(
+                "{} frames while jobs ran ({:.1} s): median {:.1} ms, 95th percentile {:.1} ms, longest {:.1} ms",
+                measured.frames,
+                measured.busy_seconds,
+                measured.median_frame_ms,
+                measured.p95_frame_ms,
+                measured.max_frame_ms
+            );
+        }
+        return Ok(());
+    }
     let taken = result.lock().ok().and_then(|mut r| r.take());
     match (args.screenshot, taken) {
         (Some(path), None) => anyhow::bail!(

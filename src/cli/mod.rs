@@ -71,8 +71,12 @@ pub struct GuiArgs {
     /// median frame time, then exit.
     #[arg(long, value_name = "N")]
     pub bench_render: Option<usize>,
-    /// With --bench-render: print JSON (points, frames, median_frame_ms).
-    #[arg(long, requires = "bench_render")]
+    /// With a preset that starts jobs: record the frame intervals while they run and
+    /// print the median, 95th percentile and longest, then exit.
+    #[arg(long, requires = "preset", conflicts_with_all = ["screenshot", "bench_render"])]
+    pub frame_times: bool,
+    /// With --bench-render or --frame-times: print JSON.
+    #[arg(long)]
     pub json: bool,
 }
 

@@ -1,0 +1,149 @@
+//! `chaoslab gui --preset FILE --frame-times [--json]`: how responsive the whole window
+//! stays while the preset's jobs run (fits, an orbit diagram, a characterisation).
+//!
+//! Records the interval between frames from the first frame on which a job runs until
+//! every job has finished (or [`MAX_FRAMES`] frames), repainting continuously, then
+//! prints the median, 95th percentile and longest interval and closes the window.
+//! Under `xvfb-run` this measures Mesa's software Vulkan with the jobs competing for the
+//! same cores, which is the set-up ("frames under 50 ms while four fits run").
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The longest recording, in frames.
+pub const MAX_FRAMES: usize = 3_000;
+/// Frames drawn before the jobs may start: the first frames build the renderer's
+/// pipelines and buffers, which is start-up, not responsiveness.
+pub const WARM_UP_FRAMES: usize = 30;
+
+/// The measurement.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FrameTimes {
+    /// Intervals measured (frames while jobs ran).
+    pub frames: usize,
+    /// Median interval between frames, milliseconds.
+    pub median_frame_ms: f64,
+    /// 95th percentile, milliseconds.
+    pub p95_frame_ms: f64,
+    /// Longest interval, milliseconds.
+    pub max_frame_ms: f64,
+    /// Wall time the jobs ran while recorded, seconds.
+    pub busy_seconds: f64,
+}
+
+/// The recorder the app drives from its frame.
+pub struct FrameRecorder {
+    warm_up: usize,
+    stamps: Vec<Instant>,
+    /// Where the measurement goes when done.
+    pub result: Arc<Mutex<Option<FrameTimes>>>,
+}
+
+impl FrameRecorder {
+    /// A recorder writing to `result`.
+    pub fn new(result: Arc<Mutex<Option<FrameTimes>>>) -> Self {
+        Self {
+            warm_up: WARM_UP_FRAMES,
+            stamps: Vec::new(),
+            result,
+        }
+    }
+
+    /// Whether the warm-up frames are over (jobs may start).
+    pub fn warmed_up(&self) -> bool {
+        self.warm_up == 0
+    }
+
+    /// Called once per frame with whether jobs run; returns true when the measurement is
+    /// complete (the window should close).
+    pub fn frame(&mut self, busy: bool) -> bool {
+        if self.warm_up > 0 {
+            self.warm_up -= 1;
+            return false;
+        }
+        if busy && self.stamps.len() < MAX_FRAMES + 1 {
+            self.stamps.push(Instant::now());
+            return false;
+        }
+        if self.stamps.is_empty() {
+            return false; // the jobs have not started yet
+        }
+        // The frame on which the last job was seen finished closes the last interval.
+        self.stamps.push(Instant::now());
+        if let Ok(mut r) = self.result.lock() {
+            *r = Some(summarise(&self.stamps));
+        }
+        true
+    }
+}
+
+/// Median, 95th percentile and maximum of the intervals between `stamps`.
+pub fn summarise(stamps: &[Instant]) -> FrameTimes {
+    let mut ms: Vec<f64> = stamps
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64() * 1e3)
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        if ms.is_empty() {
+            f64::NAN
+        } else {
+            ms[((ms.len() - 1) as f64 * q).round() as usize]
+        }
+    };
+    FrameTimes {
+        frames: ms.len(),
+        median_frame_ms: at(0.5),
+        p95_frame_ms: at(0.95),
+        max_frame_ms: ms.last().copied().unwrap_or(f64::NAN),
+        busy_seconds: match (stamps.first(), stamps.last()) {
+            (Some(a), Some(b)) => (*b - *a).as_secs_f64(),
+            _ => 0.0,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn summary_of_known_intervals() {
+        let t0 = Instant::now();
+        // Intervals 10, 20, …, 200 ms.
+        let mut stamps = vec![t0];
+        for k in 1..=20u64 {
+            let last = *stamps.last().expect("stamp");
+            stamps.push(last + Duration::from_millis(10 * k));
+        }
+        let s = summarise(&stamps);
+        assert_eq!(s.frames, 20);
+        assert!(
+            (s.median_frame_ms - 110.0).abs() < 1e-6,
+            "{}",
+            s.median_frame_ms
+        );
+        assert!((s.p95_frame_ms - 190.0).abs() < 1e-6);
+        assert!((s.max_frame_ms - 200.0).abs() < 1e-6);
+        assert!((s.busy_seconds - 2.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn records_only_while_busy_and_finishes_when_the_jobs_do() {
+        let result = Arc::new(Mutex::new(None));
+        let mut r = FrameRecorder::new(result.clone());
+        for _ in 0..WARM_UP_FRAMES {
+            assert!(!r.warmed_up());
+            assert!(!r.frame(true), "warm-up frames are not measured");
+        }
+        assert!(r.warmed_up());
+        assert!(!r.frame(false), "waits for the jobs to start");
+        assert!(!r.frame(true));
+        assert!(!r.frame(true));
+        assert!(!r.frame(true));
+        assert!(r.frame(false), "done once they finish");
+        let got = result.lock().expect("lock").clone().expect("measured");
+        assert_eq!(got.frames, 3, "three busy frames and the closing one");
+    }
+}
