@@ -8,6 +8,7 @@
 mod dmd;
 mod edmd;
 mod plrnn;
+mod reservoir;
 mod sindy;
 mod sindy_heatmap;
 
@@ -38,6 +39,8 @@ pub fn all_cards() -> Vec<Box<dyn ModelCard>> {
         Box::new(edmd::EdmdCard::default()),
         Box::new(sindy::SindyCard::default()),
         Box::new(plrnn::PlrnnCard::default()),
+        Box::new(reservoir::EsnCard::default()),
+        Box::new(reservoir::NvarCard::default()),
     ]
 }
 
