@@ -2,7 +2,8 @@
 //! `Default`s (the GTF paper's for the PLRNN, full-rank DMD, monomial EDMD), except
 //! SINDy, which uses order-4 finite differences instead of PySINDy's order 2 — at 100
 //! samples per period order 2 biases Lorenz's coefficients by about 1 % (ρ = 27.55),
-//! which cut the measured VPT from 5.1 to 1.7 Lyapunov times.
+//! which cut the measured VPT from 5.1 to 1.7 Lyapunov times. The reservoir computers'
+//! defaults (`esn`, `nvar`) were tuned once on Lorenz (see their constants).
 
 use super::Model;
 use super::dmd::{Dmd, HankelDmd};

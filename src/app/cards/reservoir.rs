@@ -54,15 +54,25 @@ impl ModelCard for EsnCard {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
-        labelled_usize(ui, "reservoir N", &mut self.reservoir, 10..=esn::MAX_RESERVOIR);
-        labelled_f64(ui, "spectral radius ρ", &mut self.spectral_radius, 0.01..=3.0);
+        labelled_usize(
+            ui,
+            "reservoir N",
+            &mut self.reservoir,
+            10..=esn::MAX_RESERVOIR,
+        );
+        labelled_f64(
+            ui,
+            "spectral radius ρ",
+            &mut self.spectral_radius,
+            0.01..=3.0,
+        );
         labelled_f64(ui, "leak rate a", &mut self.leak, 0.01..=1.0);
         labelled_f64(ui, "input scaling", &mut self.input_scaling, 0.01..=5.0);
         labelled_f64(ui, "bias scaling", &mut self.bias_scaling, 0.0..=5.0);
         labelled_f64(ui, "density", &mut self.density, 0.001..=1.0);
         labelled_usize(ui, "washout", &mut self.washout, 0..=10_000);
-        labelled_f64(ui, "log10 ridge", &mut self.log_ridge, -12.0..=2.0);
-        labelled_usize(ui, "seed", &mut self.seed, 0..=1_000_000);
+        labelled_f64(ui, "ESN ridge (log10)", &mut self.log_ridge, -12.0..=2.0);
+        labelled_usize(ui, "reservoir seed", &mut self.seed, 0..=1_000_000);
     }
 
     fn model(&self) -> Box<dyn Model> {
@@ -120,7 +130,7 @@ impl ModelCard for NvarCard {
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
         labelled_usize(ui, "delays k", &mut self.delays, 1..=8);
         labelled_usize(ui, "skip s", &mut self.skip, 1..=50);
-        labelled_f64(ui, "log10 ridge", &mut self.log_ridge, -12.0..=2.0);
+        labelled_f64(ui, "NVAR ridge (log10)", &mut self.log_ridge, -12.0..=2.0);
     }
 
     fn model(&self) -> Box<dyn Model> {

@@ -108,10 +108,28 @@ impl Esn {
                 self.reservoir
             )));
         }
-        check_range("--spectral-radius", self.spectral_radius, 0.0, f64::INFINITY, true)?;
+        check_range(
+            "--spectral-radius",
+            self.spectral_radius,
+            0.0,
+            f64::INFINITY,
+            true,
+        )?;
         check_range("--leak", self.leak, 0.0, 1.0, true)?;
-        check_range("--input-scaling", self.input_scaling, 0.0, f64::INFINITY, true)?;
-        check_range("--bias-scaling", self.bias_scaling, 0.0, f64::INFINITY, false)?;
+        check_range(
+            "--input-scaling",
+            self.input_scaling,
+            0.0,
+            f64::INFINITY,
+            true,
+        )?;
+        check_range(
+            "--bias-scaling",
+            self.bias_scaling,
+            0.0,
+            f64::INFINITY,
+            false,
+        )?;
         check_range("--density", self.density, 0.0, 1.0, true)?;
         check_range("--ridge", self.ridge, 0.0, f64::INFINITY, false)?;
         Ok(())

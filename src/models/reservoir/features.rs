@@ -69,7 +69,10 @@ mod tests {
         polynomial_features(&lm, &mut q);
         for k in 0..t.len() {
             // Quadratics are exact under central differences up to rounding.
-            assert!(((p[k] - q[k]) / (2.0 * h) - t[k]).abs() < 1e-8, "feature {k}");
+            assert!(
+                ((p[k] - q[k]) / (2.0 * h) - t[k]).abs() < 1e-8,
+                "feature {k}"
+            );
         }
     }
 }

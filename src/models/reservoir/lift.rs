@@ -61,7 +61,10 @@ impl QuadraticLift {
         let mut feat = vec![0.0; feature_count(self.inputs)];
         polynomial_features(x, &mut feat);
         let mut out = vec![0.0; self.outputs];
-        for (f, row) in feat.iter().zip(self.coefficients.chunks_exact(self.outputs)) {
+        for (f, row) in feat
+            .iter()
+            .zip(self.coefficients.chunks_exact(self.outputs))
+        {
             for (o, c) in out.iter_mut().zip(row) {
                 *o += f * c;
             }

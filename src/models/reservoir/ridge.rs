@@ -67,7 +67,11 @@ pub fn ridge_readout(
 }
 
 /// Root-mean-square of `Φ W − Y` over all entries (the read-out's training error).
-pub fn rms_residual(features: MatRef<'_, f64>, w: MatRef<'_, f64>, targets: MatRef<'_, f64>) -> f64 {
+pub fn rms_residual(
+    features: MatRef<'_, f64>,
+    w: MatRef<'_, f64>,
+    targets: MatRef<'_, f64>,
+) -> f64 {
     let r = features * w - targets;
     let count = (r.nrows() * r.ncols()).max(1) as f64;
     (r.squared_norm_l2() / count).sqrt()
@@ -95,7 +99,10 @@ mod tests {
             let w = ridge_readout(phi.as_ref(), y.as_ref(), alpha).expect("solves");
             let expect = solve2([[4.0 + alpha, 6.0], [6.0, 14.0 + alpha]], [10.0, 21.0]);
             for k in 0..2 {
-                assert!((w[(k, 0)] - expect[k]).abs() < 1e-13, "α = {alpha}: {w:?} vs {expect:?}");
+                assert!(
+                    (w[(k, 0)] - expect[k]).abs() < 1e-13,
+                    "α = {alpha}: {w:?} vs {expect:?}"
+                );
             }
         }
         // α = 0 is ordinary least squares: intercept 0.7, slope 1.2 (hand-computed).

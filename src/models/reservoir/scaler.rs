@@ -30,14 +30,20 @@ impl Scaler {
 
     /// The standardised state `(x − μ)/σ`.
     pub fn to_unit(&self, x: &[f64], out: &mut [f64]) {
-        for (o, (v, (m, s))) in out.iter_mut().zip(x.iter().zip(self.mean.iter().zip(&self.std))) {
+        for (o, (v, (m, s))) in out
+            .iter_mut()
+            .zip(x.iter().zip(self.mean.iter().zip(&self.std)))
+        {
             *o = (v - m) / s;
         }
     }
 
     /// The state in data units, `μ + σ x̃`.
     pub fn from_unit(&self, u: &[f64], out: &mut [f64]) {
-        for (o, (v, (m, s))) in out.iter_mut().zip(u.iter().zip(self.mean.iter().zip(&self.std))) {
+        for (o, (v, (m, s))) in out
+            .iter_mut()
+            .zip(u.iter().zip(self.mean.iter().zip(&self.std)))
+        {
             *o = m + s * v;
         }
     }
