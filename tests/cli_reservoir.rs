@@ -112,7 +112,7 @@ fn bad_reservoir_hyperparameters_are_clear_errors() {
         ),
         (&["esn", "--leak", "0"], "--leak must be in (0, 1]"),
         (&["esn", "--density", "0"], "--density must be in (0, 1]"),
-        (&["esn", "--ridge", "-1e-3"], "--ridge must be in [0, ∞)"),
+        (&["esn", "--ridge", "-0.001"], "--ridge must be in [0, ∞)"),
         (&["nvar", "--skip", "0"], "--skip must be at least 1"),
     ];
     for (extra, needle) in cases {

@@ -10,10 +10,12 @@ use chaoslab::app::cards::ModelCard;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
+/// A window tall enough that the reservoir cards, last in the scrolled list, are on
+/// screen (clicks outside the visible part of a scroll area do nothing).
 fn harness() -> Harness<'static, ChaosApp> {
     let app = ChaosApp::headless(None).expect("default app");
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(1400.0, 3200.0))
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app)
 }
