@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use chaoslab::app::ChaosApp;
 use chaoslab::app::bench::FitStatus;
-use chaoslab::app::cards::ModelCard;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 
 /// A window tall enough that the reservoir cards, last in the scrolled list, are on
 /// screen (clicks outside the visible part of a scroll area do nothing).

@@ -194,7 +194,7 @@ impl Esn {
                 job.report(0.05 + 0.45 * t as f32 / len as f32, "driving the reservoir");
             }
             let ut = &u[t * n..(t + 1) * n];
-            if t >= self.washout && (t - self.washout) % lift_stride == 0 {
+            if t >= self.washout && (t - self.washout).is_multiple_of(lift_stride) {
                 lift_x.extend_from_slice(ut);
                 lift_r.extend_from_slice(&r);
             }
@@ -373,7 +373,7 @@ impl FittedModel for EsnModel {
         steps: usize,
     ) -> Result<Vec<f64>, ForecastError> {
         let (n, size) = (self.names.len(), self.options.reservoir);
-        if history.len() < n || history.len() % n != 0 {
+        if history.len() < n || !history.len().is_multiple_of(n) {
             return Err(ForecastError::WrongDimension {
                 expected: n,
                 got: history.len(),

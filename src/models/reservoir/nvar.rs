@@ -330,7 +330,7 @@ impl FittedModel for NvarModel {
         steps: usize,
     ) -> Result<Vec<f64>, ForecastError> {
         let n = self.names.len();
-        if history.len() < n || history.len() % n != 0 {
+        if history.len() < n || !history.len().is_multiple_of(n) {
             return Err(ForecastError::WrongDimension {
                 expected: n,
                 got: history.len(),
