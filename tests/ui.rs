@@ -629,10 +629,11 @@ fn koopman_card_fits_kernel_edmd_and_shows_the_continuous_time_table() {
     h.run_steps(2);
     h.get_by_label("Fit EDMD").click();
     h.step();
+    let edmd = h.state().bench.index_of("EDMD").expect("card");
     step_until(&mut h, Duration::from_secs(120), |a| {
-        !matches!(a.bench.cards[1].status, FitStatus::Running(_))
+        !matches!(a.bench.cards[edmd].status, FitStatus::Running(_))
     });
-    let FitStatus::Done(out) = &h.state().bench.cards[1].status else {
+    let FitStatus::Done(out) = &h.state().bench.cards[edmd].status else {
         panic!("fit did not succeed")
     };
     assert_eq!(out.model.family(), "kernel-edmd");
@@ -653,10 +654,131 @@ fn koopman_card_fits_kernel_edmd_and_shows_the_continuous_time_table() {
 }
 
 #[test]
+fn a_resdmd_fit_draws_its_pseudospectrum_while_the_grid_fills_in() {
+    let mut h = harness();
+    h.run_steps(2);
+    let edmd = h.state().bench.index_of("EDMD").expect("card");
+    // Monomials of degree 4 (35 functions) on a 120 × 120 grid: seconds of work, so
+    // the rows already computed can be seen before the fit ends.
+    h.state_mut().bench.cards[edmd]
+        .spec
+        .set_settings(&serde_json::json!({"degree": 4, "pseudospectra": "grid", "grid": 120}))
+        .expect("settings");
+    h.run_steps(2);
+    h.get_by_label("Fit EDMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        a.bench.cards[edmd]
+            .pseudospectrum()
+            .is_some_and(|(ps, partial)| {
+                partial
+                    && ps.log10_tau.iter().any(|v| v.is_finite())
+                    && ps.log10_tau.iter().any(|v| v.is_nan())
+            })
+    });
+    // Drawn while partial, with a line saying how far it has got.
+    h.run_steps(2);
+    h.get_by_label_contains("EDMD: pseudospectrum computing");
+    h.get_by_label("Cancel EDMD").click();
+    h.run_steps(2);
+    assert!(matches!(
+        h.state().bench.cards[edmd].status,
+        FitStatus::Cancelled
+    ));
+}
+
+#[test]
+fn verified_only_forecasts_use_the_eigenpairs_under_epsilon() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    h.run_steps(2);
+    h.get_by_label("forecast with verified eigenpairs only")
+        .click();
+    // Every eigenpair under ε: the modal expansion is the model's own forecast, so both
+    // VPTs agree.
+    h.state_mut().epsilon = 10.0;
+    h.run_steps(3);
+    let f = h
+        .state()
+        .modal
+        .forecasts
+        .first()
+        .cloned()
+        .expect("a modal forecast");
+    assert_eq!((f.card, f.kept), (0, f.total));
+    assert!(
+        (f.vpt - f.full_vpt).abs() < 1e-9,
+        "{} vs {}",
+        f.vpt,
+        f.full_vpt
+    );
+    assert!(!f.points.is_empty());
+    h.get_by_label_contains(&format!(
+        "DMD: {0} of {0} eigenpairs verified, VPT",
+        f.total
+    ));
+    // None under ε: no forecast, and the line says why.
+    h.state_mut().epsilon = 1e-12;
+    h.run_steps(3);
+    let f = h
+        .state()
+        .modal
+        .forecasts
+        .first()
+        .cloned()
+        .expect("an entry");
+    assert_eq!(f.kept, 0);
+    assert!(f.points.is_empty());
+    h.get_by_label_contains("no eigenpair has residual ≤ ε");
+}
+
+#[test]
+fn the_side_by_side_view_shows_the_truth_and_each_free_run() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("Views").click();
+    h.run_steps(2);
+    h.get_by_label("Attractors side by side").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Fit one or more models");
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+    h.run_steps(3);
+    let app = h.state_mut();
+    let scenes = app.views.side_by_side.scenes(&app.bench, false);
+    let titles: Vec<&str> = scenes.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(scenes.len(), 2, "{titles:?}");
+    assert!(titles[0].starts_with("truth"), "{titles:?}");
+    assert!(titles[1].starts_with("DMD: free run"), "{titles:?}");
+    // The free run is as long as the held-out part it is compared with.
+    let out = app.bench.cards[0].outcome().expect("fitted");
+    assert_eq!(scenes[0].1.curves[0].points.len(), out.test.len());
+    assert_eq!(scenes[1].1.curves[0].points.len(), out.test.len());
+    h.run_steps(2);
+    assert_eq!(
+        h.get_all_by_label_contains("DMD: free run").count(),
+        1,
+        "the cell is titled"
+    );
+}
+
+#[test]
 fn dmd_card_variant_reaches_the_fit() {
     let mut h = harness();
     h.run_steps(2);
-    h.get_by_label("tls").click();
+    // The DMD card comes first; the Hankel DMD card has the same variant choice.
+    h.get_all_by_label("tls")
+        .next()
+        .expect("DMD's variant")
+        .click();
     h.run_steps(2);
     h.get_by_label("Fit DMD").click();
     h.step();
@@ -682,6 +804,8 @@ fn a_clicked_eigenvalue_paints_its_eigenfunction_on_the_limit_cycle() {
     step_until(&mut h, Duration::from_secs(120), |a| !a.busy());
     h.run_steps(3);
     h.get_by_label_contains("EDMD: λ =");
+    // Its Koopman mode is shown beside the painting.
+    h.get_by_label_contains("mode: x: ");
     let colours = h
         .state()
         .eigen_paint

@@ -8,6 +8,7 @@ use egui_plot::{Line, Plot, PlotPoints};
 use super::cards::{ModelCard, all_cards, labelled_f64};
 use super::fit_job::{DataSettings, FitOutcome, FitSource, FitWork, spawn_fit};
 use crate::jobs::{Job, JobState, Progress, Waker};
+use crate::models::koopman::Pseudospectrum;
 
 /// Where a card's fit stands.
 #[derive(Default)]
@@ -39,6 +40,20 @@ impl Card {
     pub fn outcome(&self) -> Option<&FitOutcome> {
         match &self.status {
             FitStatus::Done(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The pseudospectrum to draw: the finished fit's, or the rows a running ResDMD fit
+    /// has computed so far (missing points `NaN`); the flag says whether it is partial.
+    pub fn pseudospectrum(&self) -> Option<(&Pseudospectrum, bool)> {
+        match &self.status {
+            FitStatus::Done(o) => o.model.pseudospectrum().map(|p| (p, false)),
+            FitStatus::Running(p) => p
+                .partial
+                .as_ref()
+                .and_then(|p| p.downcast_ref::<Pseudospectrum>())
+                .map(|p| (p, true)),
             _ => None,
         }
     }

@@ -42,6 +42,8 @@ impl Default for DataSettings {
 
 /// Everything the window shows about a finished fit.
 pub struct FitOutcome {
+    /// Standard deviation of each state over the training part (normalises errors).
+    pub train_std: Vec<f64>,
     /// The fitted model.
     pub model: Box<dyn FittedModel>,
     /// The held-out truth.
@@ -179,6 +181,7 @@ pub fn spawn_fit(
         job.report(1.0, "done");
         let forecast_points = Arc::new(points_3d(&held_out.forecast, test.dim()));
         Ok(FitOutcome {
+            train_std: train.mean_std().1,
             id: NEXT_OUTCOME_ID.fetch_add(1, Ordering::Relaxed),
             forecast_points,
             model: fitted,

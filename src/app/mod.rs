@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cards;
 pub mod characterise_job;
 pub mod characterise_panel;
+pub mod contour_lines;
 pub mod data_panel;
 pub mod divergence_plot;
 pub mod eigen_paint;
@@ -17,6 +18,7 @@ mod export_menu;
 pub mod fit_job;
 pub mod live;
 pub mod metrics_table;
+pub mod modal_forecast;
 pub mod png_export;
 pub mod preset;
 pub mod preset_run;
@@ -83,7 +85,10 @@ pub struct ChaosApp {
     pub colour_by: ColourBy,
     /// The Koopman eigenfunction painted on the attractor, if one was clicked.
     pub eigen_paint: eigen_paint::EigenPaint,
-    epsilon: f64,
+    /// Forecasts from the verified eigenpairs only.
+    pub modal: modal_forecast::ModalForecasts,
+    /// The ResDMD residual threshold ε of the eigenvalue plane.
+    pub epsilon: f64,
     /// The eigenvalue plane shows ω = log(λ)/Δt instead of λ.
     pub continuous: bool,
     screenshot: Option<Screenshot>,
@@ -165,6 +170,7 @@ impl ChaosApp {
             plot_rects: Vec::new(),
             colour_by: ColourBy::Solid,
             eigen_paint: Default::default(),
+            modal: Default::default(),
             epsilon: 0.05,
             continuous: false,
             screenshot: None,
@@ -195,7 +201,25 @@ impl ChaosApp {
                 .with_context(|| format!("the preset asks to fit '{family}', which has no card"))?;
             pending.push(i);
         }
+        let mut settings = Vec::new();
+        for (title, value) in &p.card_settings {
+            let i = self.bench.index_of(title).with_context(|| {
+                format!("the preset has settings for a card '{title}', which does not exist")
+            })?;
+            settings.push((i, value));
+        }
         self.bench.reset();
+        for card in &mut self.bench.cards {
+            card.spec = cards::fresh(card.spec.title());
+        }
+        for (i, value) in settings {
+            self.bench.cards[i].spec.set_settings(value).map_err(|e| {
+                anyhow::anyhow!(
+                    "the preset's settings for '{}': {e}",
+                    self.bench.cards[i].spec.title()
+                )
+            })?;
+        }
         self.bench.data = Default::default();
         if let Some(periods) = p.data_periods {
             self.bench.data.periods = periods;
@@ -435,6 +459,7 @@ impl ChaosApp {
                         &mut self.epsilon,
                         &mut self.continuous,
                         &mut self.eigen_paint,
+                        &mut self.modal,
                     ) {
                         self.export_spectrum(what);
                     }
@@ -475,6 +500,9 @@ impl ChaosApp {
             self.characterise.show(ui, system, x0, self.waker.clone());
         }
         let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
+        let dots = self.live.system.kind() == crate::systems::Kind::Map
+            && self.source == SourceKind::System;
+        self.views.side_by_side.show(ui.ctx(), &self.bench, dots);
         let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         let (main_points, main_generation) = match self.source {
             SourceKind::System => (self.live.trail(), self.live.generation),
@@ -535,6 +563,22 @@ impl ChaosApp {
                         is_map && self.source == SourceKind::System,
                     ));
                 }
+            }
+            self.modal.update(&self.bench, self.epsilon);
+            for f in self.modal.forecasts.iter().filter(|_| painted.is_none()) {
+                let Some(card) = self.bench.cards.get(f.card) else {
+                    continue;
+                };
+                let [r, g, b] = modal_forecast::lighter(card.spec.color());
+                curves.push(Curve {
+                    points: f.points.clone(),
+                    color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
+                    generation: f.generation,
+                    fade: false,
+                    dots: is_map && self.source == SourceKind::System,
+                    colour_by: ColourBy::Solid,
+                    scalars: None,
+                });
             }
             curves.extend(marker.filter(|_| self.source == SourceKind::System));
             let rect = ui.max_rect();

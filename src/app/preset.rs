@@ -63,6 +63,10 @@ pub struct Preset {
     /// Model cards to fit at start, by title (`"DMD"`).
     #[serde(default)]
     pub fit: Vec<String>,
+    /// Card settings by card title, as sessions store them (`{"EDMD": {"degree": 4}}`);
+    /// fields left out keep their defaults.
+    #[serde(default)]
+    pub card_settings: BTreeMap<String, serde_json::Value>,
     /// Periods of training data (default: the bench's).
     pub data_periods: Option<f64>,
     /// Start a perturbation ensemble (the butterfly effect) after the fast-forward.

@@ -9,6 +9,9 @@ use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
 use super::bench::Bench;
+use super::contour_lines::contour_lines;
+use crate::models::koopman::Pseudospectrum;
+use crate::render::viridis;
 
 /// What the user asked to export from the eigenvalue plane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +30,7 @@ pub fn spectrum_plot(
     epsilon: &mut f64,
     continuous: &mut bool,
     paint: &mut super::eigen_paint::EigenPaint,
+    modal: &mut super::modal_forecast::ModalForecasts,
 ) -> Option<SpectrumExport> {
     let mut export = None;
     ui.ctx()
@@ -64,6 +68,7 @@ pub fn spectrum_plot(
             export = Some(SpectrumExport::Pseudospectrum);
         }
     });
+    modal.ui(ui, bench);
     if *continuous {
         continuous_plot(ui, bench, *epsilon);
         return export;
@@ -103,10 +108,19 @@ pub fn spectrum_plot(
         if !has {
             ui.label(
                 egui::RichText::new(
-                    "this fit keeps no eigenfunctions to paint (EDMD fitted in this window does; DMD and models read from files do not)",
+                    "this fit keeps no eigenfunctions to paint (EDMD read from a file does not keep them; refit it)",
                 )
                 .small(),
             );
+        }
+        if let Some(modes) = card.outcome().and_then(|o| o.model.modes())
+            && let (Some(v), Some(a)) = (modes.vectors.get(k), modes.amplitudes.get(k))
+        {
+            let names = card
+                .outcome()
+                .map(|o| o.model.state_names().to_vec())
+                .unwrap_or_default();
+            ui.label(egui::RichText::new(mode_text(&names, v, *a)).small());
         }
     } else if bench
         .cards
@@ -117,6 +131,26 @@ pub fn spectrum_plot(
             egui::RichText::new("click an eigenvalue to paint its eigenfunction on the attractor")
                 .small(),
         );
+    }
+    // A pseudospectrum that is still filling in says how far it has got.
+    for card in &bench.cards {
+        if let Some((ps, true)) = card.pseudospectrum() {
+            let rows = (0..ps.grid.ny)
+                .filter(|j| {
+                    ps.log10_tau[j * ps.grid.nx..(j + 1) * ps.grid.nx]
+                        .iter()
+                        .all(|v| !v.is_nan())
+                })
+                .count();
+            ui.label(
+                egui::RichText::new(format!(
+                    "{}: pseudospectrum computing, {rows} of {} grid rows drawn",
+                    card.spec.title(),
+                    ps.grid.ny
+                ))
+                .small(),
+            );
+        }
     }
     let shown = Plot::new("eigenvalue_plane")
         .data_aspect(1.0)
@@ -135,8 +169,9 @@ pub fn spectrum_plot(
             );
             for card in &bench.cards {
                 // The ε-pseudospectrum {z : τ_N(z) ≤ ε} of a ResDMD fit, as a grey region
-                // under its eigenvalues (Colbrook & Townsend, CPAM 2024, Algorithm 2).
-                if let Some(ps) = card.outcome().and_then(|o| o.model.pseudospectrum()) {
+                // under its eigenvalues (Colbrook & Townsend, CPAM 2024, Algorithm 2), and
+                // log10 τ contours; while the fit runs, the rows computed so far.
+                if let Some((ps, partial)) = card.pseudospectrum() {
                     let level = epsilon.log10();
                     let inside: Vec<[f64; 2]> = (0..ps.grid.ny)
                         .flat_map(|j| (0..ps.grid.nx).map(move |i| (i, j)))
@@ -150,6 +185,7 @@ pub fn spectrum_plot(
                             .filled(true)
                             .radius(2.5),
                     );
+                    draw_contours(plot, ps, partial);
                 }
                 let Some(spec) = card.outcome().and_then(|o| o.model.spectrum()) else {
                     continue;
@@ -216,6 +252,81 @@ pub fn spectrum_plot(
     export
 }
 
+/// A Koopman mode as text: each state's modulus and phase, and the mode's amplitude.
+pub fn mode_text(names: &[String], v: &[[f64; 2]], amplitude: f64) -> String {
+    let parts: Vec<String> = v
+        .iter()
+        .enumerate()
+        .map(|(i, [re, im])| {
+            let name = names.get(i).cloned().unwrap_or_else(|| format!("x{i}"));
+            format!(
+                "{name}: {:.3} at {:.0}°",
+                re.hypot(*im),
+                im.atan2(*re).to_degrees()
+            )
+        })
+        .collect();
+    format!("mode: {}   amplitude {amplitude:.3}", parts.join(", "))
+}
+
+/// Contours of log10 τ_N(z) at half decades (whole decades when the range is wide),
+/// darker for smaller τ, drawn under the eigenvalues.
+fn draw_contours(plot: &mut egui_plot::PlotUi, ps: &Pseudospectrum, partial: bool) {
+    let levels = contour_levels(&ps.log10_tau);
+    let label = if partial {
+        "log10 τ contours (computing…)"
+    } else {
+        "log10 τ contours"
+    };
+    for (k, level) in levels.iter().enumerate() {
+        let shade = if levels.len() > 1 {
+            k as f32 / (levels.len() - 1) as f32
+        } else {
+            0.5
+        };
+        let [r, g, b] = viridis(0.15 + 0.75 * shade);
+        let colour = Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
+        let grid = ps.grid;
+        for line in contour_lines(
+            &ps.log10_tau,
+            grid.nx,
+            grid.ny,
+            |i| grid.x(i),
+            |j| grid.y(j),
+            *level,
+        ) {
+            plot.line(
+                Line::new(label, PlotPoints::from(line))
+                    .color(colour)
+                    .width(1.2),
+            );
+        }
+    }
+}
+
+/// The contour levels for log10 τ values: half decades between the smallest value and
+/// 0 (τ ≤ 1; larger τ says nothing), or whole or double decades, so that at most nine
+/// levels are drawn.
+pub fn contour_levels(log10_tau: &[f64]) -> Vec<f64> {
+    let finite = log10_tau.iter().copied().filter(|v| v.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max).min(0.0);
+    if !(lo < hi) {
+        return Vec::new();
+    }
+    for step in [0.5, 1.0, 2.0] {
+        let first = (lo / step).ceil() as i64;
+        let last = (hi / step).floor() as i64;
+        if last - first < 9 {
+            return (first..=last)
+                .map(|k| k as f64 * step)
+                .filter(|l| *l > lo && *l < hi + 1e-12)
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
 /// The continuous-time plane: `Re ω` (growth rate) against `Im ω` (angular frequency),
 /// with dashed lines at the Nyquist limits `±π/Δt`.
 fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
@@ -269,4 +380,24 @@ fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
                 );
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contour_levels_are_half_decades_below_one_or_decades_when_wide() {
+        assert_eq!(
+            contour_levels(&[-3.2, 1.0, f64::NAN, -0.7]),
+            vec![-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0]
+        );
+        assert_eq!(
+            contour_levels(&[-9.5, -0.2]),
+            vec![-9.0, -8.0, -7.0, -6.0, -5.0, -4.0, -3.0, -2.0, -1.0]
+        );
+        // Nothing to draw without a spread of finite values at or below τ = 1.
+        assert!(contour_levels(&[f64::NAN, f64::NAN]).is_empty());
+        assert!(contour_levels(&[0.5, 2.0]).is_empty());
+    }
 }

@@ -137,6 +137,22 @@ pub trait FittedModel: Send + Sync {
     fn pseudospectrum(&self) -> Option<&koopman::Pseudospectrum> {
         None
     }
+    /// Koopman modes and their amplitudes (in spectrum order), for spectral models that
+    /// computed them.
+    fn modes(&self) -> Option<&koopman::KoopmanModes> {
+        None
+    }
+    /// Forecast from `x0` with only the eigenpairs `keep` (indices in spectrum order):
+    /// `x_k = Re Σ_{j ∈ keep} λ_j^k φ_j(x_0) v_j` ([`koopman::KoopmanModes::forecast`]);
+    /// `None` for models without eigenfunctions and modes.
+    fn modal_forecast(
+        &self,
+        _x0: &[f64],
+        _steps: usize,
+        _keep: &[usize],
+    ) -> Option<Result<Vec<f64>, ForecastError>> {
+        None
+    }
     /// Recovered equations, for symbolic models.
     fn equations(&self) -> Option<Vec<String>> {
         None

@@ -84,6 +84,10 @@ pub struct AttractorView {
     /// The box the camera was last framed on.
     framed: Option<(Vec3, Vec3)>,
     bounds: Vec<CachedBounds>,
+    /// Part of a [`super::LinkedViews`] group: a double-click is passed to the group.
+    linked: bool,
+    /// A double-click asked the group to frame.
+    frame_requested: bool,
 }
 
 /// Registers pipelines in the wgpu renderer's callback resources; call once
@@ -162,6 +166,8 @@ impl AttractorView {
             follow: true,
             framed: None,
             bounds: Vec::new(),
+            linked: false,
+            frame_requested: false,
         }
     }
 
@@ -169,6 +175,26 @@ impl AttractorView {
     pub fn request_frame(&mut self) {
         self.auto_frame = true;
         self.follow = true;
+    }
+
+    /// Stop framing on its own: a view in [`super::LinkedViews`] takes the shared
+    /// camera, and a double-click asks the group to frame instead
+    /// ([`AttractorView::wants_frame`]).
+    pub(super) fn unlink_framing(&mut self) {
+        self.auto_frame = false;
+        self.follow = false;
+        self.linked = true;
+    }
+
+    /// Whether a double-click asked to frame the data since the last draw (linked
+    /// views only); clears the request.
+    pub(super) fn wants_frame(&mut self) -> bool {
+        std::mem::take(&mut self.frame_requested)
+    }
+
+    /// Bounding box of `scene`'s finite points (cached per curve).
+    pub(super) fn bounds_of(&mut self, scene: &Scene) -> Option<(Vec3, Vec3)> {
+        self.scene_bounds(scene)
     }
 
     /// Bounding box of all finite points, recomputed only for changed curves.
@@ -209,7 +235,9 @@ impl AttractorView {
         if response.dragged() {
             self.follow = false;
         }
-        if response.double_clicked() {
+        if response.double_clicked() && self.linked {
+            self.frame_requested = true;
+        } else if response.double_clicked() {
             self.request_frame();
         }
         if response.hovered() {

@@ -15,8 +15,10 @@ mod attractor_view;
 mod camera;
 mod colour;
 mod gpu;
+mod linked_views;
 mod pipelines;
 
 pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, viridis};
+pub use linked_views::LinkedViews;

@@ -1,7 +1,8 @@
-//! The DMD card: variant (exact, forward–backward, total least squares), rank and the
-//! share of pairs held out for residuals; after a fit, the continuous-time table.
+//! The DMD card: variant (exact, forward–backward, total least squares), rank rule and
+//! the share of pairs held out for residuals; after a fit, the continuous-time table.
 
-use super::{ModelCard, labelled_f64, labelled_usize};
+use super::rank_rule::RankRule;
+use super::{ModelCard, labelled_f64};
 use crate::app::spectrum_table::continuous_table;
 use crate::models::dmd::{DEFAULT_RESIDUAL_HOLDOUT, Dmd, DmdVariant, Rank};
 use crate::models::{FittedModel, Model};
@@ -10,7 +11,9 @@ use crate::models::{FittedModel, Model};
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DmdCard {
+    /// A fixed rank from sessions saved before the rank rule existed (0 = none).
     rank: usize,
+    rank_rule: RankRule,
     variant: DmdVariant,
     holdout: f64,
 }
@@ -19,6 +22,7 @@ impl Default for DmdCard {
     fn default() -> Self {
         Self {
             rank: 0,
+            rank_rule: RankRule::default(),
             variant: DmdVariant::Exact,
             holdout: DEFAULT_RESIDUAL_HOLDOUT,
         }
@@ -45,16 +49,20 @@ impl ModelCard for DmdCard {
             ui.selectable_value(&mut self.variant, DmdVariant::Fb, "fb");
             ui.selectable_value(&mut self.variant, DmdVariant::Tls, "tls");
         });
-        labelled_usize(ui, "rank (0 = full)", &mut self.rank, 0..=50);
+        let before = self.rank_rule;
+        self.rank_rule.ui(ui);
+        if self.rank_rule != before {
+            self.rank = 0;
+        }
         labelled_f64(ui, "residual hold-out", &mut self.holdout, 0.05..=0.5);
     }
 
     fn model(&self) -> Box<dyn Model> {
         Box::new(Dmd {
-            rank: if self.rank == 0 {
-                Rank::Full
-            } else {
+            rank: if self.rank > 0 && self.rank_rule == RankRule::default() {
                 Rank::Fixed(self.rank)
+            } else {
+                self.rank_rule.rank()
             },
             variant: self.variant,
             residual_holdout: self.holdout,

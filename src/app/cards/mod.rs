@@ -7,7 +7,9 @@
 
 mod dmd;
 mod edmd;
+mod hankel_dmd;
 mod plrnn;
+mod rank_rule;
 mod reservoir;
 mod sindy;
 mod sindy_heatmap;
@@ -36,12 +38,21 @@ pub trait ModelCard: Send + super::session::CardSettings {
 pub fn all_cards() -> Vec<Box<dyn ModelCard>> {
     vec![
         Box::new(dmd::DmdCard::default()),
+        Box::new(hankel_dmd::HankelDmdCard::default()),
         Box::new(edmd::EdmdCard::default()),
         Box::new(sindy::SindyCard::default()),
         Box::new(plrnn::PlrnnCard::default()),
         Box::new(reservoir::EsnCard::default()),
         Box::new(reservoir::NvarCard::default()),
     ]
+}
+
+/// A new card with default settings for the family titled `title` (the first card
+/// when no title matches, which [`all_cards`] rules out for titles it produced).
+pub fn fresh(title: &str) -> Box<dyn ModelCard> {
+    let mut cards = all_cards();
+    let i = cards.iter().position(|c| c.title() == title).unwrap_or(0);
+    cards.swap_remove(i)
 }
 
 /// A labelled integer field; labelled so screen readers and UI tests can find it.

@@ -7,6 +7,7 @@
 pub mod orbit_diagram;
 pub mod poincare;
 pub mod power_spectrum;
+pub mod side_by_side;
 pub mod time_series;
 
 use std::sync::Arc;
@@ -21,8 +22,9 @@ use crate::render::Curve;
 const MARKER_COLOR: [f32; 4] = [1.0, 0.95, 0.2, 1.0];
 
 /// The view names a preset's `"views"` list may hold.
-pub const VIEW_NAMES: [&str; 5] = [
+pub const VIEW_NAMES: [&str; 6] = [
     "time_series",
+    "side_by_side",
     "poincare",
     "spectrum",
     "orbit_diagram",
@@ -42,6 +44,8 @@ pub struct Views {
     pub spectrum: power_spectrum::SpectrumView,
     /// Orbit diagram over a parameter range.
     pub orbit: orbit_diagram::OrbitDiagramView,
+    /// The truth and every model's free run, with one camera.
+    pub side_by_side: side_by_side::SideBySideView,
     /// Draw the frame time in the 3-D view's corner.
     pub frame_time: bool,
     frame_ms: f64,
@@ -50,14 +54,16 @@ pub struct Views {
 impl Views {
     /// The "Views" toggle and, when open, one toggle per view.
     pub fn toggle_ui(&mut self, ui: &mut Ui) {
-        ui.toggle_value(&mut self.menu_open, "Views")
-            .on_hover_text("Time series, Poincaré section, power spectrum, orbit diagram");
+        ui.toggle_value(&mut self.menu_open, "Views").on_hover_text(
+            "Time series, Poincaré section, power spectrum, orbit diagram, attractors side by side",
+        );
         if self.menu_open {
             ui.indent("views_menu", |ui| {
                 ui.checkbox(&mut self.time_series.open, "Time series");
                 ui.checkbox(&mut self.poincare.open, "Poincaré section");
                 ui.checkbox(&mut self.spectrum.open, "Power spectrum");
                 ui.checkbox(&mut self.orbit.open, "Orbit diagram");
+                ui.checkbox(&mut self.side_by_side.open, "Attractors side by side");
                 ui.checkbox(&mut self.frame_time, "Frame time");
             });
         }
@@ -76,6 +82,7 @@ impl Views {
                     self.orbit.request_run(orbit_range);
                 }
                 "frame_time" => self.frame_time = true,
+                "side_by_side" => self.side_by_side.open = true,
                 _ => {}
             }
         }
@@ -109,6 +116,7 @@ impl Views {
             ("Poincaré section", self.poincare.rect),
             ("Power spectrum", self.spectrum.rect),
             ("Orbit diagram", self.orbit.rect),
+            ("Attractors side by side", self.side_by_side.rect),
         ]
         .into_iter()
         .filter_map(|(name, rect)| Some((name.to_string(), rect?)))

@@ -4,6 +4,8 @@
 use crate::models::check_finite;
 use faer::Mat;
 
+use crate::models::koopman::KoopmanModes;
+
 use super::rank::choose_rank;
 use super::residual::residuals;
 use super::{Dmd, DmdModel, Rank};
@@ -71,6 +73,17 @@ pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<Dmd
         .map(|(i, j)| a_tilde[(i, j)])
         .collect();
 
+    // Modes V = Ξ⁻¹ B with the read-out B = U_rᵀ (x = U_r z), amplitudes over the fit
+    // snapshots ψ(x_k) = U_r* x_k.
+    let xi = eig.U();
+    let read_out = u_r.transpose().to_owned();
+    let psi = x.transpose() * u_r;
+    let modes = KoopmanModes::new(xi, read_out.as_ref(), psi.as_ref(), n_fit as f64).ok();
+    let eigenvectors: Vec<[f64; 2]> = (0..r)
+        .flat_map(|i| (0..r).map(move |j| (i, j)))
+        .map(|(i, j)| [xi[(i, j)].re, xi[(i, j)].im])
+        .collect();
+
     job.report(0.8, "residuals on held-out pairs");
     let res = if n_res >= 1 {
         let held = data.slice(n_fit..data.len());
@@ -94,6 +107,8 @@ pub fn fit_dmd(options: &Dmd, data: &Trajectory, job: &JobContext) -> Result<Dmd
         options: options.clone(),
         pairs: (n_fit, n_res),
         last_state: data.row(data.len() - 1).to_vec(),
+        eigenvectors,
+        modes,
     })
 }
 
@@ -102,6 +117,7 @@ mod tests {
     use super::*;
     use crate::data::Provenance;
     use crate::models::Model;
+    use faer::c64;
 
     /// Samples `x_{k+1} = A x_k` for a rotation with decay in the (x, y) plane and a pure
     /// decay in z: eigenvalues `ρ e^{±iθ}` and `μ`.
@@ -136,6 +152,75 @@ mod tests {
             [mu, 0.0],
         ];
         (traj, exact)
+    }
+
+    #[test]
+    fn modes_are_eigenvectors_of_the_map_and_eigenfunctions_are_linear_and_exact() {
+        let (data, _) = linear_data(60);
+        let model = Dmd::default()
+            .fit(&data, &JobContext::detached())
+            .expect("fits");
+        let spec = model.spectrum().expect("spectrum");
+        let modes = model.modes().expect("DMD keeps its modes");
+        let (rho, theta, mu) = (0.97f64, 0.3f64, 0.9f64);
+        let a = |v: [c64; 3]| {
+            [
+                v[0] * rho * theta.cos() - v[1] * rho * theta.sin(),
+                v[0] * rho * theta.sin() + v[1] * rho * theta.cos(),
+                v[2] * mu,
+            ]
+        };
+        for (j, v) in modes.vectors.iter().enumerate() {
+            // A v_j = λ_j v_j: the Koopman modes of a linear map are its eigenvectors.
+            let v: [c64; 3] = std::array::from_fn(|i| c64::new(v[i][0], v[i][1]));
+            let l = c64::new(spec.eigenvalues[j][0], spec.eigenvalues[j][1]);
+            let av = a(v);
+            for i in 0..3 {
+                assert!((av[i] - l * v[i]).norm() < 1e-9, "mode {j}: {av:?} vs λ v");
+            }
+            // φ_j(A x) = λ_j φ_j(x) at a state off the training orbit.
+            let x = [0.3, -1.2, 0.7];
+            let ax = a(x.map(|v| c64::new(v, 0.0))).map(|c| c.re);
+            let (p, q) = (
+                model.eigenfunction(j, &x).expect("φ"),
+                model.eigenfunction(j, &ax).expect("φ"),
+            );
+            let (p, q) = (c64::new(p[0], p[1]), c64::new(q[0], q[1]));
+            assert!((q - l * p).norm() < 1e-9 * (1.0 + p.norm()), "φ_{j}");
+        }
+        // All three eigenpairs forecast exactly as the model does; the complex pair alone
+        // forecasts x and y and leaves z = 0.
+        let x0 = [0.4, -0.3, 1.5];
+        let full = model.forecast(&x0, 40).expect("finite");
+        let modal = model
+            .modal_forecast(&x0, 40, &[0, 1, 2])
+            .expect("has modes")
+            .expect("finite");
+        for (a, b) in full.iter().zip(&modal) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        let pair: Vec<usize> = (0..3)
+            .filter(|&j| spec.eigenvalues[j][1].abs() > 1e-6)
+            .collect();
+        assert_eq!(pair.len(), 2);
+        let rot = model
+            .modal_forecast(&x0, 40, &pair)
+            .expect("has modes")
+            .expect("finite");
+        for k in 0..=40 {
+            assert!((rot[3 * k] - full[3 * k]).abs() < 1e-9);
+            assert!((rot[3 * k + 1] - full[3 * k + 1]).abs() < 1e-9);
+            assert!(rot[3 * k + 2].abs() < 1e-9);
+        }
+        // The saved form keeps modes and eigenvectors, so a reloaded model forecasts by modes.
+        let json = serde_json::to_string(&model.to_saved()).expect("serialises");
+        let back: crate::models::saved::SavedModel = serde_json::from_str(&json).expect("parses");
+        let back = back.into_fitted();
+        let again = back
+            .modal_forecast(&x0, 40, &pair)
+            .expect("has modes")
+            .expect("finite");
+        assert_eq!(again, rot);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::{Dmd, DmdModel, DmdVariant, Rank, fit_dmd};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
+use crate::models::koopman::KoopmanModes;
 use crate::models::saved::SavedModel;
 use crate::models::{FitError, FittedModel, ForecastError, Model, Spectrum};
 
@@ -132,7 +133,13 @@ pub fn fit_hankel_dmd(
         }
     });
     let lift = crate::models::koopman::fit::lstsq(a.as_ref(), z.as_ref())?;
+    // The state's modes are the newest block of the delay-vector modes.
+    let modes = inner
+        .modes
+        .clone()
+        .map(|m| m.restricted((d - 1) * n..d * n));
     Ok(HankelDmdModel {
+        modes,
         names: data.names().to_vec(),
         delays: d,
         lift: (0..=n)
@@ -157,6 +164,21 @@ pub struct HankelDmdModel {
     pub lift: Vec<f64>,
     /// The last sample of the training data.
     pub last_state: Vec<f64>,
+    /// The modes' state components (the newest block of the delay-vector modes).
+    #[serde(default)]
+    pub modes: Option<KoopmanModes>,
+}
+
+impl HankelDmdModel {
+    /// Delay-space POD coordinates of a start state, by the fitted affine lift.
+    fn lifted(&self, x0: &[f64]) -> Vec<f64> {
+        let (n, r) = (self.names.len(), self.inner.rank);
+        (0..r)
+            .map(|j| {
+                (0..n).map(|i| x0[i] * self.lift[i * r + j]).sum::<f64>() + self.lift[n * r + j]
+            })
+            .collect()
+    }
 }
 
 impl FittedModel for HankelDmdModel {
@@ -180,15 +202,7 @@ impl FittedModel for HankelDmdModel {
             x0,
             n,
             steps,
-            // Delay-space POD coordinates of the start state, by the fitted affine lift.
-            |x0| {
-                (0..r)
-                    .map(|j| {
-                        (0..n).map(|i| x0[i] * self.lift[i * r + j]).sum::<f64>()
-                            + self.lift[n * r + j]
-                    })
-                    .collect()
-            },
+            |x0| self.lifted(x0),
             |z| {
                 *z = (0..r)
                     .map(|i| (0..r).map(|j| op[i * r + j] * z[j]).sum())
@@ -212,10 +226,49 @@ impl FittedModel for HankelDmdModel {
         Some(&self.inner.spectrum)
     }
 
+    fn modes(&self) -> Option<&KoopmanModes> {
+        self.modes.as_ref()
+    }
+
+    /// The eigenfunction at the delay vector the state lifts to.
+    fn eigenfunction(&self, k: usize, x: &[f64]) -> Option<[f64; 2]> {
+        if x.len() != self.names.len() {
+            return None;
+        }
+        let phi = self.inner.eigenfunctions_of_pod(&self.lifted(x))?;
+        phi.get(k).map(|c| [c.re, c.im])
+    }
+
+    fn modal_forecast(
+        &self,
+        x0: &[f64],
+        steps: usize,
+        keep: &[usize],
+    ) -> Option<Result<Vec<f64>, ForecastError>> {
+        let modes = self.modes.as_ref()?;
+        if x0.len() != self.names.len() {
+            return Some(Err(ForecastError::WrongDimension {
+                expected: self.names.len(),
+                got: x0.len(),
+            }));
+        }
+        let phi0 = self.inner.eigenfunctions_of_pod(&self.lifted(x0))?;
+        Some(modes.forecast(&self.inner.spectrum.eigenvalues, &phi0, steps, keep))
+    }
+
     fn report(&self) -> serde_json::Value {
         let mut v = self.inner.report();
         if let Some(obj) = v.as_object_mut() {
             obj.insert("delays".into(), serde_json::json!(self.delays));
+            // The state's modes, not the delay vector's.
+            obj.insert(
+                "amplitudes".into(),
+                serde_json::json!(self.modes.as_ref().map(|m| &m.amplitudes)),
+            );
+            obj.insert(
+                "modes".into(),
+                serde_json::json!(self.modes.as_ref().map(|m| &m.vectors)),
+            );
         }
         v
     }

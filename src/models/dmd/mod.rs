@@ -34,6 +34,8 @@ use super::saved::SavedModel;
 use super::{FitError, FittedModel, ForecastError, Model, Spectrum, iterate_forecast};
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
+use crate::models::koopman::KoopmanModes;
+use faer::c64;
 
 /// How many singular values (POD modes) to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -110,9 +112,48 @@ pub struct DmdModel {
     pub pairs: (usize, usize),
     /// The last sample of the training data: the default start of a free run.
     pub last_state: Vec<f64>,
+    /// Eigenvector coefficients `Ξ` of `K = Ãᵀ`, row-major `r × r` complex (column `j`:
+    /// the eigenfunction `φ_j(x) = (U_r* x) c_j`); empty in files saved before modes.
+    #[serde(default)]
+    pub eigenvectors: Vec<[f64; 2]>,
+    /// Koopman (projected DMD) modes and amplitudes.
+    #[serde(default)]
+    pub modes: Option<KoopmanModes>,
 }
 
 impl DmdModel {
+    /// `φ_j` for every eigenpair from POD coordinates `z = U_r* x`, if the eigenvectors
+    /// were kept.
+    pub fn eigenfunctions_of_pod(&self, z: &[f64]) -> Option<Vec<c64>> {
+        let r = self.rank;
+        if self.eigenvectors.len() != r * r || z.len() != r {
+            return None;
+        }
+        Some(
+            (0..r)
+                .map(|j| {
+                    (0..r).fold(c64::new(0.0, 0.0), |acc, i| {
+                        let [re, im] = self.eigenvectors[i * r + j];
+                        acc + c64::new(re, im) * z[i]
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// POD coordinates `U_r* x`.
+    pub fn pod(&self, x: &[f64]) -> Vec<f64> {
+        let r = self.rank;
+        (0..r)
+            .map(|j| {
+                x.iter()
+                    .enumerate()
+                    .map(|(i, xi)| self.basis[i * r + j] * xi)
+                    .sum()
+            })
+            .collect()
+    }
+
     fn dim(&self) -> usize {
         self.names.len()
     }
@@ -157,6 +198,35 @@ impl FittedModel for DmdModel {
         Some(&self.spectrum)
     }
 
+    fn modes(&self) -> Option<&KoopmanModes> {
+        self.modes.as_ref()
+    }
+
+    fn eigenfunction(&self, k: usize, x: &[f64]) -> Option<[f64; 2]> {
+        if x.len() != self.dim() {
+            return None;
+        }
+        let phi = self.eigenfunctions_of_pod(&self.pod(x))?;
+        phi.get(k).map(|c| [c.re, c.im])
+    }
+
+    fn modal_forecast(
+        &self,
+        x0: &[f64],
+        steps: usize,
+        keep: &[usize],
+    ) -> Option<Result<Vec<f64>, ForecastError>> {
+        let modes = self.modes.as_ref()?;
+        if x0.len() != self.dim() {
+            return Some(Err(ForecastError::WrongDimension {
+                expected: self.dim(),
+                got: x0.len(),
+            }));
+        }
+        let phi0 = self.eigenfunctions_of_pod(&self.pod(x0))?;
+        Some(modes.forecast(&self.spectrum.eigenvalues, &phi0, steps, keep))
+    }
+
     fn last_state(&self) -> &[f64] {
         &self.last_state
     }
@@ -186,6 +256,8 @@ impl FittedModel for DmdModel {
             "eigenvalues": self.spectrum.eigenvalues,
             "residuals": self.spectrum.residuals.iter().map(|r| if r.is_finite() { serde_json::json!(r) } else { serde_json::Value::Null }).collect::<Vec<_>>(),
             "continuous_eigenvalues": self.spectrum.continuous(),
+            "amplitudes": self.modes.as_ref().map(|m| &m.amplitudes),
+            "modes": self.modes.as_ref().map(|m| &m.vectors),
             "fit_pairs": self.pairs.0,
             "residual_pairs": self.pairs.1,
         })

@@ -14,6 +14,7 @@ use faer::linalg::solvers::SolveLstsq;
 use faer::{Mat, MatRef, c64};
 
 use super::dictionary::FittedDictionary;
+use super::modes::KoopmanModes;
 use super::pairs::SnapshotPairs;
 use super::pseudospectrum::QuadratureForm;
 use super::residual::{residuals, residuals_measure_preserving};
@@ -142,6 +143,9 @@ pub fn fit_edmd(
     });
     let h = Mat::from_fn(rows, nd, |k, j| embedded.row(k)[j]);
     let lift = lstsq(a.as_ref(), h.as_ref())?;
+    model.modes = model
+        .modes
+        .map(|m| m.restricted((delays - 1) * n..delays * n));
     model.delays = delays;
     model.delay_lift = (0..=n)
         .flat_map(|i| (0..nd).map(move |j| (i, j)))
@@ -238,6 +242,13 @@ pub fn fit_edmd_pairs(
             (c, Some(res))
         }
     };
+    let modes = KoopmanModes::new(
+        vecs.as_ref(),
+        b.as_ref(),
+        psi_x.as_ref(),
+        fit.weights().iter().sum(),
+    )
+    .ok();
     job.check()?;
     job.report(0.7, "residuals on held-out pairs");
     let (res, form) = if let (true, Some(res)) = (quad.is_empty(), fit_residuals) {
@@ -302,6 +313,7 @@ pub fn fit_edmd_pairs(
         pseudospectrum,
         delays: 1,
         delay_lift: Vec::new(),
+        modes,
         eigenvectors: Some(vecs),
         quadrature: form,
     })

@@ -23,12 +23,14 @@
 pub mod dictionary;
 pub mod fit;
 pub mod kmeans;
+pub mod modes;
 pub mod pairs;
 pub mod pseudospectrum;
 pub mod residual;
 
 pub use dictionary::{Dictionary, FittedDictionary, Kernel, StateFeatures};
 pub use fit::{fit_edmd, fit_edmd_pairs};
+pub use modes::KoopmanModes;
 pub use pairs::SnapshotPairs;
 pub use pseudospectrum::{
     Pseudospectrum, PseudospectrumGrid, QuadratureForm, Symmetry, pseudospectrum,
@@ -146,6 +148,9 @@ pub struct EdmdModel {
     /// which starts a forecast from one state.
     #[serde(default)]
     pub delay_lift: Vec<f64>,
+    /// Koopman modes and amplitudes (state components only, with delays).
+    #[serde(default)]
+    pub modes: Option<KoopmanModes>,
     /// Eigenvector coefficients `c_j` as columns (in spectrum order); not saved.
     #[serde(skip)]
     pub eigenvectors: Option<Mat<c64>>,
@@ -169,6 +174,7 @@ impl PartialEq for EdmdModel {
             && self.pseudospectrum == other.pseudospectrum
             && self.delays == other.delays
             && self.delay_lift == other.delay_lift
+            && self.modes == other.modes
     }
 }
 
@@ -195,6 +201,23 @@ impl EdmdModel {
                 .enumerate()
                 .fold(c64::new(0.0, 0.0), |acc, (i, p)| acc + v[(i, j)] * *p),
         )
+    }
+
+    /// The vector the dictionary acts on for a start state `x0`: `x0` itself, or with
+    /// delays the delay vector regressed on `[x0, 1]`.
+    fn lifted_state(&self, x0: &[f64]) -> Vec<f64> {
+        if self.delays <= 1 {
+            return x0.to_vec();
+        }
+        let (n, cols) = (self.names.len(), self.dictionary.dim());
+        (0..cols)
+            .map(|j| {
+                (0..n)
+                    .map(|i| x0[i] * self.delay_lift[i * cols + j])
+                    .sum::<f64>()
+                    + self.delay_lift[n * cols + j]
+            })
+            .collect()
     }
 
     /// `log10 τ_N(z)` on `grid` from the held-out quadrature pairs (ResDMD R2).
@@ -244,21 +267,7 @@ impl FittedModel for EdmdModel {
             x0,
             n,
             steps,
-            |x0| {
-                if self.delays > 1 {
-                    let h: Vec<f64> = (0..cols)
-                        .map(|j| {
-                            (0..n)
-                                .map(|i| x0[i] * self.delay_lift[i * cols + j])
-                                .sum::<f64>()
-                                + self.delay_lift[n * cols + j]
-                        })
-                        .collect();
-                    self.dictionary.eval(&h)
-                } else {
-                    self.dictionary.eval(x0)
-                }
-            },
+            |x0| self.dictionary.eval(&self.lifted_state(x0)),
             // p ← p K (row vector times the Koopman matrix).
             |p| {
                 next.iter_mut().for_each(|v| *v = 0.0);
@@ -293,6 +302,31 @@ impl FittedModel for EdmdModel {
         Some(&self.spectrum)
     }
 
+    fn modes(&self) -> Option<&KoopmanModes> {
+        self.modes.as_ref()
+    }
+
+    fn modal_forecast(
+        &self,
+        x0: &[f64],
+        steps: usize,
+        keep: &[usize],
+    ) -> Option<Result<Vec<f64>, ForecastError>> {
+        let modes = self.modes.as_ref()?;
+        self.eigenvectors.as_ref()?;
+        if x0.len() != self.names.len() {
+            return Some(Err(ForecastError::WrongDimension {
+                expected: self.names.len(),
+                got: x0.len(),
+            }));
+        }
+        let h = self.lifted_state(x0);
+        let phi0: Vec<c64> = (0..self.spectrum.eigenvalues.len())
+            .map(|j| EdmdModel::eigenfunction(self, j, &h).unwrap_or(c64::new(f64::NAN, 0.0)))
+            .collect();
+        Some(modes.forecast(&self.spectrum.eigenvalues, &phi0, steps, keep))
+    }
+
     fn pseudospectrum(&self) -> Option<&Pseudospectrum> {
         self.pseudospectrum.as_ref()
     }
@@ -324,6 +358,8 @@ impl FittedModel for EdmdModel {
             "eigenvalues": self.spectrum.eigenvalues,
             "residuals": self.spectrum.residuals.iter().map(finite).collect::<Vec<_>>(),
             "continuous_eigenvalues": self.spectrum.continuous(),
+            "amplitudes": self.modes.as_ref().map(|m| &m.amplitudes),
+            "modes": self.modes.as_ref().map(|m| &m.vectors),
             "fit_pairs": self.pairs.0,
             "residual_pairs": self.pairs.1,
         })

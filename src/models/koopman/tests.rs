@@ -370,3 +370,55 @@ fn edmd_resdmd_and_hankel_models_round_trip_through_the_saved_file() {
         }
     }
 }
+
+#[test]
+fn only_the_linear_eigenfunctions_carry_the_state_and_they_forecast_it_exactly() {
+    // x is a combination of the two linear eigenfunctions (λ = 0.8, 0.7), so every other
+    // eigenpair's Koopman mode is zero, and those two alone forecast A^k x0 exactly.
+    let pairs = random_pairs(400, 3, linear_map);
+    let model = fit_edmd_pairs(&cubic_edmd(), &pairs, &JobContext::detached()).expect("fits");
+    let spec = &model.spectrum;
+    let modes = model.modes.as_ref().expect("modes");
+    let linear: Vec<usize> = (0..spec.eigenvalues.len())
+        .filter(|&j| {
+            let l = spec.eigenvalues[j];
+            ((l[0] - 0.8).abs() < 1e-9 || (l[0] - 0.7).abs() < 1e-9) && l[1].abs() < 1e-9
+        })
+        .collect();
+    assert_eq!(linear.len(), 2);
+    let largest = modes.amplitudes.iter().copied().fold(0.0, f64::max);
+    for (j, a) in modes.amplitudes.iter().enumerate() {
+        if linear.contains(&j) {
+            assert!(*a > 0.1 * largest, "linear eigenpair {j} amplitude {a}");
+        } else {
+            assert!(
+                *a < 1e-8 * largest,
+                "eigenpair {j} (λ = {:?}) amplitude {a}",
+                spec.eigenvalues[j]
+            );
+        }
+    }
+    let x0 = [0.6, -0.9];
+    let modal = model
+        .modal_forecast(&x0, 30, &linear)
+        .expect("modes")
+        .expect("finite");
+    let mut x = x0;
+    for k in 0..=30 {
+        assert!(
+            (modal[2 * k] - x[0]).abs() < 1e-9 && (modal[2 * k + 1] - x[1]).abs() < 1e-9,
+            "step {k}"
+        );
+        x = linear_map(x);
+    }
+    // With every eigenpair the expansion equals iterating K.
+    let all: Vec<usize> = (0..spec.eigenvalues.len()).collect();
+    let by_modes = model
+        .modal_forecast(&x0, 30, &all)
+        .expect("modes")
+        .expect("finite");
+    let by_k = model.forecast(&x0, 30).expect("finite");
+    for (a, b) in by_modes.iter().zip(&by_k) {
+        assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+    }
+}
