@@ -1,6 +1,7 @@
 //! Benchmarks of the numerical core: integrating Lorenz, its Lyapunov spectrum, an
 //! exact-DMD fit, and the ResDMD pseudospectrum (fast path per grid point against the
-//! dense SVD it replaced). Run with `cargo bench --bench core`.
+//! dense SVD it replaced), and the reservoir computers' fits (ESN with N = 500, NVAR).
+//! Run with `cargo bench --bench core`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -12,6 +13,7 @@ use chaoslab::models::dmd::Dmd;
 use chaoslab::models::koopman::{
     Dictionary, Edmd, PseudospectrumGrid, StateFeatures, Symmetry, fit_edmd, pseudospectrum,
 };
+use chaoslab::models::reservoir::{Esn, Nvar};
 use chaoslab::systems::Catalog;
 
 fn benches(c: &mut Criterion) {
@@ -39,6 +41,12 @@ fn benches(c: &mut Criterion) {
     let (traj, _) = solve(&sys, &sim, &job).expect("integrates");
     c.bench_function("exact DMD fit, 10k Lorenz samples", |b| {
         b.iter(|| Dmd::default().fit(&traj, &job).expect("fits"))
+    });
+    c.bench_function("ESN fit N=500, 10k Lorenz samples", |b| {
+        b.iter(|| Esn::default().fit(&traj, &job).expect("fits"))
+    });
+    c.bench_function("NVAR fit k=3, 10k Lorenz samples", |b| {
+        b.iter(|| Nvar::default().fit(&traj, &job).expect("fits"))
     });
     // The quadrature set of `fit --model resdmd --dictionary rbf --centers 296` on Lorenz:
     // N = 300 functions, 2500 held-out pairs.

@@ -2,6 +2,7 @@
 //! forecast on held-out data, optionally save it.
 
 mod koopman;
+mod reservoir;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -41,6 +42,10 @@ pub enum Family {
     Sindy,
     /// Clipped shallow PLRNN trained with generalized teacher forcing.
     Plrnn,
+    /// Echo-state network (reservoir computer) with a ridge read-out.
+    Esn,
+    /// NVAR, the next-generation reservoir computer: delays, quadratic features, ridge.
+    Nvar,
 }
 
 /// Arguments of `fit`.
@@ -116,8 +121,9 @@ pub struct FitArgs {
     /// PLRNN: starting learning rate (decays to 1e-6). The PLRNN's seed is --seed.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_START)]
     lr: f64,
-    /// Hankel DMD, EDMD, kernel EDMD, ResDMD: number of delays (stacked samples per
-    /// delay vector); default: 10 for Hankel DMD, 1 (no delays) for the EDMD family.
+    /// Hankel DMD, EDMD, kernel EDMD, ResDMD, NVAR: number of delays (stacked samples per
+    /// delay vector); default: 10 for Hankel DMD, 1 (no delays) for the EDMD family, 3
+    /// for NVAR.
     #[arg(long)]
     delays: Option<usize>,
     /// EDMD, ResDMD: the dictionary; join several with '+' (e.g. monomials+rbf) for
@@ -146,6 +152,8 @@ pub struct FitArgs {
     koopman: koopman::KoopmanArgs,
     #[command(flatten)]
     edmd: koopman::EdmdArgs,
+    #[command(flatten)]
+    reservoir: reservoir::ReservoirArgs,
     /// Normalised-error threshold of the valid prediction time.
     #[arg(long, default_value_t = DEFAULT_VPT_THRESHOLD)]
     vpt_threshold: f64,
@@ -209,6 +217,8 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
         Family::Edmd | Family::KernelEdmd | Family::Resdmd => Box::new(edmd_options(args)?),
         Family::Sindy => Box::new(sindy_options(args)?),
         Family::Plrnn => Box::new(plrnn_options(args)),
+        Family::Esn => Box::new(args.reservoir.esn(args.sampling.seed)),
+        Family::Nvar => Box::new(args.reservoir.nvar(args.delays)),
     };
     let started = Instant::now();
     let fitted = model.fit(&train, &JobContext::detached())?;

@@ -1,8 +1,10 @@
 //! The comparison protocol: every model is fitted on the training part of one dataset,
-//! forecasts from K held-out initial states on the test part, and runs freely for a
-//! long horizon; forecast quality is summarised over the starts (median and
-//! inter-quartile range of the normalised error, VPT, sMAPE) and the free run's
-//! statistics are compared with the test data's.
+//! forecasts from K held-out initial states on the test part (models with memory first
+//! synchronise on the states before each start, see
+//! [`super::protocol::history_window`]), and runs freely for a long horizon; forecast
+//! quality is summarised over the starts (median and inter-quartile range of the
+//! normalised error, VPT, sMAPE) and the free run's statistics are compared with the
+//! test data's.
 //!
 //! Protocol after W. Gilpin, "Model scale versus domain knowledge in statistical
 //! forecasting of chaotic systems", Phys. Rev. Research 5 (2023); error and VPT as in

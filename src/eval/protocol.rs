@@ -73,3 +73,35 @@ pub fn forecast_held_out(
         diverged_at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Provenance;
+
+    fn ramp(t0: f64, len: usize) -> Trajectory {
+        let samples = (0..len).map(|k| t0 + k as f64).collect();
+        Trajectory::new(vec!["x".into()], t0, 1.0, samples, Provenance::file("ramp"))
+    }
+
+    #[test]
+    fn history_reaches_back_into_the_training_part_only_when_contiguous() {
+        let (train, test) = ramp(0.0, 10).split(0.6);
+        // Rows 6.. are the test part; the window ending at test row 1 (value 7) of
+        // length 4 is 4, 5, 6, 7.
+        assert_eq!(
+            history_window(&train, &test, 1, 4),
+            vec![4.0, 5.0, 6.0, 7.0]
+        );
+        assert_eq!(history_window(&train, &test, 3, 2), vec![8.0, 9.0]);
+        assert_eq!(history_window(&train, &test, 0, 1), vec![6.0]);
+        // Longer than all the data: everything up to the start.
+        assert_eq!(history_window(&train, &test, 0, 50).len(), 7);
+        // A separate test file (not continuing the training data) gives only its rows.
+        let other = ramp(100.0, 5);
+        assert_eq!(
+            history_window(&train, &other, 2, 10),
+            vec![100.0, 101.0, 102.0]
+        );
+    }
+}

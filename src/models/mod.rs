@@ -119,7 +119,7 @@ pub trait FittedModel: Send + Sync {
         steps: usize,
     ) -> Result<Vec<f64>, ForecastError> {
         let n = self.state_names().len();
-        if n == 0 || history.len() < n || history.len() % n != 0 {
+        if n == 0 || history.len() < n || !history.len().is_multiple_of(n) {
             return Err(ForecastError::WrongDimension {
                 expected: n,
                 got: history.len(),

@@ -10,6 +10,7 @@ mod edmd;
 mod hankel_dmd;
 mod plrnn;
 mod rank_rule;
+mod reservoir;
 mod sindy;
 mod sindy_heatmap;
 
@@ -41,6 +42,8 @@ pub fn all_cards() -> Vec<Box<dyn ModelCard>> {
         Box::new(edmd::EdmdCard::default()),
         Box::new(sindy::SindyCard::default()),
         Box::new(plrnn::PlrnnCard::default()),
+        Box::new(reservoir::EsnCard::default()),
+        Box::new(reservoir::NvarCard::default()),
     ]
 }
 

@@ -44,8 +44,12 @@ pub const DEFAULT_BIAS_SCALING: f64 = 0.5;
 pub const DEFAULT_DENSITY: f64 = 0.02;
 /// Default washout (states driven before training, and synchronisation length).
 pub const DEFAULT_WASHOUT: usize = 100;
-/// Default ridge weight.
-pub const DEFAULT_RIDGE: f64 = 1e-6;
+/// Default ridge weight. Tuned once on Lorenz (dysts parameters, 100 samples per period,
+/// 10 000 training samples, 20 held-out starts): median VPT 6.1 / 8.5 / 8.9 / 9.8 Lyapunov
+/// times at α = 1e-4 / 1e-6 / 1e-7 / 1e-8; 1e-7 keeps some regularisation for noisy data.
+/// The other defaults were not improved on: ρ 0.5 / 1.2 gave 7.5 / 6.0, leak 0.5 gave 7.6,
+/// input scaling 0.2 / 1.0 gave 8.1 / 5.4 (at α = 1e-6).
+pub const DEFAULT_RIDGE: f64 = 1e-7;
 /// Largest reservoir accepted (the spectral radius uses a dense O(N³) eigensolver).
 pub const MAX_RESERVOIR: usize = 4000;
 /// Rows sampled for the single-state lift.
@@ -190,7 +194,7 @@ impl Esn {
                 job.report(0.05 + 0.45 * t as f32 / len as f32, "driving the reservoir");
             }
             let ut = &u[t * n..(t + 1) * n];
-            if t >= self.washout && (t - self.washout) % lift_stride == 0 {
+            if t >= self.washout && (t - self.washout).is_multiple_of(lift_stride) {
                 lift_x.extend_from_slice(ut);
                 lift_r.extend_from_slice(&r);
             }
@@ -369,7 +373,7 @@ impl FittedModel for EsnModel {
         steps: usize,
     ) -> Result<Vec<f64>, ForecastError> {
         let (n, size) = (self.names.len(), self.options.reservoir);
-        if history.len() < n || history.len() % n != 0 {
+        if history.len() < n || !history.len().is_multiple_of(n) {
             return Err(ForecastError::WrongDimension {
                 expected: n,
                 got: history.len(),

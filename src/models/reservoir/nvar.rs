@@ -25,12 +25,18 @@ use crate::jobs::JobContext;
 use crate::models::saved::SavedModel;
 use crate::models::{FitError, FittedModel, ForecastError, Model, check_finite, iterate_forecast};
 
-/// Default number of delays `k` (the paper's Lorenz set-up).
-pub const DEFAULT_DELAYS: usize = 2;
-/// Default skip `s` between delays.
+/// Default number of delays `k`. Tuned once on Lorenz (dysts parameters, 100 samples per
+/// period, 10 000 training samples, 20 held-out starts): median VPT 1.9 / 6.2 / 8.3 / 9.0
+/// Lyapunov times for k = 1 / 2 / 3 / 4 (k = 4 needs the history: from a single state it
+/// gave 2.0, k = 3 gave 6.3). The paper's Lorenz set-up (dt = 0.025) uses k = 2.
+pub const DEFAULT_DELAYS: usize = 3;
+/// Default skip `s` between delays (s = 2 was no better).
 pub const DEFAULT_SKIP: usize = 1;
-/// Default ridge weight (the paper's Lorenz value).
-pub const DEFAULT_RIDGE: f64 = 2.5e-6;
+/// Default ridge weight: the paper's 2.5e-6 sits close to where k = 2 diverges on
+/// 100-samples-per-period data (α ≤ 1e-7); 1e-5 gave the same VPT with more margin.
+pub const DEFAULT_RIDGE: f64 = 1e-5;
+/// The paper's Lorenz ridge weight (Gauthier et al. 2021).
+pub const GAUTHIER_RIDGE: f64 = 2.5e-6;
 /// Largest feature vector accepted (the Gram matrix is features²).
 pub const MAX_FEATURES: usize = 5000;
 const LYAPUNOV_STEPS: usize = 5000;
@@ -324,7 +330,7 @@ impl FittedModel for NvarModel {
         steps: usize,
     ) -> Result<Vec<f64>, ForecastError> {
         let n = self.names.len();
-        if history.len() < n || history.len() % n != 0 {
+        if history.len() < n || !history.len().is_multiple_of(n) {
             return Err(ForecastError::WrongDimension {
                 expected: n,
                 got: history.len(),

@@ -101,7 +101,7 @@ pub fn draw_reservoir(
     };
     let raw_radius = spectral_radius(&w)?;
     if radius > 0.0 {
-        if !(raw_radius > 1e-12) {
+        if raw_radius.is_nan() || raw_radius <= 1e-12 {
             return Err(FitError::Options(format!(
                 "the random reservoir (size {size}, density {density}) has spectral radius 0 (too few connections to form a cycle); raise --density or --reservoir, or change --seed"
             )));

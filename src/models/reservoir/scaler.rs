@@ -19,7 +19,7 @@ impl Scaler {
     /// The scaler of `data`, refusing constant columns.
     pub fn fit(data: &Trajectory) -> Result<Self, FitError> {
         let (mean, std) = data.mean_std();
-        if let Some(j) = std.iter().position(|s| !(*s > 0.0)) {
+        if let Some(j) = std.iter().position(|s| s.is_nan() || *s <= 0.0) {
             return Err(FitError::Data(format!(
                 "column '{}' is constant; drop it before fitting",
                 data.names()[j]
