@@ -9,6 +9,7 @@
 //! PRODUCT.md, `--systems … --models … --out results.csv`) can join as siblings.
 
 mod edmd;
+mod plrnn;
 mod pseudospectrum;
 
 use std::time::Instant;
@@ -46,6 +47,9 @@ pub enum BenchMode {
     /// The EDMD fit steps (dictionary, QR least squares, eig, residuals) at N functions
     /// and M Lorenz snapshot pairs; writes the data for the numpy peer on request.
     Edmd(edmd::EdmdBenchArgs),
+    /// Gradient steps per second of the PLRNN training (clipped shPLRNN, GTF, RAdam);
+    /// writes a batch and our loss for the PyTorch peer on request.
+    Plrnn(plrnn::PlrnnBenchArgs),
 }
 
 /// `bench integrate`.
@@ -97,6 +101,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<String> {
         BenchMode::Catalog(a) => catalog(a),
         BenchMode::Pseudospectrum(a) => pseudospectrum::run(a),
         BenchMode::Edmd(a) => edmd::run(a),
+        BenchMode::Plrnn(a) => plrnn::run(a),
     }
 }
 

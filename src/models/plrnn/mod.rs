@@ -22,6 +22,7 @@
 pub mod bptt;
 pub mod gtf;
 pub mod invariants;
+pub mod lanes;
 pub mod model;
 pub mod radam;
 pub mod train;
@@ -83,6 +84,22 @@ pub struct Plrnn {
     pub regularization: f64,
     /// Seed of the initialisation and the batch sampling.
     pub seed: u64,
+    /// Float type of the training kernel (files written before this option train in
+    /// the default).
+    #[serde(default)]
+    pub precision: Precision,
+}
+
+/// The float type of the training arithmetic. Parameters, optimiser state and all
+/// evaluation stay `f64`; this chooses the forward and backward passes' type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// `f32`: twice the SIMD width, as the lab trains (Float32).
+    #[default]
+    F32,
+    /// `f64`.
+    F64,
 }
 
 impl Default for Plrnn {
@@ -100,6 +117,7 @@ impl Default for Plrnn {
             lr_end: DEFAULT_LR_END,
             regularization: bptt::DEFAULT_REGULARIZATION,
             seed: 0,
+            precision: Precision::default(),
         }
     }
 }

@@ -20,9 +20,10 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Plrnn;
-use super::bptt::{backward, regularize};
-use super::gtf::{AlphaRule, Trace, estimate_alpha, forced_forward};
+use super::bptt::regularize;
+use super::gtf::{AlphaRule, estimate_alpha};
+use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
+use super::{Plrnn, Precision};
 use super::model::ShPlrnn;
 use super::radam::{RAdam, lr_decay};
 use crate::jobs::JobContext;
@@ -88,22 +89,10 @@ pub fn train(
             {
                 alpha = options.alpha.update(alpha, estimate_alpha(&net, &seqs));
             }
-            let per_sequence: Vec<(f64, Vec<f64>)> = seqs
-                .par_iter()
-                .map_init(Trace::default, |trace, x| {
-                    let sse = forced_forward(&net, x, alpha, trace);
-                    let mut g = vec![0.0; net.theta.len()];
-                    backward(&net, x, alpha, trace, c, &mut g);
-                    (sse, g)
-                })
-                .collect();
-            // Deterministic reduction: in sequence order, whatever the thread count.
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            let mut sse = 0.0;
-            for (s, g) in &per_sequence {
-                sse += s;
-                grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
-            }
+            let sse = match options.precision {
+                Precision::F32 => batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad),
+                Precision::F64 => batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad),
+            };
             let loss = sse * c / 2.0 + regularize(&net, options.regularization, &mut grad);
             if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
                 return Err(FitError::Numerical(format!(
@@ -129,4 +118,32 @@ pub fn train(
     info.steps_per_second = info.gradient_steps as f64 / info.train_seconds.max(1e-9);
     info.final_alpha = alpha;
     Ok((net, info))
+}
+
+/// The summed squared error of a batch and its gradient (into `grad`, overwritten):
+/// chunks of [`LANES`] sequences in parallel, their results added in chunk order, so
+/// the sum does not depend on the number of threads.
+pub fn batch_gradient<T: Real>(
+    net: &ShPlrnn,
+    seqs: &[&[f64]],
+    alpha: f64,
+    c: f64,
+    grad: &mut [f64],
+) -> f64 {
+    let params = Params::<T>::new(net);
+    let per_chunk: Vec<(f64, Vec<f64>)> = seqs
+        .par_chunks(LANES)
+        .map_init(Workspace::default, |ws, chunk| {
+            let mut g = vec![0.0; grad.len()];
+            let sse = chunk_gradient(&params, chunk, alpha, c, ws, &mut g);
+            (sse, g)
+        })
+        .collect();
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let mut sse = 0.0;
+    for (s, g) in &per_chunk {
+        sse += s;
+        grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+    }
+    sse
 }
