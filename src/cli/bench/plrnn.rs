@@ -176,7 +176,11 @@ fn standardised_lorenz(rows: usize) -> anyhow::Result<Vec<f64>> {
     Ok(traj
         .samples()
         .chunks_exact(3)
-        .flat_map(|r| (0..3).map(|j| (r[j] - mean[j]) / std[j]).collect::<Vec<_>>())
+        .flat_map(|r| {
+            (0..3)
+                .map(|j| (r[j] - mean[j]) / std[j])
+                .collect::<Vec<_>>()
+        })
         .collect())
 }
 

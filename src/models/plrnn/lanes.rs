@@ -177,8 +177,7 @@ pub fn chunk_gradient<T: Real>(
     let (m, l, n) = (p.m, p.l, p.n);
     let rows = seqs[0].len() / n;
     let steps = rows - 1;
-    let weight: Lane<T> =
-        std::array::from_fn(|s| if s < seqs.len() { T::ONE } else { T::ZERO });
+    let weight: Lane<T> = std::array::from_fn(|s| if s < seqs.len() { T::ONE } else { T::ZERO });
     // The chunk's data, transposed to lanes: x[t·N + j][s].
     reset(&mut ws.x, rows * n);
     for (s, seq) in (0..LANES).map(|s| (s, seqs[if s < seqs.len() { s } else { 0 }])) {
