@@ -116,6 +116,9 @@ pub struct FitArgs {
     /// PLRNN: sequences per batch.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_BATCH_SIZE)]
     batch: usize,
+    /// PLRNN: learning rate after the last epoch (exponential decay per epoch).
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_END)]
+    lr_end: f64,
     /// PLRNN: the plain shPLRNN relu(W2 z + h2) instead of the clipped one.
     #[arg(long)]
     unclipped: bool,
@@ -376,6 +379,7 @@ fn plrnn_options(args: &FitArgs) -> Plrnn {
         seq_len: args.seq_len,
         batch_size: args.batch,
         lr_start: args.lr,
+        lr_end: args.lr_end,
         seed: args.sampling.seed,
         nonlinearity: if args.unclipped {
             Nonlinearity::Plain

@@ -9,8 +9,9 @@
 //! (the network), [`gtf`] (forcing and α), [`bptt`] (gradients), [`radam`] (optimiser),
 //! [`train`] (the loop), [`invariants`] (Lyapunov exponent and free-run scores).
 //!
-//! Arithmetic is f64 throughout: the gradient checks need it, and a step of this small
-//! network (M = 3, L = 50) is bound by loop overhead rather than by the float width.
+//! The training kernel ([`lanes`]) runs 8 sequences in lockstep in f32 by default (as
+//! the lab trains; measured 1.2–1.3× faster than f64 on this kernel) or f64 (the
+//! gradient checks); parameters, the optimiser and every evaluation are f64.
 //!
 //! # References
 //! - F. Hess, Z. Monfared, M. Brenner, D. Durstewitz, "Generalized Teacher Forcing for
@@ -43,9 +44,10 @@ use crate::jobs::JobContext;
 
 /// Hidden width L: the lab's Lorenz-63 example uses 50 (its defaults 100).
 pub const DEFAULT_HIDDEN: usize = 50;
-/// Epochs for the desktop: 15 000 gradient steps train Lorenz to a recognisable
-/// attractor in about a minute on one core (the paper trains 5000 epochs).
-pub const DEFAULT_EPOCHS: usize = 300;
+/// Epochs: 50 000 gradient steps reach the paper's Lorenz-63 quality (median over 5
+/// seeds D_stsp 0.21, D_H 0.07, λ_max 0.89 on 5 %-noise data) in about 85 CPU seconds
+/// (the paper trains 5000 epochs).
+pub const DEFAULT_EPOCHS: usize = 1000;
 /// Batches (gradient steps) per epoch (the lab's setting).
 pub const DEFAULT_BATCHES_PER_EPOCH: usize = 50;
 /// Sequences per batch S.
@@ -522,17 +524,21 @@ mod tests {
         assert!(m.max_lyapunov.is_some());
     }
 
-    /// Training lowers the free run's D_stsp against the data: a fixed seed makes the
-    /// run deterministic; scored every 5 of 40 epochs (2000 gradient steps on 8 × 50
-    /// windows of 6000 noise-free Lorenz samples), the last score must be below a third
-    /// of the first and no score may exceed the first.
+    /// Training lowers the free run's D_stsp against the data, with the paper's recipe
+    /// (aGTF, RAdam, 16 × 200 windows) at a short budget and a fixed seed, so the run is
+    /// deterministic: 150 epochs of 50 steps on 60 000 samples of Lorenz with 5 % noise,
+    /// scored every 25 epochs (the CLI measured 14.3, 7.6, 13.0, 2.3, 1.7, 1.8: falling
+    /// with a relapse, as training does). The last score must be below a third of the
+    /// first and the later half lower on average than the earlier half.
     #[test]
     fn training_lowers_the_free_run_divergence() {
-        let data = lorenz(40.0);
+        let mut data = lorenz(400.0);
+        data.add_noise(0.05, 0);
         let m = Plrnn {
-            epochs: 40,
-            eval_every: 5,
-            ..quick()
+            epochs: 150,
+            lr_end: 1e-4,
+            eval_every: 25,
+            ..Plrnn::default()
         }
         .fit_model(&data, None, &JobContext::detached())
         .expect("trains");
@@ -540,12 +546,17 @@ mod tests {
             .training
             .metric_history
             .iter()
-            .map(|p| p.d_stsp.expect("finite"))
+            .map(|p| p.d_stsp.unwrap_or(f64::INFINITY))
             .collect();
-        eprintln!("D_stsp history {d:?}");
-        assert_eq!(d.len(), 8);
-        assert!(d[7] < d[0] / 3.0, "{d:?}");
-        assert!(d.iter().all(|&v| v <= d[0]), "{d:?}");
+        eprintln!("D_stsp every 25 epochs: {d:?}");
+        assert_eq!(d.len(), 6);
+        assert!(d[5] < d[0] / 3.0, "{d:?}");
+        assert!(
+            d[3..].iter().sum::<f64>() < d[..3].iter().sum::<f64>(),
+            "{d:?}"
+        );
+        let loss = &m.training.loss_curve;
+        assert!(loss[149] < 0.5 * loss[0], "{} vs {}", loss[149], loss[0]);
     }
 
     /// Continuing adds epochs to the record and keeps the standardisation.
