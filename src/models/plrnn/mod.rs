@@ -10,7 +10,7 @@
 //! [`train`] (the loop), [`invariants`] (Lyapunov exponent and free-run scores).
 //!
 //! The training kernel ([`lanes`]) runs 8 sequences in lockstep in f32 by default (as
-//! the lab trains; measured 1.2–1.3× faster than f64 on this kernel) or f64 (the
+//! the lab trains; measured 1.3–1.7× faster than f64 on this kernel) or f64 (the
 //! gradient checks); parameters, the optimiser and every evaluation are f64.
 //!
 //! # References
