@@ -723,7 +723,12 @@ fn small_plrnn(h: &mut Harness<'_, ChaosApp>, epochs: usize) -> usize {
 /// points on request and trains further with "Continue training".
 #[test]
 fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
-    let mut h = harness();
+    // Tall enough that the fourth card (PLRNN) is on screen without scrolling.
+    let app = ChaosApp::headless(None).expect("default app");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 3000.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app);
     h.run_steps(2);
     let i = small_plrnn(&mut h, 3000);
     h.get_by_label("Fit PLRNN").click();

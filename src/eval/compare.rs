@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::forecast::score_forecast;
 use super::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
-use super::stsp::{DEFAULT_BINS, state_space_divergence};
+use super::stsp::state_space_divergence_auto;
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
 use crate::models::{FittedModel, ForecastError, Model};
@@ -241,7 +241,7 @@ pub fn score_fitted(
         Err(e) => out.error = Some(e.to_string()),
     }
     if out.free_run_diverged_at.is_none() && out.free_run.len() == test.samples().len() {
-        out.d_stsp = state_space_divergence(test.samples(), &out.free_run, dim, DEFAULT_BINS).ok();
+        out.d_stsp = state_space_divergence_auto(test.samples(), &out.free_run, dim).ok();
         out.d_h =
             power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
     }

@@ -13,6 +13,7 @@ pub mod poincare;
 pub mod power_spectrum;
 pub mod protocol;
 pub mod stsp;
+pub mod stsp_gmm;
 
 pub use correlation_dimension::{CorrelationDimension, CorrelationOptions, correlation_dimension};
 pub use forecast::{ForecastScore, score_forecast};

@@ -27,7 +27,7 @@ use super::model::ShPlrnn;
 use super::radam::{RAdam, lr_decay};
 use super::{Plrnn, Precision};
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
-use crate::eval::stsp::{DEFAULT_BINS, state_space_divergence};
+use crate::eval::stsp::state_space_divergence_auto;
 use crate::jobs::JobContext;
 use crate::models::FitError;
 
@@ -106,7 +106,7 @@ pub fn evaluate(net: &ShPlrnn, series: &[f64], epoch: usize) -> (MetricPoint, Ve
     let finite = |v: f64| v.is_finite().then_some(v);
     let point = MetricPoint {
         epoch,
-        d_stsp: state_space_divergence(truth, &generated, n, DEFAULT_BINS)
+        d_stsp: state_space_divergence_auto(truth, &generated, n)
             .ok()
             .and_then(finite),
         d_h: power_spectrum_distance(truth, &generated, n, DEFAULT_SMOOTHING)
