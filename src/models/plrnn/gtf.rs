@@ -267,7 +267,7 @@ fn top_eigenvalue_3(g: &[f64]) -> f64 {
     if p == 0.0 {
         return q;
     }
-    let b = |i: usize| (g[i] - if i % 4 == 0 { q } else { 0.0 }) / p;
+    let b = |i: usize| (g[i] - if i.is_multiple_of(4) { q } else { 0.0 }) / p;
     let det = b(0) * (b(4) * b(8) - b(5) * b(7)) - b(1) * (b(3) * b(8) - b(5) * b(6))
         + b(2) * (b(3) * b(7) - b(4) * b(6));
     let phi = (det / 2.0).clamp(-1.0, 1.0).acos() / 3.0;
