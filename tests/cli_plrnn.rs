@@ -32,6 +32,7 @@ fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
             "0.2",
             "--seed",
             "7",
+            "--fixed-points",
             "--save",
         ])
         .arg(&model)
@@ -78,6 +79,15 @@ fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
     );
     // --gtf-alpha fixes α; the adaptive rule would have moved it.
     assert_eq!(v["alpha"], 0.2);
+    // Fixed points in the data's units, each with the spectral radius there.
+    let fps = v["fixed_points"].as_array().expect("fixed points listed");
+    for fp in fps {
+        assert_eq!(fp["state"].as_array().map(Vec::len), Some(3), "{fp}");
+        assert!(
+            fp["spectral_radius"].as_f64().is_some_and(|r| r >= 0.0),
+            "{fp}"
+        );
+    }
 
     let csv = tmp("run.csv");
     let out = chaoslab()
@@ -135,4 +145,58 @@ fn bad_plrnn_options_are_clear_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at least the data's dimension"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `--fixed-points` belongs to the PLRNN.
+#[test]
+fn fixed_points_need_the_plrnn() {
+    let out = chaoslab()
+        .args([
+            "fit",
+            "--model",
+            "dmd",
+            "--system",
+            "Lorenz",
+            "--periods",
+            "5",
+            "--fixed-points",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--fixed-points needs --model plrnn"), "{err}");
+}
+
+/// `bench plrnn` times gradient steps and writes the batch, parameters and our loss and
+/// gradient for the PyTorch peer (`benches/peers/plrnn_torch.py`).
+#[test]
+fn bench_plrnn_reports_speed_and_writes_the_peer_reference() {
+    let reference = tmp("plrnn_reference.json");
+    let out = chaoslab()
+        .args([
+            "bench", "plrnn", "--steps", "5", "--hidden", "10", "--json", "--out",
+        ])
+        .arg(&reference)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["steps_per_second"].as_f64().is_some_and(|x| x > 0.0));
+    assert_eq!(v["precision"], "f32");
+    assert_eq!(v["threads"], 2);
+    assert_eq!(v["batch"], 16);
+    assert_eq!(v["seq_len"], 200);
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(&reference).expect("written")).expect("JSON");
+    let batch = r["batch"].as_array().expect("batch");
+    assert_eq!(batch.len(), 16);
+    assert_eq!(batch[0].as_array().map(Vec::len), Some(201));
+    assert_eq!(r["W1"].as_array().map(Vec::len), Some(30));
+    assert_eq!(r["grad"]["W2"].as_array().map(Vec::len), Some(30));
+    assert!(r["loss"].as_f64().is_some_and(|x| x > 0.0));
 }

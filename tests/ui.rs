@@ -834,3 +834,86 @@ fn a_clicked_eigenvalue_paints_its_eigenfunction_on_the_limit_cycle() {
     h.run_steps(2);
     assert_eq!(h.state().eigen_paint.selected, None);
 }
+
+/// Sets PLRNN card settings (small, so the test trains in seconds) and returns its index.
+fn small_plrnn(h: &mut Harness<'_, ChaosApp>, epochs: usize) -> usize {
+    let i = h.state().bench.index_of("PLRNN").expect("card");
+    let mut settings = h.state().bench.cards[i].spec.settings();
+    settings["hidden"] = 16.into();
+    settings["epochs"] = epochs.into();
+    settings["seq_len"] = 40.into();
+    settings["batch"] = 8.into();
+    settings["eval_every"] = 2.into();
+    h.state_mut().bench.cards[i]
+        .spec
+        .set_settings(&settings)
+        .expect("valid settings");
+    i
+}
+
+/// The PLRNN card while training streams the free run's scores and its orbit for the
+/// 3-D view; the unclipped option reaches the model; a finished model finds its fixed
+/// points on request and trains further with "Continue training".
+#[test]
+fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
+    // Tall enough that the fourth card (PLRNN) is on screen without scrolling.
+    let app = ChaosApp::headless(None).expect("default app");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 3000.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app);
+    h.run_steps(2);
+    let i = small_plrnn(&mut h, 3000);
+    h.get_by_label("Fit PLRNN").click();
+    h.step();
+    // Live: the training publishes a scored free run every 2 epochs.
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        match &a.bench.cards[i].status {
+            FitStatus::Running(p) => a.bench.cards[i].spec.live_orbit(p).is_some(),
+            _ => false,
+        }
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("free run D_stsp = ");
+    let FitStatus::Running(p) = &h.state().bench.cards[i].status else {
+        panic!("still training")
+    };
+    let (_, orbit) = h.state().bench.cards[i].spec.live_orbit(p).expect("orbit");
+    assert!(orbit.len() > 1000, "{} points", orbit.len());
+    h.get_by_label("Cancel PLRNN").click();
+    h.run_steps(2);
+
+    small_plrnn(&mut h, 4);
+    h.run_steps(2);
+    h.get_by_label("unclipped (plain shPLRNN)").click();
+    h.run_steps(2);
+    h.get_by_label("Fit PLRNN").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
+        panic!("fit did not succeed")
+    };
+    let report = out.model.report();
+    assert_eq!(report["nonlinearity"], "plain");
+    assert_eq!(report["epochs"], 4);
+    assert_eq!(report["metric_history"].as_array().map(Vec::len), Some(2));
+    h.run_steps(2);
+    h.get_by_label("Find fixed points").click();
+    h.run_steps(2);
+    h.get_by_label_contains("fixed point(s) found");
+
+    h.get_by_label("Continue training PLRNN").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
+        panic!("continued training did not succeed")
+    };
+    let report = out.model.report();
+    assert_eq!(report["epochs"], 8);
+    assert_eq!(report["gradient_steps"], 400);
+    assert_eq!(report["metric_history"].as_array().map(Vec::len), Some(4));
+}

@@ -74,6 +74,8 @@ pub enum BenchAction {
     Cancel(usize),
     /// Fit every card.
     FitAll,
+    /// Train card `i`'s fitted model further.
+    Continue(usize),
 }
 
 /// All model cards and the shared data settings.
@@ -117,6 +119,22 @@ impl Bench {
     pub fn start(&mut self, i: usize, source: FitSource, waker: Option<Waker>) {
         let data = self.data.clone();
         let Some(model) = self.cards.get(i).map(|c| c.spec.model()) else {
+            return;
+        };
+        self.run(i, source, FitWork::Fit(model), data, waker);
+    }
+
+    /// Trains card `i`'s fitted model further on fresh data from `source` with the
+    /// card's current settings (families that can, see `ModelCard::can_continue`).
+    pub fn continue_fit(&mut self, i: usize, source: FitSource, waker: Option<Waker>) {
+        let data = self.data.clone();
+        let Some(card) = self.cards.get(i) else {
+            return;
+        };
+        let Some(model) = card
+            .outcome()
+            .and_then(|o| card.spec.continue_model(o.model.as_ref()))
+        else {
             return;
         };
         self.run(i, source, FitWork::Fit(model), data, waker);
@@ -250,6 +268,7 @@ fn card_ui(ui: &mut Ui, i: usize, card: &mut Card) -> Option<BenchAction> {
                 if p.curve.len() > 1 {
                     live_curve(ui, title, &p.curve, color);
                 }
+                card.spec.progress_ui(ui, p);
             }
             FitStatus::Cancelled => {
                 ui.label("cancelled");
@@ -260,6 +279,14 @@ fn card_ui(ui: &mut Ui, i: usize, card: &mut Card) -> Option<BenchAction> {
             FitStatus::Done(out) => {
                 outcome_ui(ui, out);
                 card.spec.result_ui(ui, out.model.as_ref());
+                if card.spec.can_continue()
+                    && ui
+                        .button(format!("Continue training {title}"))
+                        .on_hover_text("Train this model further with the settings above")
+                        .clicked()
+                {
+                    action = Some(BenchAction::Continue(i));
+                }
             }
         }
     });

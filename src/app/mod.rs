@@ -300,21 +300,35 @@ impl ChaosApp {
 
     /// Starts card `i`'s fit on the current source (the live state, or the dataset).
     pub fn start_fit(&mut self, i: usize) {
-        let source = match (self.source, &self.data.loaded) {
+        if let Some(source) = self.fit_source() {
+            self.bench.start(i, source, self.waker.clone());
+        }
+    }
+
+    /// Trains card `i`'s fitted model further on fresh data from the current source.
+    pub fn continue_fit(&mut self, i: usize) {
+        if let Some(source) = self.fit_source() {
+            self.bench.continue_fit(i, source, self.waker.clone());
+        }
+    }
+
+    /// What the cards fit on now: the live system from its current state, or the
+    /// loaded dataset (`None`, with a message, when none is loaded).
+    fn fit_source(&mut self) -> Option<FitSource> {
+        Some(match (self.source, &self.data.loaded) {
             (SourceKind::Dataset, Some(d)) => FitSource::Dataset {
                 data: d.clone(),
                 lyapunov: self.data.lyapunov(),
             },
             (SourceKind::Dataset, None) => {
                 self.data.error = Some("load a data file before fitting it".into());
-                return;
+                return None;
             }
             (SourceKind::System, _) => FitSource::System {
                 system: self.live.system.clone(),
                 x0: self.live.state().to_vec(),
             },
-        };
-        self.bench.start(i, source, self.waker.clone());
+        })
     }
 
     /// True while a background job runs or is about to start.
@@ -446,6 +460,7 @@ impl ChaosApp {
             .show(ui, |ui| match self.bench.ui(ui) {
                 Some(BenchAction::Fit(i)) => self.start_fit(i),
                 Some(BenchAction::Cancel(i)) => self.bench.cancel(i),
+                Some(BenchAction::Continue(i)) => self.continue_fit(i),
                 Some(BenchAction::FitAll) => {
                     (0..self.bench.cards.len()).for_each(|i| self.start_fit(i))
                 }
@@ -560,13 +575,35 @@ impl ChaosApp {
             }
             // While an eigenfunction is painted on the orbit, the forecasts (drawn on top)
             // are hidden so the colours can be seen.
-            for card in self.bench.cards.iter().filter(|_| painted.is_none()) {
+            for (i, card) in self
+                .bench
+                .cards
+                .iter()
+                .enumerate()
+                .filter(|_| painted.is_none())
+            {
                 if let Some(out) = card.outcome() {
                     curves.push(forecast_curve(
                         out,
                         card.spec.color(),
                         is_map && self.source == SourceKind::System,
                     ));
+                }
+                // A model that publishes its orbit while it trains (the PLRNN's free run).
+                if let bench::FitStatus::Running(p) = &card.status
+                    && let Some((version, points)) = card.spec.live_orbit(p)
+                {
+                    let [r, g, b] = card.spec.color();
+                    curves.push(Curve {
+                        points,
+                        color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
+                        // Apart from outcome ids and ensemble trails.
+                        generation: (1 << 48) + ((i as u64) << 32) + version,
+                        fade: false,
+                        dots: false,
+                        colour_by: ColourBy::Solid,
+                        scalars: None,
+                    });
                 }
             }
             self.modal.update(&self.bench, self.epsilon);

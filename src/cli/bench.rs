@@ -10,6 +10,7 @@
 
 mod edmd;
 mod models;
+mod plrnn;
 mod pseudospectrum;
 mod results_file;
 
@@ -54,6 +55,9 @@ pub enum BenchMode {
     /// Score models over the catalog: one row per (system, seed, model) in a resumable
     /// CSV, systems in parallel, and a summary table (median VPT and D_stsp, wins).
     Models(models::ModelBenchArgs),
+    /// Gradient steps per second of the PLRNN training (clipped shPLRNN, GTF, RAdam);
+    /// writes a batch and our loss for the PyTorch peer on request.
+    Plrnn(plrnn::PlrnnBenchArgs),
 }
 
 /// `bench integrate`.
@@ -106,6 +110,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<String> {
         Some(BenchMode::Pseudospectrum(a)) => pseudospectrum::run(a),
         Some(BenchMode::Edmd(a)) => edmd::run(a),
         Some(BenchMode::Models(a)) => models::run(a),
+        Some(BenchMode::Plrnn(a)) => plrnn::run(a),
         None => models::run(&args.models),
     }
 }

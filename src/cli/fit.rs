@@ -21,8 +21,9 @@ use crate::jobs::JobContext;
 use crate::models::Model;
 use crate::models::dmd::{Dmd, HankelDmd, Rank};
 use crate::models::koopman::{Dictionary, Edmd, PseudospectrumGrid, StateFeatures};
-use crate::models::plrnn::Plrnn;
 use crate::models::plrnn::gtf::AlphaRule;
+use crate::models::plrnn::model::Nonlinearity;
+use crate::models::plrnn::{Plrnn, Precision};
 use crate::models::sindy::Sindy;
 
 /// Model families the CLI can fit.
@@ -69,12 +70,14 @@ pub struct FitArgs {
     system: SystemArgs,
     #[command(flatten)]
     sampling: SamplingArgs,
-    /// Evaluate on this file instead of a held-out part of the training data.
+    /// Evaluate on this file instead of a held-out part of the training data (then
+    /// all the data train, unless --train-fraction says otherwise).
     #[arg(long)]
     test: Option<PathBuf>,
-    /// Fraction of the data used for training (the rest is the test part).
-    #[arg(long, default_value_t = 0.8)]
-    train_fraction: f64,
+    /// Fraction of the data used for training, the rest being the test part (default
+    /// 0.8; 1 with --test).
+    #[arg(long)]
+    train_fraction: Option<f64>,
     /// DMD, Hankel DMD: rank rule — a number, 'full', 'energy:0.99', 'svht' (Gavish–Donoho,
     /// unknown noise) or 'svht:SIGMA' (known noise level); default: full.
     #[arg(long)]
@@ -118,6 +121,22 @@ pub struct FitArgs {
     /// PLRNN: sequences per batch.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_BATCH_SIZE)]
     batch: usize,
+    /// PLRNN: learning rate after the last epoch (exponential decay per epoch).
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_END)]
+    lr_end: f64,
+    /// PLRNN: the plain shPLRNN relu(W2 z + h2) instead of the clipped one.
+    #[arg(long)]
+    unclipped: bool,
+    /// PLRNN: score the free run (D_stsp, D_H) every this many epochs; 0: never.
+    #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_EVAL_EVERY)]
+    eval_every: usize,
+    /// PLRNN: float type of the training kernel (f32 or f64).
+    #[arg(long, value_enum, default_value = "f32")]
+    precision: PrecisionArg,
+    /// PLRNN: report the model's fixed points (observed coordinates, original units)
+    /// with the spectral radius of the Jacobian there.
+    #[arg(long)]
+    fixed_points: bool,
     /// PLRNN: starting learning rate (decays to 1e-6). The PLRNN's seed is --seed.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_LR_START)]
     lr: f64,
@@ -175,14 +194,19 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             args.epsilon
         );
     }
-    if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
-        bail!(
-            "--train-fraction must be between 0 and 1, got {}",
-            args.train_fraction
-        );
+    if args.fixed_points && args.model != Family::Plrnn {
+        bail!("--fixed-points needs --model plrnn");
+    }
+    let fraction = args
+        .train_fraction
+        .unwrap_or(if args.test.is_some() { 1.0 } else { 0.8 });
+    let full = args.test.is_some() && fraction == 1.0;
+    if !(fraction > 0.0 && (fraction < 1.0 || full)) {
+        bail!("--train-fraction must be between 0 and 1 (1 only with --test), got {fraction}");
     }
     let (data, true_lyapunov) = load_data(args)?;
-    let (train, held_out) = data.split(args.train_fraction);
+    // With --test and a fraction of 1 the held-out part is empty and unused.
+    let (train, held_out) = data.split(fraction);
     let test = match &args.test {
         Some(p) => crate::io::read_trajectory(
             p,
@@ -269,6 +293,11 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             crate::models::plrnn::invariants::PE_STEPS,
             2000
         ));
+        if args.fixed_points
+            && let crate::models::saved::SavedModel::Plrnn(m) = fitted.to_saved()
+        {
+            out["fixed_points"] = json!(m.fixed_points());
+        }
         text_extra = format!(
             "free run vs test data: D_stsp {}, D_H {}; model λ_max {} (true {})\n",
             fmt_opt(scores.d_stsp),
@@ -276,6 +305,14 @@ pub(super) fn run(args: &FitArgs) -> anyhow::Result<String> {
             fmt_opt(out["max_lyapunov"].as_f64()),
             fmt_opt(true_lyapunov)
         );
+        if let Some(fps) = out["fixed_points"].as_array() {
+            for fp in fps {
+                text_extra.push_str(&format!(
+                    "fixed point {} (spectral radius {})\n",
+                    fp["state"], fp["spectral_radius"]
+                ));
+            }
+        }
     }
     if args.json {
         return Ok(json_out(out));
@@ -352,9 +389,29 @@ fn plrnn_options(args: &FitArgs) -> Plrnn {
         seq_len: args.seq_len,
         batch_size: args.batch,
         lr_start: args.lr,
+        lr_end: args.lr_end,
         seed: args.sampling.seed,
+        nonlinearity: if args.unclipped {
+            Nonlinearity::Plain
+        } else {
+            Nonlinearity::Clipped
+        },
+        eval_every: args.eval_every,
+        precision: match args.precision {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        },
         ..Plrnn::default()
     }
+}
+
+/// Float type of the PLRNN training kernel.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionArg {
+    /// f32 arithmetic (as the lab trains; the default).
+    F32,
+    /// f64 arithmetic.
+    F64,
 }
 
 /// A number with four significant digits, or "n/a".

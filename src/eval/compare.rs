@@ -18,8 +18,7 @@ use super::forecast::score_forecast;
 use super::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use super::prediction_error::{PE_STEPS, prediction_error};
 use super::protocol::history_window;
-use super::stsp::{DEFAULT_BINS, state_space_divergence};
-use super::stsp_gmm::{GMM_FROM_DIM, state_space_divergence_gmm};
+use super::stsp::state_space_divergence_auto;
 use crate::data::Trajectory;
 use crate::jobs::JobContext;
 use crate::models::{FittedModel, ForecastError, Model};
@@ -271,11 +270,7 @@ pub fn score_fitted(
         Err(e) => out.error = Some(e.to_string()),
     }
     if out.free_run_diverged_at.is_none() && out.free_run.len() == test.samples().len() {
-        out.d_stsp = if dim >= GMM_FROM_DIM {
-            state_space_divergence_gmm(test.samples(), &out.free_run, dim).ok()
-        } else {
-            state_space_divergence(test.samples(), &out.free_run, dim, DEFAULT_BINS).ok()
-        };
+        out.d_stsp = state_space_divergence_auto(test.samples(), &out.free_run, dim).ok();
         out.d_h =
             power_spectrum_distance(test.samples(), &out.free_run, dim, DEFAULT_SMOOTHING).ok();
     }

@@ -32,6 +32,26 @@ pub trait ModelCard: Send + super::session::CardSettings {
     /// Family-specific results below the common ones (SINDy's inclusion probabilities
     /// and Pareto front); nothing by default.
     fn result_ui(&self, _ui: &mut egui::Ui, _model: &dyn FittedModel) {}
+    /// Family-specific progress below the live curve while a fit runs (the PLRNN's
+    /// metric history); nothing by default.
+    fn progress_ui(&self, _ui: &mut egui::Ui, _progress: &crate::jobs::Progress) {}
+    /// The model's current orbit while it trains, for the 3-D view, with a number that
+    /// changes whenever the orbit does; `None` by default.
+    fn live_orbit(
+        &self,
+        _progress: &crate::jobs::Progress,
+    ) -> Option<(u64, std::sync::Arc<Vec<[f32; 3]>>)> {
+        None
+    }
+    /// Whether a fitted model of this family can train further ("Continue training").
+    fn can_continue(&self) -> bool {
+        false
+    }
+    /// The model that continues training `fitted` with the current settings; `None`
+    /// for families that fit in one go.
+    fn continue_model(&self, _fitted: &dyn FittedModel) -> Option<Box<dyn Model>> {
+        None
+    }
 }
 
 /// Every card the bench shows, in order.

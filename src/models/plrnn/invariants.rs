@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::model::ShPlrnn;
 use crate::data::Trajectory;
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
-use crate::eval::stsp::{DEFAULT_BINS, state_space_divergence};
+use crate::eval::stsp::state_space_divergence_auto;
 use crate::models::{FittedModel, ForecastError};
 
 /// Steps discarded before the Lyapunov average (spec: ≥ 10⁴).
@@ -129,7 +129,7 @@ pub fn free_run_scores(model: &dyn FittedModel, truth: &Trajectory) -> Invariant
     let generated = &rows[burn * dim..];
     let finite = |v: f64| v.is_finite().then_some(v);
     InvariantScores {
-        d_stsp: state_space_divergence(truth.samples(), generated, dim, DEFAULT_BINS)
+        d_stsp: state_space_divergence_auto(truth.samples(), generated, dim)
             .ok()
             .and_then(finite),
         d_h: power_spectrum_distance(truth.samples(), generated, dim, DEFAULT_SMOOTHING)

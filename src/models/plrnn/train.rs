@@ -20,11 +20,14 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Plrnn;
-use super::bptt::{backward, regularize};
-use super::gtf::{AlphaRule, Trace, estimate_alpha, forced_forward};
+use super::bptt::regularize;
+use super::gtf::{AlphaRule, estimate_alpha};
+use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
 use super::model::ShPlrnn;
 use super::radam::{RAdam, lr_decay};
+use super::{Plrnn, Precision};
+use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
+use crate::eval::stsp::state_space_divergence_auto;
 use crate::jobs::JobContext;
 use crate::models::FitError;
 
@@ -43,15 +46,86 @@ pub struct TrainInfo {
     pub loss_curve: Vec<f64>,
     /// The forcing strength at the end.
     pub final_alpha: f64,
+    /// Free-run scores every `eval_every` epochs (and after the last).
+    #[serde(default)]
+    pub metric_history: Vec<MetricPoint>,
+}
+
+/// The free-run scores of the network after some epochs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricPoint {
+    /// Epochs completed when scored (counting from this run's start).
+    pub epoch: usize,
+    /// `D_stsp` of the free run against the training data.
+    pub d_stsp: Option<f64>,
+    /// `D_H` of the free run against the training data.
+    pub d_h: Option<f64>,
+}
+
+/// What a running training publishes (through [`JobContext::publish`]) every
+/// `eval_every` epochs: the metric history so far and the latest free run in the
+/// data's original units (row-major, `dim` columns), for a live overlay.
+#[derive(Clone, Debug)]
+pub struct TrainingSnapshot {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Scores so far.
+    pub history: Vec<MetricPoint>,
+    /// The free run (original units).
+    pub free_run: Vec<f64>,
+    /// Columns of `free_run`.
+    pub dim: usize,
+}
+
+/// Rows of training data a periodic evaluation compares with (the free run is
+/// `1.25×` as long, its first quarter dropped, as in `specs/plrnn.md` §3.1).
+pub const EVAL_ROWS: usize = 20_000;
+/// Rows of the published free run.
+pub const SNAPSHOT_ROWS: usize = 5_000;
+
+/// Scores a free run of `net` from the first row of the standardised `series` against
+/// its first [`EVAL_ROWS`] rows; returns the point and the generated rows
+/// (standardised). Both metrics are invariant to the per-column standardisation.
+pub fn evaluate(net: &ShPlrnn, series: &[f64], epoch: usize) -> (MetricPoint, Vec<f64>) {
+    let n = net.observed;
+    let t = (series.len() / n).min(EVAL_ROWS);
+    let truth = &series[..t * n];
+    let burn = t / 4;
+    let mut z = vec![0.0; net.latent];
+    let mut next = vec![0.0; net.latent];
+    let mut hidden = vec![0.0; net.hidden];
+    net.initial_state(&truth[..n], &mut z);
+    let mut generated = Vec::with_capacity(t * n);
+    for step in 0..burn + t {
+        if step >= burn {
+            generated.extend_from_slice(&z[..n]);
+        }
+        net.step(&z, &mut next, &mut hidden);
+        std::mem::swap(&mut z, &mut next);
+    }
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let point = MetricPoint {
+        epoch,
+        d_stsp: state_space_divergence_auto(truth, &generated, n)
+            .ok()
+            .and_then(finite),
+        d_h: power_spectrum_distance(truth, &generated, n, DEFAULT_SMOOTHING)
+            .ok()
+            .and_then(finite),
+    };
+    (point, generated)
 }
 
 /// Trains `net` on the standardised `series` (rows of `net.observed` values) with
 /// generalized teacher forcing, `options.epochs` epochs of `options.batches_per_epoch`
-/// batches; `rng` draws the sequence starts.
+/// batches; `rng` draws the sequence starts. Every `options.eval_every` epochs (and
+/// after the last) the free run is scored ([`evaluate`]) and published as a
+/// [`TrainingSnapshot`], de-standardised with `mean` and `std`.
 pub fn train(
     options: &Plrnn,
     mut net: ShPlrnn,
     series: &[f64],
+    (mean, std): (&[f64], &[f64]),
     rng: &mut impl Rng,
     job: &JobContext,
 ) -> Result<(ShPlrnn, TrainInfo), FitError> {
@@ -88,22 +162,10 @@ pub fn train(
             {
                 alpha = options.alpha.update(alpha, estimate_alpha(&net, &seqs));
             }
-            let per_sequence: Vec<(f64, Vec<f64>)> = seqs
-                .par_iter()
-                .map_init(Trace::default, |trace, x| {
-                    let sse = forced_forward(&net, x, alpha, trace);
-                    let mut g = vec![0.0; net.theta.len()];
-                    backward(&net, x, alpha, trace, c, &mut g);
-                    (sse, g)
-                })
-                .collect();
-            // Deterministic reduction: in sequence order, whatever the thread count.
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            let mut sse = 0.0;
-            for (s, g) in &per_sequence {
-                sse += s;
-                grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
-            }
+            let sse = match options.precision {
+                Precision::F32 => batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad),
+                Precision::F64 => batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad),
+            };
             let loss = sse * c / 2.0 + regularize(&net, options.regularization, &mut grad);
             if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
                 return Err(FitError::Numerical(format!(
@@ -116,17 +178,61 @@ pub fn train(
             info.gradient_steps += 1;
         }
         lr *= gamma;
-        let mean = epoch_loss / options.batches_per_epoch as f64;
-        info.loss_curve.push(mean);
+        let epoch_mean = epoch_loss / options.batches_per_epoch as f64;
+        info.loss_curve.push(epoch_mean);
         info.epochs = epoch + 1;
-        job.push_curve(mean);
+        job.push_curve(epoch_mean);
+        let done = epoch + 1;
+        if options.eval_every > 0 && (done % options.eval_every == 0 || done == options.epochs) {
+            let (point, run) = evaluate(&net, series, done);
+            info.metric_history.push(point);
+            let free_run: Vec<f64> = run
+                .chunks_exact(n)
+                .take(SNAPSHOT_ROWS)
+                .flat_map(|r| (0..n).map(|j| mean[j] + std[j] * r[j]).collect::<Vec<_>>())
+                .collect();
+            job.publish(std::sync::Arc::new(TrainingSnapshot {
+                epoch: done,
+                history: info.metric_history.clone(),
+                free_run,
+                dim: n,
+            }));
+        }
         job.report(
-            (epoch + 1) as f32 / options.epochs as f32,
-            &format!("epoch {}/{}, loss {mean:.4e}", epoch + 1, options.epochs),
+            done as f32 / options.epochs as f32,
+            &format!("epoch {done}/{}, loss {epoch_mean:.4e}", options.epochs),
         );
     }
     info.train_seconds = started.elapsed().as_secs_f64();
     info.steps_per_second = info.gradient_steps as f64 / info.train_seconds.max(1e-9);
     info.final_alpha = alpha;
     Ok((net, info))
+}
+
+/// The summed squared error of a batch and its gradient (into `grad`, overwritten):
+/// chunks of [`LANES`] sequences in parallel, their results added in chunk order, so
+/// the sum does not depend on the number of threads.
+pub fn batch_gradient<T: Real>(
+    net: &ShPlrnn,
+    seqs: &[&[f64]],
+    alpha: f64,
+    c: f64,
+    grad: &mut [f64],
+) -> f64 {
+    let params = Params::<T>::new(net);
+    let per_chunk: Vec<(f64, Vec<f64>)> = seqs
+        .par_chunks(LANES)
+        .map_init(Workspace::default, |ws, chunk| {
+            let mut g = vec![0.0; grad.len()];
+            let sse = chunk_gradient(&params, chunk, alpha, c, ws, &mut g);
+            (sse, g)
+        })
+        .collect();
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let mut sse = 0.0;
+    for (s, g) in &per_chunk {
+        sse += s;
+        grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+    }
+    sse
 }
