@@ -311,7 +311,7 @@ pub fn contour_levels(log10_tau: &[f64]) -> Vec<f64> {
     let finite = log10_tau.iter().copied().filter(|v| v.is_finite());
     let lo = finite.clone().fold(f64::INFINITY, f64::min);
     let hi = finite.fold(f64::NEG_INFINITY, f64::max).min(0.0);
-    if !(lo < hi) {
+    if lo >= hi {
         return Vec::new();
     }
     for step in [0.5, 1.0, 2.0] {
