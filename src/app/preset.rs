@@ -161,6 +161,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../presets/lorenz-sindy.json"),
     ),
     (
+        "lorenz-compare.json",
+        include_str!("../../presets/lorenz-compare.json"),
+    ),
+    (
         "lorenz-plrnn.json",
         include_str!("../../presets/lorenz-plrnn.json"),
     ),

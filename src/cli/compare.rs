@@ -125,6 +125,7 @@ pub(super) fn run(args: &CompareArgs) -> anyhow::Result<String> {
                     "d_stsp": r.d_stsp,
                     "d_h": r.d_h,
                     "pe20": r.pe20,
+                    "max_lyapunov": r.max_lyapunov,
                     "diverged_starts": r.diverged_starts,
                     "free_run_diverged_at": r.free_run_diverged_at,
                 })

@@ -16,6 +16,7 @@ pub mod prediction_error;
 pub mod protocol;
 pub mod stsp;
 pub mod stsp_gmm;
+pub mod tangent_growth;
 
 pub use correlation_dimension::{CorrelationDimension, CorrelationOptions, correlation_dimension};
 pub use forecast::{ForecastScore, score_forecast};

@@ -21,11 +21,11 @@ use faer::Mat;
 use serde::{Deserialize, Serialize};
 
 use super::lift::QuadraticLift;
-use super::lyapunov::largest_lyapunov_per_step;
 use super::reservoir_matrix::{ReservoirWeights, draw_reservoir};
 use super::ridge::{ridge_readout, rms_residual};
 use super::{Scaler, check_range};
 use crate::data::Trajectory;
+use crate::eval::tangent_growth::largest_lyapunov_per_step;
 use crate::jobs::JobContext;
 use crate::models::saved::SavedModel;
 use crate::models::{FitError, FittedModel, ForecastError, Model, check_finite, iterate_forecast};

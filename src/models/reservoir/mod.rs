@@ -24,7 +24,6 @@
 pub mod esn;
 pub mod features;
 pub mod lift;
-pub mod lyapunov;
 pub mod nvar;
 pub mod reservoir_matrix;
 pub mod ridge;

@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{feature_count, polynomial_features, polynomial_features_tangent};
 use super::lift::QuadraticLift;
-use super::lyapunov::largest_lyapunov_per_step;
 use super::ridge::{ridge_readout, rms_residual};
 use super::{Scaler, check_range};
 use crate::data::Trajectory;
+use crate::eval::tangent_growth::largest_lyapunov_per_step;
 use crate::jobs::JobContext;
 use crate::models::saved::SavedModel;
 use crate::models::{FitError, FittedModel, ForecastError, Model, check_finite, iterate_forecast};
