@@ -767,10 +767,34 @@ fn the_side_by_side_view_shows_the_truth_and_each_free_run() {
     assert_eq!(scenes.len(), 2, "{titles:?}");
     assert!(titles[0].starts_with("truth"), "{titles:?}");
     assert!(titles[1].starts_with("DMD: free run"), "{titles:?}");
-    // The free run is as long as the held-out part it is compared with.
+    // The free run is as long as the held-out part it is compared with, and the model's
+    // own exponent along it is reported: DMD's is ln of its largest |λ| per Δt, reached
+    // slowly by the finite run when its moduli are close (within 0.01 per time unit, 1 %
+    // of the true exponent, over the 1200-step run).
     let out = app.bench.cards[0].outcome().expect("fitted");
+    let spec = out.model.spectrum().expect("spectrum");
+    let largest = spec
+        .eigenvalues
+        .iter()
+        .map(|l| l[0].hypot(l[1]))
+        .fold(0.0, f64::max);
+    let lambda = out.comparison.max_lyapunov.expect("DMD has a Jacobian");
+    assert!(
+        (lambda - largest.ln() / spec.dt).abs() < 0.01,
+        "{lambda} vs {}",
+        largest.ln() / spec.dt
+    );
     assert_eq!(scenes[0].1.curves[0].points.len(), out.test.len());
     assert_eq!(scenes[1].1.curves[0].points.len(), out.test.len());
+    // The metrics export carries the model's exponent beside the true one.
+    let csv = chaoslab::app::metrics_table::to_csv(&h.state().bench, "test");
+    let header: Vec<&str> = csv.lines().nth(1).expect("header").split(',').collect();
+    let row: Vec<&str> = csv.lines().nth(2).expect("DMD row").split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let exported: f64 = row[at("max_lyapunov")].parse().expect("a number");
+    assert!((exported - lambda).abs() < 1e-12);
+    let truth: f64 = row[at("true_max_lyapunov")].parse().expect("a number");
+    assert!((truth - 0.906).abs() < 0.05, "{truth}");
     h.run_steps(2);
     assert_eq!(
         h.get_all_by_label_contains("DMD: free run").count(),

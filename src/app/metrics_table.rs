@@ -1,6 +1,7 @@
 //! The metrics table: one row per fitted model — median VPT with its inter-quartile
-//! range, sMAPE, D_stsp and D_H of the free run, PE(20), the model's fit time — sortable by any
-//! column and exportable as CSV (with a provenance comment line).
+//! range, sMAPE, D_stsp and D_H of the free run, PE(20), the model's own largest Lyapunov
+//! exponent beside the true system's, the model's fit time — sortable by any column and
+//! exportable as CSV (with a provenance comment line).
 
 use egui::{Color32, Ui};
 
@@ -22,6 +23,8 @@ pub enum SortBy {
     DH,
     /// Smallest PE(20) first.
     Pe20,
+    /// Model exponent closest to the true one first.
+    Lyapunov,
 }
 
 /// One row of numbers.
@@ -34,6 +37,8 @@ struct Row {
     d_stsp: Option<f64>,
     d_h: Option<f64>,
     pe20: Option<f64>,
+    max_lyapunov: Option<f64>,
+    true_lyapunov: f64,
     fit_ms: f64,
     note: String,
 }
@@ -54,6 +59,8 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
                 d_stsp: m.d_stsp,
                 d_h: m.d_h,
                 pe20: m.pe20,
+                max_lyapunov: m.max_lyapunov,
+                true_lyapunov: o.lyapunov,
                 fit_ms: o.fit_seconds * 1e3,
                 note: match (&m.error, m.free_run_diverged_at) {
                     (Some(e), _) => e.clone(),
@@ -71,6 +78,9 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
             SortBy::DStsp => r.d_stsp.unwrap_or(f64::INFINITY),
             SortBy::DH => r.d_h.unwrap_or(f64::INFINITY),
             SortBy::Pe20 => r.pe20.unwrap_or(f64::INFINITY),
+            SortBy::Lyapunov => r
+                .max_lyapunov
+                .map_or(f64::INFINITY, |l| (l - r.true_lyapunov).abs()),
         }
     };
     rows.sort_by(|a, b| key(a).total_cmp(&key(b)));
@@ -79,12 +89,13 @@ fn rows(bench: &Bench, sort: SortBy) -> Vec<Row> {
 
 /// The table as CSV text with a provenance comment line first.
 pub fn to_csv(bench: &Bench, provenance: &str) -> String {
-    let mut out =
-        format!("# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,pe20,fit_ms,note\n");
+    let mut out = format!(
+        "# {provenance}\nmodel,vpt,vpt_q25,vpt_q75,smape,d_stsp,d_h,pe20,max_lyapunov,true_max_lyapunov,fit_ms,note\n"
+    );
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows(bench, SortBy::Model) {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},\"{}\"\n",
+            "{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n",
             r.model,
             r.vpt,
             r.vpt_iqr[0],
@@ -93,6 +104,8 @@ pub fn to_csv(bench: &Bench, provenance: &str) -> String {
             opt(r.d_stsp),
             opt(r.d_h),
             opt(r.pe20),
+            opt(r.max_lyapunov),
+            r.true_lyapunov,
             r.fit_ms,
             r.note.replace('"', "'")
         ));
@@ -108,10 +121,13 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
         export = ui.button("Export CSV…").clicked();
     });
     let rows = rows(bench, *sort);
+    let lyapunov_header = rows.first().map_or("λ_max".to_string(), |r| {
+        format!("λ_max (true {:.3})", r.true_lyapunov)
+    });
     egui::ScrollArea::horizontal().show(ui, |ui| {
         egui::Grid::new("metrics")
             .striped(true)
-            .num_columns(7)
+            .num_columns(8)
             .show(ui, |ui| {
                 for (label, key) in [
                     ("model", SortBy::Model),
@@ -120,6 +136,7 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
                     ("D_stsp", SortBy::DStsp),
                     ("D_H", SortBy::DH),
                     ("PE(20)", SortBy::Pe20),
+                    (lyapunov_header.as_str(), SortBy::Lyapunov),
                 ] {
                     if ui
                         .selectable_label(*sort == key, label)
@@ -149,6 +166,9 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
                     )
                     .on_hover_text(
                         "mean squared 20-step error from the test states, standardised units²",
+                    );
+                    ui.label(opt(r.max_lyapunov)).on_hover_text(
+                        "the model's own largest Lyapunov exponent per time unit, along its free run",
                     );
                     ui.label(format!("{:.1}", r.fit_ms));
                     ui.end_row();
