@@ -128,7 +128,9 @@ pub fn model_max_lyapunov(fitted: &dyn FittedModel, free_run: &[f64], dim: usize
     if rows < 3 || dt.is_nan() || dt <= 0.0 {
         return reported();
     }
-    fitted.jacobian(&free_run[..dim])?;
+    if fitted.jacobian(&free_run[..dim]).is_none() {
+        return reported();
+    }
     let transient = ((rows - 1) as f64 * LYAPUNOV_TRANSIENT_SHARE) as usize;
     let mut tangent = vec![1.0 / (dim as f64).sqrt(); dim];
     let mut k = 0usize;
