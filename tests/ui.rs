@@ -27,6 +27,15 @@ fn step_until(h: &mut Harness<'_, ChaosApp>, timeout: Duration, done: impl Fn(&C
     }
 }
 
+/// Presses "Fit DMD" (the first card) and steps until the fit is no longer running.
+fn fit_dmd_and_wait(h: &mut Harness<'_, ChaosApp>) {
+    h.get_by_label("Fit DMD").click();
+    h.step();
+    step_until(h, Duration::from_secs(60), |a| {
+        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
+    });
+}
+
 #[test]
 fn opens_with_lorenz_running() {
     let mut h = harness();
@@ -146,11 +155,7 @@ fn imported_data_is_fitted_like_a_system() {
     step_until(&mut h, Duration::from_secs(30), |a| a.data.loaded.is_some());
     assert_eq!(h.state().data.loaded.as_ref().map(|d| d.len()), Some(3001));
     h.run_steps(2);
-    h.get_by_label("Fit DMD").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
-    });
+    fit_dmd_and_wait(&mut h);
     let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
         panic!("fit on imported data failed")
     };
@@ -311,11 +316,7 @@ fn a_typed_system_is_checked_while_typing_and_then_runs_live() {
 
     // The rest of the window works with it: a DMD fit recovers the eigenvalues
     // −0.05 ± i ω of the linear flow.
-    h.get_by_label("Fit DMD").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
-    });
+    fit_dmd_and_wait(&mut h);
     let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
         panic!("fit on the typed system failed")
     };
@@ -590,11 +591,7 @@ fn the_export_menu_offers_models_forecasts_and_every_plot_on_screen() {
     }
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
-    h.get_by_label("Fit DMD").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
-    });
+    fit_dmd_and_wait(&mut h);
     h.run_steps(2);
     h.get_by_label("Export").click();
     h.run_steps(2);
@@ -700,11 +697,7 @@ fn a_resdmd_fit_draws_its_pseudospectrum_while_the_grid_fills_in() {
 fn verified_only_forecasts_use_the_eigenpairs_under_epsilon() {
     let mut h = harness();
     h.run_steps(2);
-    h.get_by_label("Fit DMD").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
-    });
+    fit_dmd_and_wait(&mut h);
     h.run_steps(2);
     h.get_by_label("forecast with verified eigenpairs only")
         .click();
@@ -755,11 +748,7 @@ fn the_side_by_side_view_shows_the_truth_and_each_free_run() {
     h.get_by_label("Attractors side by side").click();
     h.run_steps(2);
     h.get_by_label_contains("Fit one or more models");
-    h.get_by_label("Fit DMD").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
-    });
+    fit_dmd_and_wait(&mut h);
     h.run_steps(3);
     let app = h.state_mut();
     let scenes = app.views.side_by_side.scenes(&app.bench, false);
@@ -813,11 +802,7 @@ fn dmd_card_variant_reaches_the_fit() {
         .expect("DMD's variant")
         .click();
     h.run_steps(2);
-    h.get_by_label("Fit DMD").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(60), |a| {
-        !matches!(a.bench.cards[0].status, FitStatus::Running(_))
-    });
+    fit_dmd_and_wait(&mut h);
     let FitStatus::Done(out) = &h.state().bench.cards[0].status else {
         panic!("fit did not succeed")
     };
