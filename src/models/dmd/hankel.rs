@@ -245,15 +245,14 @@ impl FittedModel for HankelDmdModel {
         steps: usize,
         keep: &[usize],
     ) -> Option<Result<Vec<f64>, ForecastError>> {
-        let modes = self.modes.as_ref()?;
-        if x0.len() != self.names.len() {
-            return Some(Err(ForecastError::WrongDimension {
-                expected: self.names.len(),
-                got: x0.len(),
-            }));
-        }
-        let phi0 = self.inner.eigenfunctions_of_pod(&self.lifted(x0))?;
-        Some(modes.forecast(&self.inner.spectrum.eigenvalues, &phi0, steps, keep))
+        self.modes.as_ref()?.forecast_from_state(
+            &self.inner.spectrum.eigenvalues,
+            x0,
+            self.names.len(),
+            steps,
+            keep,
+            |x| self.inner.eigenfunctions_of_pod(&self.lifted(x)),
+        )
     }
 
     fn report(&self) -> serde_json::Value {

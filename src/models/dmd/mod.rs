@@ -216,15 +216,14 @@ impl FittedModel for DmdModel {
         steps: usize,
         keep: &[usize],
     ) -> Option<Result<Vec<f64>, ForecastError>> {
-        let modes = self.modes.as_ref()?;
-        if x0.len() != self.dim() {
-            return Some(Err(ForecastError::WrongDimension {
-                expected: self.dim(),
-                got: x0.len(),
-            }));
-        }
-        let phi0 = self.eigenfunctions_of_pod(&self.pod(x0))?;
-        Some(modes.forecast(&self.spectrum.eigenvalues, &phi0, steps, keep))
+        self.modes.as_ref()?.forecast_from_state(
+            &self.spectrum.eigenvalues,
+            x0,
+            self.dim(),
+            steps,
+            keep,
+            |x| self.eigenfunctions_of_pod(&self.pod(x)),
+        )
     }
 
     fn last_state(&self) -> &[f64] {

@@ -203,6 +203,25 @@ impl EdmdModel {
         )
     }
 
+    /// Every eigenfunction `φ_j(x) = ψ(x) c_j` at `x` (the dictionary evaluated once),
+    /// where the eigenvectors are available.
+    pub fn eigenfunctions(&self, x: &[f64]) -> Option<Vec<c64>> {
+        let v = self.eigenvectors.as_ref()?;
+        if x.len() != self.dictionary.dim() {
+            return None;
+        }
+        let psi = self.dictionary.eval(x);
+        Some(
+            (0..v.ncols())
+                .map(|j| {
+                    psi.iter()
+                        .enumerate()
+                        .fold(c64::new(0.0, 0.0), |acc, (i, p)| acc + v[(i, j)] * *p)
+                })
+                .collect(),
+        )
+    }
+
     /// The vector the dictionary acts on for a start state `x0`: `x0` itself, or with
     /// delays the delay vector regressed on `[x0, 1]`.
     fn lifted_state(&self, x0: &[f64]) -> Vec<f64> {
@@ -312,19 +331,14 @@ impl FittedModel for EdmdModel {
         steps: usize,
         keep: &[usize],
     ) -> Option<Result<Vec<f64>, ForecastError>> {
-        let modes = self.modes.as_ref()?;
-        self.eigenvectors.as_ref()?;
-        if x0.len() != self.names.len() {
-            return Some(Err(ForecastError::WrongDimension {
-                expected: self.names.len(),
-                got: x0.len(),
-            }));
-        }
-        let h = self.lifted_state(x0);
-        let phi0: Vec<c64> = (0..self.spectrum.eigenvalues.len())
-            .map(|j| EdmdModel::eigenfunction(self, j, &h).unwrap_or(c64::new(f64::NAN, 0.0)))
-            .collect();
-        Some(modes.forecast(&self.spectrum.eigenvalues, &phi0, steps, keep))
+        self.modes.as_ref()?.forecast_from_state(
+            &self.spectrum.eigenvalues,
+            x0,
+            self.names.len(),
+            steps,
+            keep,
+            |x| self.eigenfunctions(&self.lifted_state(x)),
+        )
     }
 
     fn pseudospectrum(&self) -> Option<&Pseudospectrum> {

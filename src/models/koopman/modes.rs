@@ -112,6 +112,29 @@ impl KoopmanModes {
         self.vectors.first().map_or(0, Vec::len)
     }
 
+    /// [`KoopmanModes::forecast`] from a start state `x0` that must have `dim` values;
+    /// `eigenfunctions(x0)` gives `φ_j(x0)` for every eigenpair, or `None` where the
+    /// model cannot evaluate them (then so is the result). The shared body of every
+    /// spectral model's [`crate::models::FittedModel::modal_forecast`].
+    pub fn forecast_from_state(
+        &self,
+        eigenvalues: &[[f64; 2]],
+        x0: &[f64],
+        dim: usize,
+        steps: usize,
+        keep: &[usize],
+        eigenfunctions: impl FnOnce(&[f64]) -> Option<Vec<c64>>,
+    ) -> Option<Result<Vec<f64>, ForecastError>> {
+        if x0.len() != dim {
+            return Some(Err(ForecastError::WrongDimension {
+                expected: dim,
+                got: x0.len(),
+            }));
+        }
+        let phi0 = eigenfunctions(x0)?;
+        Some(self.forecast(eigenvalues, &phi0, steps, keep))
+    }
+
     /// `x_k = Re Σ_{j ∈ keep} λ_j^k φ_j(x_0) v_j` for `k = 0 … steps`, row-major; `phi0`
     /// holds `φ_j(x_0)` for every eigenpair. Row 0 is the expansion of `x_0` itself,
     /// which differs from `x_0` by what the dropped eigenpairs carried.
