@@ -6,6 +6,7 @@
 //! states without restarting the orbits. No egui here.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -27,12 +28,21 @@ pub const MAX_STEPS_PER_SAMPLE: u64 = 100_000;
 /// Solver steps one [`LiveSimulation::fast_forward`] may take (a second or so).
 pub const FAST_FORWARD_STEP_BUDGET: u64 = 5_000_000;
 
+/// Source of stream ids: every orbit's trail is a new stream for the renderer (counted
+/// from 2^56, apart from the generations other curves use).
+static NEXT_STREAM: AtomicU64 = AtomicU64::new(1 << 56);
+
 /// One integrated orbit with its trail.
 struct Orbit {
     stepper: Box<dyn Stepper>,
-    trail: Vec<[f32; 3]>,
-    shared: Arc<Vec<[f32; 3]>>,
-    generation: u64,
+    /// Shared with the renderer and the views; appended in place when no one else
+    /// holds it (the renderer lets go at the end of each frame), so a frame costs the
+    /// new samples, not a copy of the trail.
+    trail: Arc<Vec<[f32; 3]>>,
+    /// Samples ever pushed onto the trail (its newest `trail.len()` are kept).
+    appended: u64,
+    /// Identifies this orbit's trail for the renderer's ring buffer.
+    stream: u64,
     /// The latest sample (full state).
     sample: Vec<f64>,
 }
@@ -41,9 +51,9 @@ impl Orbit {
     fn new(system: &System, dt: f64, t0: f64, x0: &[f64]) -> Self {
         Orbit {
             stepper: make_stepper(system, dt, t0, x0),
-            trail: Vec::new(),
-            shared: Arc::new(Vec::new()),
-            generation: 0,
+            trail: Arc::new(Vec::new()),
+            appended: 0,
+            stream: NEXT_STREAM.fetch_add(1, Ordering::Relaxed),
             sample: x0.to_vec(),
         }
     }
@@ -80,19 +90,36 @@ impl Orbit {
         };
         // Drop the oldest tenth at once (not one point per sample) when the trail is full.
         let capacity = capacity.max(10);
-        if self.trail.len() >= capacity {
-            let excess = self.trail.len() + 1 - capacity;
-            self.trail
-                .drain(..excess.max(capacity / 10).min(self.trail.len()));
+        let trail = Arc::make_mut(&mut self.trail);
+        if trail.len() >= capacity {
+            let excess = trail.len() + 1 - capacity;
+            trail.drain(..excess.max(capacity / 10).min(trail.len()));
         }
-        self.trail.push(p);
+        trail.push(p);
+        self.appended += 1;
         Ok(steps)
     }
 
-    fn publish(&mut self) {
-        self.shared = Arc::new(self.trail.clone());
-        self.generation += 1;
+    /// The trail as the renderer's stream: points, stream id, samples ever appended.
+    fn stream(&self) -> TrailStream {
+        TrailStream {
+            points: self.trail.clone(),
+            stream: self.stream,
+            appended: self.appended,
+        }
     }
+}
+
+/// A trail as the renderer sees it: the newest points of a stream that grows at its
+/// end (see `render::Curve::appended`).
+#[derive(Clone, Debug)]
+pub struct TrailStream {
+    /// The kept points, oldest first.
+    pub points: Arc<Vec<[f32; 3]>>,
+    /// Changes when the orbit restarts (a new stream).
+    pub stream: u64,
+    /// Points ever appended to the stream.
+    pub appended: u64,
 }
 
 /// A system integrating in real time, with an optional perturbation ensemble.
@@ -228,15 +255,17 @@ impl LiveSimulation {
 
     /// The main trail, shared with the renderer.
     pub fn trail(&self) -> Arc<Vec<[f32; 3]>> {
-        self.main.shared.clone()
+        self.main.trail.clone()
     }
 
-    /// The ensemble's trails with their generations.
-    pub fn ensemble_trails(&self) -> Vec<(Arc<Vec<[f32; 3]>>, u64)> {
-        self.ensemble
-            .iter()
-            .map(|o| (o.shared.clone(), o.generation))
-            .collect()
+    /// The main trail as a stream for the renderer's ring buffer.
+    pub fn trail_stream(&self) -> TrailStream {
+        self.main.stream()
+    }
+
+    /// The ensemble's trails as streams.
+    pub fn ensemble_trails(&self) -> Vec<TrailStream> {
+        self.ensemble.iter().map(Orbit::stream).collect()
     }
 
     /// Advances by `wall_seconds × speed` (at most `max_samples` new samples); returns
@@ -306,10 +335,6 @@ impl LiveSimulation {
     }
 
     fn publish(&mut self) {
-        self.main.publish();
-        for o in &mut self.ensemble {
-            o.publish();
-        }
         self.generation += 1;
     }
 }

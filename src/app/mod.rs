@@ -538,20 +538,25 @@ impl ChaosApp {
             .colours(painted_model, &main_points, main_generation);
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
-                SourceKind::System => Curve {
-                    points: self.live.trail(),
-                    color: [0.35, 0.75, 1.0, 1.0],
-                    generation: self.live.generation,
-                    fade: true,
-                    dots: is_map,
-                    colour_by: self.colour_by,
-                    scalars: painted.clone(),
-                },
+                SourceKind::System => {
+                    let trail = self.live.trail_stream();
+                    Curve {
+                        points: trail.points,
+                        color: [0.35, 0.75, 1.0, 1.0],
+                        generation: trail.stream,
+                        appended: trail.appended,
+                        fade: true,
+                        dots: is_map,
+                        colour_by: self.colour_by,
+                        scalars: painted.clone(),
+                    }
+                }
                 SourceKind::Dataset => Curve {
                     points: self.data.points.clone(),
                     color: [0.35, 0.75, 1.0, 1.0],
                     // Offset so a dataset never shares a generation with the live trail.
                     generation: self.data.generation + (1 << 40),
+                    appended: 0,
                     fade: false,
                     dots: false,
                     colour_by: self.colour_by,
@@ -559,13 +564,12 @@ impl ChaosApp {
                 },
             }];
             if self.source == SourceKind::System {
-                for (k, (points, generation)) in self.live.ensemble_trails().into_iter().enumerate()
-                {
+                for (k, trail) in self.live.ensemble_trails().into_iter().enumerate() {
                     curves.push(Curve {
-                        points,
+                        points: trail.points,
                         color: ENSEMBLE_COLORS[k % ENSEMBLE_COLORS.len()],
-                        // Offset so ensemble trails never share a generation with others.
-                        generation: generation + ((k as u64 + 2) << 40),
+                        generation: trail.stream,
+                        appended: trail.appended,
                         fade: true,
                         dots: is_map,
                         colour_by: ColourBy::Solid,
@@ -599,6 +603,7 @@ impl ChaosApp {
                         color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
                         // Apart from outcome ids and ensemble trails.
                         generation: (1 << 48) + ((i as u64) << 32) + version,
+                        appended: 0,
                         fade: false,
                         dots: false,
                         colour_by: ColourBy::Solid,
@@ -616,6 +621,7 @@ impl ChaosApp {
                     points: f.points.clone(),
                     color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
                     generation: f.generation,
+                    appended: 0,
                     fade: false,
                     dots: is_map && self.source == SourceKind::System,
                     colour_by: ColourBy::Solid,
@@ -774,6 +780,7 @@ fn forecast_curve(outcome: &fit_job::FitOutcome, [r, g, b]: [u8; 3], dots: bool)
         points: outcome.forecast_points.clone(),
         color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
         generation: outcome.id,
+        appended: 0,
         fade: false,
         dots,
         colour_by: ColourBy::Solid,

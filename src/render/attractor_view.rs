@@ -40,8 +40,14 @@ pub struct Curve {
     pub points: Arc<Vec<[f32; 3]>>,
     /// Unmultiplied sRGB-gamma colour in 0..1, e.g. `Color32::to_normalized_gamma_f32()`.
     pub color: [f32; 4],
-    /// Bump whenever `points` changes; the renderer re-uploads only then.
+    /// Identifies the points: bump it whenever `points` is replaced by different
+    /// points. A curve that only grows at its end (dropping its oldest points) keeps
+    /// its generation and counts up `appended` instead; the renderer then uploads only
+    /// the new points.
     pub generation: u64,
+    /// How many points this curve's stream has received in all (`points` holds the
+    /// newest `points.len()` of them); 0 for a curve that is replaced, not appended to.
+    pub appended: u64,
     /// Fade from dim (oldest point) to full colour (newest) — a trail.
     pub fade: bool,
     /// Draw the points as dots, unconnected: a map's successive iterates are not
@@ -67,6 +73,7 @@ const FOLLOW_MARGIN: f32 = 1.3;
 /// Cached bounding box of one curve.
 struct CachedBounds {
     generation: u64,
+    appended: u64,
     len: usize,
     bounds: Option<(Vec3, Vec3)>,
 }
@@ -131,7 +138,8 @@ fn curve_bounds(points: &[[f32; 3]]) -> Option<(Vec3, Vec3)> {
         })
 }
 
-/// Three 2-vertex segments along +x (red), +y (green), +z (blue) at `min`.
+/// Three 2-vertex segments along +x, +y, +z at `min` (coloured red, green, blue by
+/// the renderer).
 fn axis_vertices(bounds: Option<(Vec3, Vec3)>) -> Vec<Vertex> {
     let Some((min, max)) = bounds else {
         return Vec::new();
@@ -140,16 +148,12 @@ fn axis_vertices(bounds: Option<(Vec3, Vec3)>) -> Vec<Vertex> {
     if !(length.is_finite() && length > 0.0) {
         return Vec::new();
     }
-    let axes = [
-        (Vec3::X, [0.95, 0.30, 0.30, 1.0]),
-        (Vec3::Y, [0.35, 0.85, 0.35, 1.0]),
-        (Vec3::Z, [0.40, 0.55, 1.00, 1.0]),
-    ];
-    axes.iter()
-        .flat_map(|&(dir, color)| {
+    [Vec3::X, Vec3::Y, Vec3::Z]
+        .iter()
+        .flat_map(|&dir| {
             [min, min + length * dir].map(|p| Vertex {
                 pos: p.to_array(),
-                color,
+                value: 0.0,
             })
         })
         .collect()
@@ -204,12 +208,14 @@ impl AttractorView {
         for (i, curve) in scene.curves.iter().enumerate() {
             let fresh = |c: &Curve| CachedBounds {
                 generation: c.generation,
+                appended: c.appended,
                 len: c.points.len(),
                 bounds: curve_bounds(&c.points),
             };
             match self.bounds.get_mut(i) {
                 Some(cached)
                     if cached.generation == curve.generation
+                        && cached.appended == curve.appended
                         && cached.len == curve.points.len() => {}
                 Some(cached) => *cached = fresh(curve),
                 None => self.bounds.push(fresh(curve)),
@@ -371,6 +377,7 @@ mod tests {
                 points: Arc::new(vec![[0.0; 3], [1.0; 3]]),
                 color: [1.0; 4],
                 generation: 1,
+                appended: 0,
                 fade: false,
                 dots: false,
                 colour_by: ColourBy::Solid,

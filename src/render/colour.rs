@@ -2,6 +2,10 @@
 //! (by time: oldest to newest) or by speed (the length of each step, which for evenly
 //! sampled orbits is the speed in phase space; slow passages near fixed points stand out).
 //!
+//! The vertex shader (`shader.wgsl`) evaluates the maps on the GPU from each vertex's
+//! age or value, so a trail that grows never rewrites old vertices; the CPU versions here
+//! are the reference the shader follows and what 2-D plots and legends use.
+//!
 //! The colour map is viridis (S. van der Walt and N. Smith, matplotlib, CC0): perceptually
 //! uniform, readable by colour-blind viewers and on a washed-out projector. Nine of its
 //! values, evenly spaced, are interpolated linearly here.
@@ -51,23 +55,6 @@ pub struct ScalarColours {
     pub cyclic: bool,
     /// Changes whenever `values` do (the renderer re-uploads then).
     pub id: u64,
-}
-
-impl ScalarColours {
-    /// The colour of every value, keeping `alpha`.
-    pub fn colours(&self, alpha: f32) -> Vec<[f32; 4]> {
-        self.values
-            .iter()
-            .map(|&v| {
-                let [r, g, b] = if self.cyclic {
-                    hue_wheel(v)
-                } else {
-                    viridis(v)
-                };
-                [r, g, b, alpha]
-            })
-            .collect()
-    }
 }
 
 /// A fully saturated-ish hue wheel at `s` (0 and 1 are red): for cyclic quantities.
@@ -121,37 +108,27 @@ pub fn viridis(s: f32) -> [f32; 3] {
     [0, 1, 2].map(|k| (f32::from(a[k]) * (1.0 - f) + f32::from(b[k]) * f) / 255.0)
 }
 
-/// The colour of every point of `points`: `base` for [`ColourBy::Solid`], the colour
-/// map otherwise (keeping `base`'s alpha).
-pub fn vertex_colours(points: &[[f32; 3]], base: [f32; 4], by: ColourBy) -> Vec<[f32; 4]> {
-    let n = points.len();
-    let with_alpha = |[r, g, b]: [f32; 3]| [r, g, b, base[3]];
-    match by {
-        ColourBy::Solid => vec![base; n],
-        ColourBy::Time => {
-            let last = n.saturating_sub(1).max(1) as f32;
-            (0..n)
-                .map(|i| with_alpha(viridis(i as f32 / last)))
-                .collect()
-        }
-        ColourBy::Speed => {
-            let step = |i: usize| {
-                let (a, b) = (points[i - 1], points[i]);
-                let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-                let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-                if len.is_finite() { len } else { 0.0 }
-            };
-            // The first point takes the first step's speed; one point has none.
-            let steps: Vec<f32> = (0..n)
-                .map(|i| if n < 2 { 0.0 } else { step(i.max(1)) })
-                .collect();
-            let scale = percentile(&steps, 0.98);
-            steps
-                .iter()
-                .map(|&s| with_alpha(viridis(if scale > 0.0 { s / scale } else { 0.0 })))
-                .collect()
-        }
+/// Length of the step into point `i` (the first point takes the first step's).
+pub(super) fn step_length(points: &[[f32; 3]], i: usize) -> f32 {
+    if points.len() < 2 {
+        return 0.0;
     }
+    let i = i.max(1);
+    let (a, b) = (points[i - 1], points[i]);
+    let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2) + (b[2] - a[2]).powi(2)).sqrt();
+    if len.is_finite() { len } else { 0.0 }
+}
+
+/// The step length that maps to the top of the colour scale: the 98th percentile of
+/// the curve's step lengths, from at most 4 096 evenly spaced steps so a long trail
+/// costs the same per frame as a short one.
+pub(super) fn speed_scale(points: &[[f32; 3]]) -> f32 {
+    let stride = points.len().div_ceil(4096).max(1);
+    let steps: Vec<f32> = (0..points.len())
+        .step_by(stride)
+        .map(|i| step_length(points, i))
+        .collect();
+    percentile(&steps, 0.98)
 }
 
 /// The `q`-quantile of `values` (nearest rank), 0 when empty.
@@ -195,32 +172,32 @@ mod tests {
     }
 
     #[test]
-    fn time_runs_oldest_to_newest_and_speed_follows_the_step_length() {
-        let pts: Vec<[f32; 3]> = (0..11).map(|i| [i as f32, 0.0, 0.0]).collect();
-        let base = [0.1, 0.2, 0.3, 0.5];
-        assert_eq!(vertex_colours(&pts, base, ColourBy::Solid), vec![base; 11]);
-        let time = vertex_colours(&pts, base, ColourBy::Time);
-        assert_eq!(time[0], [68.0 / 255.0, 1.0 / 255.0, 84.0 / 255.0, 0.5]);
-        assert_eq!(time[10][..3], viridis(1.0));
-        // Equal steps: one speed, the top of the scale.
-        let even = vertex_colours(&pts, base, ColourBy::Speed);
-        assert!(even.iter().all(|c| c[..3] == viridis(1.0)[..]));
-        // A slow stretch in the middle is dark; the fast ends are bright.
+    fn speed_is_the_step_length_scaled_to_its_98th_percentile() {
+        // A slow stretch in the middle among fast steps.
         let mut xs = vec![0.0f32];
         for i in 1..100 {
             let step = if (40..60).contains(&i) { 0.1 } else { 1.0 };
             xs.push(xs[i - 1] + step);
         }
         let pts: Vec<[f32; 3]> = xs.iter().map(|&x| [x, 0.0, 0.0]).collect();
-        let speed = vertex_colours(&pts, base, ColourBy::Speed);
-        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);
-        assert!(close(&speed[50][..3], &viridis(0.1)), "{:?}", speed[50]);
-        assert_eq!(speed[90][..3], viridis(1.0)[..]);
+        assert!((step_length(&pts, 50) - 0.1).abs() < 1e-5);
+        assert!((step_length(&pts, 90) - 1.0).abs() < 1e-5);
         assert_eq!(
-            speed[0], speed[1],
-            "the first point takes the first step's speed"
+            step_length(&pts, 0),
+            step_length(&pts, 1),
+            "the first point takes the first step's length"
         );
-        assert!(vertex_colours(&[], base, ColourBy::Speed).is_empty());
-        assert_eq!(vertex_colours(&pts[..1], base, ColourBy::Speed).len(), 1);
+        assert_eq!(step_length(&pts[..1], 0), 0.0);
+        assert!((speed_scale(&pts) - 1.0).abs() < 1e-5);
+        // A long trail is scaled from a strided sample: 98 % of 100 000 steps are 2.0.
+        let long: Vec<[f32; 3]> = (0..100_000)
+            .scan(0.0f32, |x, i| {
+                *x += if i % 100 < 98 { 2.0 } else { 50.0 };
+                Some([*x, 0.0, 0.0])
+            })
+            .collect();
+        let scale = speed_scale(&long);
+        assert!((scale - 2.0).abs() < 1e-3, "{scale}");
+        assert_eq!(speed_scale(&[]), 0.0);
     }
 }

@@ -1,39 +1,71 @@
-//! GPU side of the attractor view: per-view offscreen targets and vertex
-//! buffers, and the egui-wgpu paint callback.
+//! GPU side of the attractor view: per-view offscreen targets, one vertex ring per
+//! curve, and the egui-wgpu paint callback.
+//!
+//! A curve that grows by appending (the live trail) uploads only its new points into
+//! its ring ([`ring`]); fading and colour by time are computed in the vertex shader
+//! from each vertex's age, so old vertices never need rewriting. A new stream, a new
+//! colouring or a trail longer than the ring re-uploads the whole curve.
 //!
 //! Each view renders its curves with depth testing into its own offscreen
 //! texture during `prepare` (on egui's encoder, before egui's pass), and
 //! `paint` copies that texture into egui's pass with a depth-less pipeline.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
 use super::attractor_view::Curve;
-use super::colour::{ColourBy, vertex_colours};
+use super::colour::{ColourBy, speed_scale, step_length};
 use super::pipelines::Pipelines;
+use super::ring;
 
 /// Background of the 3-D view, sRGB gamma, 0..1.
 pub(super) const BACKGROUND: [f32; 3] = [12.0 / 255.0, 14.0 / 255.0, 20.0 / 255.0];
-/// Alpha factor at the oldest point of a fading curve (the newest gets 1).
-const FADE_FLOOR: f32 = 0.06;
 /// Depth buffer format of the offscreen pass.
 pub(super) const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
-/// Smallest vertex buffer allocated for a curve, in vertices.
+/// Smallest ring allocated for a curve, in slots.
 const MIN_CAPACITY: usize = 1024;
+/// Vertices written to GPU buffers since start, all views together (for benchmarks).
+static UPLOADED_VERTICES: AtomicU64 = AtomicU64::new(0);
 
-/// One vertex of a line strip: position and sRGB-gamma colour.
+/// How many curve vertices the renderer has uploaded since the program started: with
+/// the ring buffers a growing trail adds only its new points per frame.
+pub fn uploaded_vertices() -> u64 {
+    UPLOADED_VERTICES.load(Ordering::Relaxed)
+}
+
+/// Colours of the x, y and z axes of the gizmo (sRGB gamma).
+const AXIS_COLOURS: [[f32; 4]; 3] = [
+    [0.95, 0.30, 0.30, 1.0],
+    [0.35, 0.85, 0.35, 1.0],
+    [0.40, 0.55, 1.00, 1.0],
+];
+
+/// One vertex: world position and the scalar a colour map reads (the step length for
+/// colour by speed, a painted value), unused by solid curves.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub(super) struct Vertex {
     /// World-space position.
     pub pos: [f32; 3],
-    /// Unmultiplied sRGB-gamma colour.
-    pub color: [f32; 4],
+    /// Scalar for the colour map.
+    pub value: f32,
 }
 
 pub(super) const VERTEX_SIZE: usize = std::mem::size_of::<Vertex>();
+
+/// How the shader colours a curve (`DrawParams::mode`).
+mod mode {
+    pub const SOLID: u32 = 0;
+    /// Viridis by age along the trail, oldest dark.
+    pub const TIME: u32 = 1;
+    /// Viridis of `value / scale`.
+    pub const VALUE: u32 = 2;
+    /// Hue wheel of `value` (phases).
+    pub const CYCLIC: u32 = 3;
+}
 
 /// Per-view uniforms, shared by the scene and the blit shader.
 #[repr(C)]
@@ -44,6 +76,25 @@ struct Uniforms {
     blit_origin: [f32; 2],
     _pad: [f32; 2],
 }
+
+/// Per-draw uniforms (one entry per curve and per axis, bound at a dynamic offset):
+/// the colouring and where the newest point sits in the curve's ring, from which the
+/// vertex shader derives each vertex's age for fading and colour by time.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+struct DrawParams {
+    colour: [f32; 4],
+    mode: u32,
+    fade: u32,
+    newest: u32,
+    count: u32,
+    capacity: u32,
+    scale: f32,
+    _pad: [u32; 2],
+}
+
+/// Size of [`DrawParams`] in bytes (the shader's binding size).
+pub(super) const DRAW_PARAMS_SIZE: u64 = std::mem::size_of::<DrawParams>() as u64;
 
 /// What one view asks the GPU to draw this frame.
 pub(super) struct SceneCallback {
@@ -57,7 +108,7 @@ pub(super) struct SceneCallback {
     pub size_px: [u32; 2],
     /// The curves, in draw order.
     pub curves: Vec<Curve>,
-    /// Axis gizmo as three 2-vertex segments (empty when there is no data).
+    /// Axis gizmo as three 2-vertex segments along x, y, z (empty when there is no data).
     pub axes: Vec<Vertex>,
 }
 
@@ -67,6 +118,8 @@ pub(super) struct Resources {
     pipelines: Pipelines,
     max_dim: u32,
     max_vertices: usize,
+    /// Bytes between two [`DrawParams`] entries (the device's offset alignment).
+    params_stride: usize,
     scratch: Vec<Vertex>,
     views: HashMap<u64, ViewGpu>,
 }
@@ -77,6 +130,10 @@ struct ViewGpu {
     scene_group: wgpu::BindGroup,
     axes: wgpu::Buffer,
     axes_count: u32,
+    /// One [`DrawParams`] entry per axis and curve.
+    params: wgpu::Buffer,
+    params_group: wgpu::BindGroup,
+    params_entries: usize,
     target: Option<Target>,
     curves: Vec<CurveGpu>,
 }
@@ -90,40 +147,52 @@ struct Target {
     blit_group: wgpu::BindGroup,
 }
 
-/// What a curve's vertex buffer was built from; a change means re-upload.
+/// What a curve's ring holds; a change means a full re-upload (appending to the same
+/// stream does not change it).
 #[derive(Clone, Copy, PartialEq)]
-struct CurveKey {
+struct StreamKey {
     generation: u64,
-    len: usize,
-    color: [u32; 4],
-    fade: bool,
-    dots: bool,
-    colour_by: ColourBy,
+    /// Colour by speed stores step lengths in the vertices; the others do not.
+    speed: bool,
     scalars: Option<u64>,
 }
 
-impl CurveKey {
+impl StreamKey {
     fn of(curve: &Curve) -> Self {
         Self {
             generation: curve.generation,
-            len: curve.points.len(),
-            color: curve.color.map(f32::to_bits),
-            fade: curve.fade,
-            dots: curve.dots,
-            colour_by: curve.colour_by,
-            scalars: curve.scalars.as_ref().map(|s| s.id),
+            speed: curve.colour_by == ColourBy::Speed,
+            scalars: painted(curve).map(|s| s.id),
         }
     }
 }
 
-/// A curve's grow-only vertex buffer.
+/// The per-point colours a curve carries, when there is one per point.
+fn painted(curve: &Curve) -> Option<&super::colour::ScalarColours> {
+    curve
+        .scalars
+        .as_ref()
+        .filter(|s| s.values.len() == curve.points.len())
+}
+
+/// A curve's vertex ring (see [`ring`]).
 struct CurveGpu {
-    key: Option<CurveKey>,
+    key: Option<StreamKey>,
     buffer: Option<wgpu::Buffer>,
+    /// Ring slots, not counting the mirror slot.
     capacity: usize,
-    count: u32,
+    /// Stream points uploaded so far.
+    uploaded: u64,
+    /// Newest points drawn.
+    count: usize,
     fade: bool,
     dots: bool,
+    params: DrawParams,
+}
+
+/// Rounds `size` up to a multiple of `align` (a power of two).
+fn align_up(size: usize, align: usize) -> usize {
+    size.div_ceil(align.max(1)) * align.max(1)
 }
 
 impl Resources {
@@ -131,13 +200,44 @@ impl Resources {
     pub(super) fn new(rs: &egui_wgpu::RenderState) -> Self {
         let limits = rs.device.limits();
         let max_bytes = limits.max_buffer_size.min(u64::from(u32::MAX));
+        let align = limits.min_uniform_buffer_offset_alignment as usize;
         Self {
             pipelines: Pipelines::new(rs),
             max_dim: limits.max_texture_dimension_2d,
-            max_vertices: usize::try_from(max_bytes).unwrap_or(usize::MAX) / VERTEX_SIZE,
+            // One slot is the ring's mirror.
+            max_vertices: (usize::try_from(max_bytes).unwrap_or(usize::MAX) / VERTEX_SIZE)
+                .saturating_sub(1)
+                .max(1),
+            params_stride: align_up(std::mem::size_of::<DrawParams>(), align),
             scratch: Vec::new(),
             views: HashMap::new(),
         }
+    }
+
+    fn params_buffer(
+        &self,
+        device: &wgpu::Device,
+        entries: usize,
+    ) -> (wgpu::Buffer, wgpu::BindGroup) {
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("chaoslab draw parameters"),
+            size: (entries.max(1) * self.params_stride) as wgpu::BufferAddress,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("chaoslab draw group"),
+            layout: &self.pipelines.draw_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &params,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(DRAW_PARAMS_SIZE),
+                }),
+            }],
+        });
+        (params, group)
     }
 
     fn new_view(&self, device: &wgpu::Device) -> ViewGpu {
@@ -161,11 +261,16 @@ impl Resources {
             usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let params_entries = 8;
+        let (params, params_group) = self.params_buffer(device, params_entries);
         ViewGpu {
             uniforms,
             scene_group,
             axes,
             axes_count: 0,
+            params,
+            params_group,
+            params_entries,
             target: None,
             curves: Vec::new(),
         }
@@ -267,18 +372,47 @@ impl Resources {
                     key: None,
                     buffer: None,
                     capacity: 0,
+                    uploaded: 0,
                     count: 0,
                     fade: false,
                     dots: false,
+                    params: DrawParams::default(),
                 });
             }
             self.upload(device, queue, &mut view.curves[i], curve);
         }
+        self.write_params(device, queue, &mut view);
         self.draw(encoder, &view);
         self.views.insert(cb.view_id, view);
     }
 
-    /// Rebuilds a curve's vertices if its key changed.
+    /// Writes the axes' and curves' draw parameters, growing the buffer if needed.
+    fn write_params(&self, device: &wgpu::Device, queue: &wgpu::Queue, view: &mut ViewGpu) {
+        let entries = AXIS_COLOURS.len() + view.curves.len();
+        if entries > view.params_entries {
+            let grown = entries.next_power_of_two();
+            (view.params, view.params_group) = self.params_buffer(device, grown);
+            view.params_entries = grown;
+        }
+        let mut bytes = vec![0u8; entries * self.params_stride];
+        let all = AXIS_COLOURS
+            .iter()
+            .map(|&colour| DrawParams {
+                colour,
+                capacity: 1,
+                ..DrawParams::default()
+            })
+            .chain(view.curves.iter().map(|c| c.params));
+        for (k, p) in all.enumerate() {
+            let at = k * self.params_stride;
+            bytes[at..at + std::mem::size_of::<DrawParams>()]
+                .copy_from_slice(bytemuck::bytes_of(&p));
+        }
+        queue.write_buffer(&view.params, 0, &bytes);
+    }
+
+    /// Brings a curve's ring up to date: nothing, its new points only, or everything
+    /// (a new stream, colouring or size); then sets its draw parameters.
     fn upload(
         &mut self,
         device: &wgpu::Device,
@@ -286,56 +420,82 @@ impl Resources {
         gpu: &mut CurveGpu,
         curve: &Curve,
     ) {
-        let key = CurveKey::of(curve);
-        if gpu.key == Some(key) {
-            return;
-        }
-        // Keep the newest points if the curve is too long for one buffer.
+        let key = StreamKey::of(curve);
         let all = curve.points.as_slice();
-        let points = &all[all.len().saturating_sub(self.max_vertices)..];
-        self.scratch.clear();
-        let last = points.len().saturating_sub(1).max(1) as f32;
-        let colours = match &curve.scalars {
-            Some(s) if s.values.len() == all.len() => {
-                let c = s.colours(curve.color[3]);
-                c[c.len() - points.len()..].to_vec()
-            }
-            _ => vertex_colours(points, curve.color, curve.colour_by),
+        // Keep the newest points if the curve is too long for one buffer.
+        let len = all.len().min(self.max_vertices);
+        let appended = curve.appended.max(all.len() as u64);
+        let update = if gpu.key != Some(key) || gpu.buffer.is_none() {
+            ring::Update::Full
+        } else {
+            ring::plan(gpu.uploaded, appended, len, gpu.capacity)
         };
-        self.scratch
-            .extend(
-                points
-                    .iter()
-                    .zip(colours)
-                    .enumerate()
-                    .map(|(i, (&pos, mut color))| {
-                        if curve.fade {
-                            color[3] *= FADE_FLOOR + (1.0 - FADE_FLOOR) * (i as f32 / last);
-                        }
-                        Vertex { pos, color }
-                    }),
-            );
-        if gpu.capacity < points.len() || gpu.buffer.is_none() {
-            let capacity = points
-                .len()
-                .next_power_of_two()
-                .max(MIN_CAPACITY)
-                .min(self.max_vertices.max(1));
-            gpu.buffer = Some(device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("chaoslab curve vertices"),
-                size: (capacity * VERTEX_SIZE) as wgpu::BufferAddress,
-                usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
+        let fresh = match update {
+            ring::Update::None => 0,
+            ring::Update::Append(n) => n,
+            ring::Update::Full => {
+                let capacity = len
+                    .next_power_of_two()
+                    .max(MIN_CAPACITY)
+                    .min(self.max_vertices);
+                if gpu.buffer.is_none() || gpu.capacity != capacity {
+                    gpu.buffer = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("chaoslab curve ring"),
+                        size: ((capacity + 1) * VERTEX_SIZE) as wgpu::BufferAddress,
+                        usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    }));
+                    gpu.capacity = capacity;
+                }
+                len
+            }
+        };
+        if fresh > 0
+            && let Some(buffer) = &gpu.buffer
+        {
+            let painted = painted(curve).map(|s| s.values.as_slice());
+            let from = all.len() - fresh;
+            self.scratch.clear();
+            self.scratch.extend((from..all.len()).map(|i| Vertex {
+                pos: all[i],
+                value: match painted {
+                    Some(values) => values[i],
+                    None if key.speed => step_length(all, i),
+                    None => 0.0,
+                },
             }));
-            gpu.capacity = capacity;
+            UPLOADED_VERTICES.fetch_add(fresh as u64, Ordering::Relaxed);
+            for w in ring::writes(appended - fresh as u64, fresh, gpu.capacity) {
+                let offset = (w.slot * VERTEX_SIZE) as wgpu::BufferAddress;
+                queue.write_buffer(
+                    buffer,
+                    offset,
+                    bytemuck::cast_slice(&self.scratch[w.source]),
+                );
+            }
         }
-        if let Some(buffer) = gpu.buffer.as_ref().filter(|_| !self.scratch.is_empty()) {
-            queue.write_buffer(buffer, 0, bytemuck::cast_slice(&self.scratch));
-        }
-        gpu.count = u32::try_from(points.len()).unwrap_or(u32::MAX);
+        gpu.key = Some(key);
+        gpu.uploaded = appended;
+        gpu.count = len;
         gpu.fade = curve.fade;
         gpu.dots = curve.dots;
-        gpu.key = Some(key);
+        let (mode, scale) = match (painted(curve), curve.colour_by) {
+            (Some(s), _) if s.cyclic => (mode::CYCLIC, 1.0),
+            (Some(_), _) => (mode::VALUE, 1.0),
+            (None, ColourBy::Solid) => (mode::SOLID, 1.0),
+            (None, ColourBy::Time) => (mode::TIME, 1.0),
+            (None, ColourBy::Speed) => (mode::VALUE, speed_scale(&all[all.len() - len..])),
+        };
+        gpu.params = DrawParams {
+            colour: curve.color,
+            mode,
+            fade: u32::from(curve.fade),
+            newest: ring::newest_slot(appended, gpu.capacity),
+            count: u32::try_from(len).unwrap_or(u32::MAX),
+            capacity: u32::try_from(gpu.capacity).unwrap_or(u32::MAX),
+            scale,
+            _pad: [0; 2],
+        };
     }
 
     /// Records the offscreen pass: clear, axes and solid curves, then fading curves.
@@ -372,11 +532,13 @@ impl Resources {
             occlusion_query_set: None,
             multiview_mask: None,
         });
+        let offset = |entry: usize| u32::try_from(entry * self.params_stride).unwrap_or(0);
         pass.set_bind_group(0, &view.scene_group, &[]);
         pass.set_pipeline(&self.pipelines.opaque);
         if view.axes_count >= 2 {
             pass.set_vertex_buffer(0, view.axes.slice(..));
-            for start in (0..view.axes_count - 1).step_by(2) {
+            for (axis, start) in (0..view.axes_count - 1).step_by(2).enumerate() {
+                pass.set_bind_group(1, &view.params_group, &[offset(axis)]);
                 pass.draw(start..start + 2, 0..1);
             }
         }
@@ -388,14 +550,17 @@ impl Resources {
                 (true, true) => &self.pipelines.fade_dots,
             });
             let least = if dots { 1 } else { 2 };
-            for curve in view
-                .curves
-                .iter()
-                .filter(|c| c.fade == fade && c.dots == dots && c.count >= least)
-            {
-                if let Some(buffer) = &curve.buffer {
-                    pass.set_vertex_buffer(0, buffer.slice(..));
-                    pass.draw(0..curve.count, 0..1);
+            for (i, curve) in view.curves.iter().enumerate() {
+                if curve.fade != fade || curve.dots != dots || curve.count < least {
+                    continue;
+                }
+                let Some(buffer) = &curve.buffer else {
+                    continue;
+                };
+                pass.set_bind_group(1, &view.params_group, &[offset(AXIS_COLOURS.len() + i)]);
+                pass.set_vertex_buffer(0, buffer.slice(..));
+                for range in ring::draw_ranges(curve.uploaded, curve.count, curve.capacity, !dots) {
+                    pass.draw(range, 0..1);
                 }
             }
         }

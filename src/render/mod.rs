@@ -17,8 +17,10 @@ mod colour;
 mod gpu;
 mod linked_views;
 mod pipelines;
+mod ring;
 
 pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, viridis};
+pub use gpu::uploaded_vertices;
 pub use linked_views::LinkedViews;

@@ -3,7 +3,7 @@
 
 use eframe::egui_wgpu::{self, wgpu};
 
-use super::gpu::{BACKGROUND, DEPTH_FORMAT, VERTEX_SIZE};
+use super::gpu::{BACKGROUND, DEPTH_FORMAT, DRAW_PARAMS_SIZE, VERTEX_SIZE};
 
 /// Everything view-independent the renderer needs on the GPU.
 pub(super) struct Pipelines {
@@ -19,6 +19,8 @@ pub(super) struct Pipelines {
     pub blit: wgpu::RenderPipeline,
     /// Group 0 of the scene pipelines: the view's uniform buffer.
     pub scene_layout: wgpu::BindGroupLayout,
+    /// Group 1 of the scene pipelines: one draw's parameters at a dynamic offset.
+    pub draw_layout: wgpu::BindGroupLayout,
     /// Group 0 of the blit pipeline: uniform buffer and resolved texture.
     pub blit_layout: wgpu::BindGroupLayout,
     /// Colour format of egui's target, also used for offscreen textures.
@@ -90,6 +92,19 @@ impl Pipelines {
             label: Some("chaoslab scene layout"),
             entries: &[layout_entry(0, UNIFORM_BINDING)],
         });
+        let draw_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("chaoslab draw layout"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: wgpu::BufferSize::new(DRAW_PARAMS_SIZE),
+                },
+                count: None,
+            }],
+        });
         let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("chaoslab blit layout"),
             entries: &[
@@ -106,7 +121,7 @@ impl Pipelines {
         });
         let scene_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("chaoslab scene pipeline layout"),
-            bind_group_layouts: &[Some(&scene_layout)],
+            bind_group_layouts: &[Some(&scene_layout), Some(&draw_layout)],
             immediate_size: 0,
         });
         let blit_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -120,7 +135,7 @@ impl Pipelines {
             "fs_scene"
         };
         let scene_pipeline = |label, depth_write, topology| {
-            let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x4];
+            let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32];
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(label),
                 layout: Some(&scene_pl),
@@ -220,10 +235,48 @@ impl Pipelines {
             fade_dots,
             blit,
             scene_layout,
+            draw_layout,
             blit_layout,
             format,
             samples,
             clear,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gpu::DRAW_PARAMS_SIZE;
+
+    /// The shader must compile on every backend, and its per-draw struct must match
+    /// the bytes `gpu.rs` writes; checked without a GPU.
+    #[test]
+    fn the_shader_validates_and_its_draw_parameters_match_the_rust_layout() {
+        let module = naga::front::wgsl::parse_str(include_str!("shader.wgsl"))
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(include_str!("shader.wgsl"))));
+        let info = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::empty(),
+        )
+        .validate(&module);
+        assert!(info.is_ok(), "{info:?}");
+        let draw = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some("DrawParams"))
+            .map(|(_, t)| t.inner.size(module.to_ctx()));
+        assert_eq!(draw, Some(DRAW_PARAMS_SIZE as u32));
+        for entry in [
+            "vs_scene",
+            "fs_scene",
+            "fs_scene_linear",
+            "vs_blit",
+            "fs_blit",
+        ] {
+            assert!(
+                module.entry_points.iter().any(|e| e.name == entry),
+                "{entry} missing"
+            );
         }
     }
 }

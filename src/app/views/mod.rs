@@ -203,6 +203,7 @@ fn marker_curve(p: [f32; 3], trail: &[[f32; 3]]) -> Curve {
         color: MARKER_COLOR,
         // Its own generation space, keyed to the point so the renderer re-uploads it.
         generation: (7 << 40) + u64::from(p[0].to_bits() ^ p[1].to_bits() ^ p[2].to_bits()),
+        appended: 0,
         fade: false,
         dots: false,
         colour_by: crate::render::ColourBy::Solid,

@@ -47,6 +47,7 @@ impl SideBySideView {
             points,
             color,
             generation,
+            appended: 0,
             fade: false,
             dots,
             colour_by: ColourBy::Solid,
