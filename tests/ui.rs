@@ -809,6 +809,37 @@ fn dmd_card_variant_reaches_the_fit() {
     assert_eq!(out.model.report()["dmd_variant"], "tls");
 }
 
+/// A preset can choose the orbit diagram's parameter; a name the system lacks is an
+/// error that lists the ones it has. (The load-test preset under benches/ uses this.)
+#[test]
+fn a_preset_picks_the_orbit_diagrams_parameter() {
+    use chaoslab::app::preset::Preset;
+    let mut h = harness();
+    h.run_steps(2);
+    let text = include_str!("../benches/presets/plrnn-and-orbit-diagram.json")
+        .replace(r#""fit": ["PLRNN"],"#, r#""fit": [],"#);
+    let preset = Preset::from_json(&text, "load test").expect("parses");
+    h.state_mut().apply_preset(&preset).expect("applies");
+    h.step();
+    {
+        let o = h.state().views.orbit.options.clone().expect("options");
+        assert_eq!(o.parameter, "rho");
+        assert_eq!(o.range, (20.0, 200.0));
+        assert!(h.state().views.orbit.busy(), "the diagram runs");
+    }
+    h.state_mut().views.orbit.cancel();
+    let wrong = text.replace(r#""orbit_parameter": "rho""#, r#""orbit_parameter": "r""#);
+    let preset = Preset::from_json(&wrong, "typo").expect("parses");
+    let err = format!(
+        "{:#}",
+        h.state_mut().apply_preset(&preset).expect_err("no r")
+    );
+    assert!(
+        err.contains("'r' is not a parameter of Lorenz") && err.contains("rho"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_clicked_eigenvalue_paints_its_eigenfunction_on_the_limit_cycle() {
     let mut h = harness();

@@ -2,8 +2,11 @@
 //! stays while the preset's jobs run (fits, an orbit diagram, a characterisation).
 //!
 //! Records the interval between frames from the first frame on which a job runs until
-//! every job has finished (or [`MAX_FRAMES`] frames), repainting continuously, then
-//! prints the median, 95th percentile and longest interval and closes the window.
+//! every job has finished (or [`MAX_FRAMES`] frames), repainting continuously; then
+//! [`IDLE_FRAMES`] more with the jobs done, and the process's CPU time over those, which
+//! is what the window's frame itself costs (on a software renderer, mostly rasterising
+//! egui's layers). Prints the median, 95th percentile and longest interval, the idle
+//! median and CPU per idle frame, and closes the window.
 //! Under `xvfb-run` this measures Mesa's software Vulkan with the jobs competing for the
 //! same cores, which is the set-up ("frames under 50 ms while four fits run").
 
@@ -12,6 +15,8 @@ use std::time::Instant;
 
 /// The longest recording, in frames.
 pub const MAX_FRAMES: usize = 3_000;
+/// Frames recorded after the jobs finished.
+pub const IDLE_FRAMES: usize = 30;
 /// Frames drawn before the jobs may start: the first frames build the renderer's
 /// pipelines and buffers, which is start-up, not responsiveness.
 pub const WARM_UP_FRAMES: usize = 30;
@@ -29,12 +34,20 @@ pub struct FrameTimes {
     pub max_frame_ms: f64,
     /// Wall time the jobs ran while recorded, seconds.
     pub busy_seconds: f64,
+    /// Median interval once the jobs finished, milliseconds.
+    pub idle_median_frame_ms: f64,
+    /// CPU time the whole process spent per idle frame, milliseconds (Linux only):
+    /// the frame's own cost, all renderer threads included.
+    pub idle_cpu_ms_per_frame: Option<f64>,
 }
 
 /// The recorder the app drives from its frame.
 pub struct FrameRecorder {
     warm_up: usize,
     stamps: Vec<Instant>,
+    /// Frames after the jobs finished, with the process CPU time at the first.
+    idle: Vec<Instant>,
+    idle_cpu_start: Option<f64>,
     /// Where the measurement goes when done.
     pub result: Arc<Mutex<Option<FrameTimes>>>,
 }
@@ -45,6 +58,8 @@ impl FrameRecorder {
         Self {
             warm_up: WARM_UP_FRAMES,
             stamps: Vec::new(),
+            idle: Vec::new(),
+            idle_cpu_start: None,
             result,
         }
     }
@@ -61,20 +76,51 @@ impl FrameRecorder {
             self.warm_up -= 1;
             return false;
         }
-        if busy && self.stamps.len() < MAX_FRAMES + 1 {
-            self.stamps.push(Instant::now());
+        let now = Instant::now();
+        if self.idle.is_empty() {
+            if busy && self.stamps.len() < MAX_FRAMES + 1 {
+                self.stamps.push(now);
+                return false;
+            }
+            if self.stamps.is_empty() {
+                return false; // the jobs have not started yet
+            }
+            // The frame on which the last job was seen finished closes the last interval
+            // and opens the idle ones.
+            self.stamps.push(now);
+            self.idle.push(now);
+            self.idle_cpu_start = process_cpu_seconds();
             return false;
         }
-        if self.stamps.is_empty() {
-            return false; // the jobs have not started yet
+        self.idle.push(now);
+        if self.idle.len() <= IDLE_FRAMES {
+            return false;
         }
-        // The frame on which the last job was seen finished closes the last interval.
-        self.stamps.push(Instant::now());
+        let mut times = summarise(&self.stamps);
+        let idle = summarise(&self.idle);
+        times.idle_median_frame_ms = idle.median_frame_ms;
+        times.idle_cpu_ms_per_frame = match (self.idle_cpu_start, process_cpu_seconds()) {
+            (Some(a), Some(b)) => Some((b - a) * 1e3 / idle.frames.max(1) as f64),
+            _ => None,
+        };
         if let Ok(mut r) = self.result.lock() {
-            *r = Some(summarise(&self.stamps));
+            *r = Some(times);
         }
         true
     }
+}
+
+/// CPU time (user + system) this process has used, in seconds, from `/proc/self/stat`
+/// (fields 14 and 15, in the kernel's fixed USER_HZ = 100 ticks per second); `None`
+/// where there is no procfs.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may contain spaces; the fields after it are plain.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 /// Median, 95th percentile and maximum of the intervals between `stamps`.
@@ -100,6 +146,8 @@ pub fn summarise(stamps: &[Instant]) -> FrameTimes {
             (Some(a), Some(b)) => (*b - *a).as_secs_f64(),
             _ => 0.0,
         },
+        idle_median_frame_ms: f64::NAN,
+        idle_cpu_ms_per_frame: None,
     }
 }
 
@@ -142,8 +190,33 @@ mod tests {
         assert!(!r.frame(true));
         assert!(!r.frame(true));
         assert!(!r.frame(true));
-        assert!(r.frame(false), "done once they finish");
+        assert!(!r.frame(false), "the jobs finished: idle frames follow");
+        for _ in 1..IDLE_FRAMES {
+            assert!(!r.frame(false));
+        }
+        assert!(r.frame(false), "done after the idle frames");
         let got = result.lock().expect("lock").clone().expect("measured");
         assert_eq!(got.frames, 3, "three busy frames and the closing one");
+        assert!(got.idle_median_frame_ms >= 0.0);
+        if cfg!(target_os = "linux") {
+            assert!(got.idle_cpu_ms_per_frame.is_some_and(|c| c >= 0.0));
+        }
+    }
+
+    #[test]
+    fn process_cpu_time_grows_with_work() {
+        let Some(before) = process_cpu_seconds() else {
+            assert!(!cfg!(target_os = "linux"), "procfs is there on Linux");
+            return;
+        };
+        // About 0.2 s of arithmetic on this thread (ticks are 10 ms).
+        let start = Instant::now();
+        let mut x = 1.0f64;
+        while start.elapsed().as_secs_f64() < 0.2 {
+            x = (x * 1.000_000_1).sin() + 1.0;
+        }
+        std::hint::black_box(x);
+        let after = process_cpu_seconds().expect("read again");
+        assert!(after - before > 0.05, "{before} → {after}");
     }
 }

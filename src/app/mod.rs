@@ -212,6 +212,17 @@ impl ChaosApp {
             })?;
             settings.push((i, value));
         }
+        if let Some(name) = &p.orbit_parameter {
+            let params = &system.info().params;
+            if !params.iter().any(|q| &q.name == name) {
+                let names: Vec<&str> = params.iter().map(|q| q.name.as_str()).collect();
+                anyhow::bail!(
+                    "the preset's orbit_parameter '{name}' is not a parameter of {}; it has {}",
+                    system.name(),
+                    names.join(", ")
+                );
+            }
+        }
         self.bench.reset();
         for card in &mut self.bench.cards {
             card.spec = cards::fresh(card.spec.title());
@@ -251,7 +262,11 @@ impl ChaosApp {
         if p.characterise {
             self.characterise.request_run();
         }
-        self.views.open_named(&p.views, p.orbit_range);
+        let orbit = views::RunRequest {
+            parameter: p.orbit_parameter.clone(),
+            range: p.orbit_range,
+        };
+        self.views.open_named(&p.views, orbit);
         self.colour_by = p.colour_by;
         self.eigen_paint = Default::default();
         if let Some(paint) = &p.paint_eigenfunction {
@@ -858,12 +873,17 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&measured)?);
         } else {
             println!(
-                "{} frames while jobs ran ({:.1} s): median {:.1} ms, 95th percentile {:.1} ms, longest {:.1} ms",
+                "{} frames while jobs ran ({:.1} s): median {:.1} ms, 95th percentile {:.1} ms, longest {:.1} ms; afterwards, idle: median {:.1} ms{}",
                 measured.frames,
                 measured.busy_seconds,
                 measured.median_frame_ms,
                 measured.p95_frame_ms,
-                measured.max_frame_ms
+                measured.max_frame_ms,
+                measured.idle_median_frame_ms,
+                measured
+                    .idle_cpu_ms_per_frame
+                    .map(|c| format!(", {c:.1} ms of CPU per frame (all threads)"))
+                    .unwrap_or_default()
             );
         }
         return Ok(());

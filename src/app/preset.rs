@@ -12,7 +12,8 @@
 //! the Characterise panel and compute the Lyapunov spectrum and dimensions), "views":
 //! ["time_series", "poincare", "spectrum", "orbit_diagram", "frame_time"] (optional: open
 //! those windows; an orbit diagram starts computing), "orbit_range": [2.8, 4.0]
-//! (optional: its parameter range), "dataset": {"file": "data/rossler-recording.csv",
+//! (optional: its parameter range), "orbit_parameter": "rho" (optional: the parameter
+//! it varies; default the system's first), "dataset": {"file": "data/rossler-recording.csv",
 //! "resample": "cubic" (optional), "dt": 0.1 (optional), "lyapunov": 0.0714 (optional)}
 //! (optional: fit this data file, read like "Your data", instead of the system; the path
 //! is relative to the preset file), "colour_by": "solid" | "time" | "speed" (optional),
@@ -85,6 +86,9 @@ pub struct Preset {
     /// The orbit diagram's parameter range (default: the parameter's slider range).
     #[serde(default)]
     pub orbit_range: Option<[f64; 2]>,
+    /// The orbit diagram's parameter (default: the system's first).
+    #[serde(default)]
+    pub orbit_parameter: Option<String>,
     /// A data file to fit instead of the system.
     #[serde(default)]
     pub dataset: Option<PresetDataset>,

@@ -12,6 +12,8 @@ pub mod projection;
 pub mod side_by_side;
 pub mod time_series;
 
+pub use orbit_diagram::RunRequest;
+
 use std::sync::Arc;
 
 use egui::Ui;
@@ -77,7 +79,7 @@ impl Views {
 
     /// Opens the views a preset names (`time_series`, `poincare`, `spectrum`,
     /// `orbit_diagram`, `frame_time`); an orbit diagram named there starts computing.
-    pub fn open_named(&mut self, names: &[String], orbit_range: Option<[f64; 2]>) {
+    pub fn open_named(&mut self, names: &[String], orbit: RunRequest) {
         for name in names {
             match name.as_str() {
                 "time_series" => self.time_series.open = true,
@@ -86,7 +88,7 @@ impl Views {
                 "spectrum" => self.spectrum.open = true,
                 "orbit_diagram" => {
                     self.orbit.open = true;
-                    self.orbit.request_run(orbit_range);
+                    self.orbit.request_run(orbit.clone());
                 }
                 "frame_time" => self.frame_time = true,
                 "side_by_side" => self.side_by_side.open = true,

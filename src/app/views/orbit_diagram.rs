@@ -47,7 +47,17 @@ pub struct OrbitDiagramView {
     system: String,
     job: Option<Job<()>>,
     rx: Option<Receiver<OrbitColumn>>,
-    run_requested: Option<Option<[f64; 2]>>,
+    run_requested: Option<RunRequest>,
+}
+
+/// A run asked for from outside the window (a preset): optionally another parameter
+/// and range than the current settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunRequest {
+    /// The parameter to vary, by name.
+    pub parameter: Option<String>,
+    /// Its range.
+    pub range: Option<[f64; 2]>,
 }
 
 impl Default for OrbitDiagramView {
@@ -73,9 +83,9 @@ impl OrbitDiagramView {
         matches!(self.status, OrbitStatus::Running(..)) || self.run_requested.is_some()
     }
 
-    /// Starts a run on the next frame, optionally over `range`.
-    pub fn request_run(&mut self, range: Option<[f64; 2]>) {
-        self.run_requested = Some(range);
+    /// Starts a run on the next frame, optionally over another parameter or range.
+    pub fn request_run(&mut self, request: RunRequest) {
+        self.run_requested = Some(request);
     }
 
     /// Starts the diagram for `system` from `x0` (cancelling a running one).
@@ -154,8 +164,14 @@ impl OrbitDiagramView {
             self.options = Some(OrbitDiagramOptions::for_system(system));
             self.system = system.name().to_string();
         }
-        if let Some(range) = self.run_requested.take() {
-            if let (Some(o), Some([a, b])) = (&mut self.options, range) {
+        if let Some(request) = self.run_requested.take() {
+            if let (Some(o), Some(name)) = (&mut self.options, request.parameter) {
+                if let Some(p) = system.info().params.iter().find(|p| p.name == name) {
+                    o.range = (p.min, p.max);
+                    o.parameter = name;
+                }
+            }
+            if let (Some(o), Some([a, b])) = (&mut self.options, request.range) {
                 o.range = (a, b);
             }
             self.start(system, x0, waker.clone());
