@@ -29,12 +29,6 @@ pub fn backward(net: &ShPlrnn, x: &[f64], alpha: f64, trace: &Trace, c: f64, gra
     let (m, l, n) = (net.latent, net.hidden, net.observed);
     let lay = net.layout();
     let steps = x.len() / n - 1;
-    let (a, w1, w2, h2) = (
-        &net.theta[lay.a..lay.w1],
-        &net.theta[lay.w1..lay.w2],
-        &net.theta[lay.w2..lay.h1],
-        &net.theta[lay.h2..lay.b],
-    );
     let mut delta = vec![0.0; m];
     let mut g = vec![0.0; m];
     let mut r_v = vec![0.0; l];
@@ -47,41 +41,68 @@ pub fn backward(net: &ShPlrnn, x: &[f64], alpha: f64, trace: &Trace, c: f64, gra
             } else {
                 delta[i]
             };
-            grad[lay.a + i] += g[i] * zeta[i];
-            grad[lay.h1 + i] += g[i];
         }
-        for k in 0..l {
-            let (vk, hk) = (v[k], h2[k]);
-            let act = net.phi(vk, hk);
-            let mut b = 0.0;
-            for i in 0..m {
-                grad[lay.w1 + i * l + k] += g[i] * act;
-                b += w1[i * l + k] * g[i];
-            }
-            if vk + hk > 0.0 {
-                grad[lay.h2 + k] += b;
-            }
-            r_v[k] = b * net.phi_slope(vk, hk);
-        }
-        for i in 0..m {
-            delta[i] = a[i] * g[i];
-        }
-        for k in 0..l {
-            let r = r_v[k];
-            if r == 0.0 {
-                continue;
-            }
-            let row = lay.w2 + k * m;
-            for j in 0..m {
-                grad[row + j] += r * zeta[j];
-                delta[j] += w2[k * m + j] * r;
-            }
-        }
+        step_backward(net, zeta, v, &g, &mut r_v, &mut delta, grad);
     }
     // ζ_1 = [x_1; B x_1]: only B carries a gradient.
     for r in 0..m - n {
         for j in 0..n {
             grad[lay.b + r * n + j] += delta[n + r] * x[j];
+        }
+    }
+}
+
+/// One step of the backward recursion, the same for every read-out: with
+/// `g = ∂loss/∂z_t` and the stored step input `ζ_{t−1}` and pre-activations `v_t`,
+/// adds `g ⊙ ζ` to `∂A`, `g` to `∂h1`, `g aᵀ` to `∂W1`, `r_u` to `∂h2` and `r_v ζᵀ` to
+/// `∂W2`, and sets `delta = ∂z_t/∂ζ_{t−1}ᵀ g = A ⊙ g + W2ᵀ r_v`; `r_v` is scratch
+/// of length L.
+pub fn step_backward(
+    net: &ShPlrnn,
+    zeta: &[f64],
+    v: &[f64],
+    g: &[f64],
+    r_v: &mut [f64],
+    delta: &mut [f64],
+    grad: &mut [f64],
+) {
+    let (m, l) = (net.latent, net.hidden);
+    let lay = net.layout();
+    let (a, w1, w2, h2) = (
+        &net.theta[lay.a..lay.w1],
+        &net.theta[lay.w1..lay.w2],
+        &net.theta[lay.w2..lay.h1],
+        &net.theta[lay.h2..lay.b],
+    );
+    for i in 0..m {
+        grad[lay.a + i] += g[i] * zeta[i];
+        grad[lay.h1 + i] += g[i];
+    }
+    for k in 0..l {
+        let (vk, hk) = (v[k], h2[k]);
+        let act = net.phi(vk, hk);
+        let mut b = 0.0;
+        for i in 0..m {
+            grad[lay.w1 + i * l + k] += g[i] * act;
+            b += w1[i * l + k] * g[i];
+        }
+        if vk + hk > 0.0 {
+            grad[lay.h2 + k] += b;
+        }
+        r_v[k] = b * net.phi_slope(vk, hk);
+    }
+    for i in 0..m {
+        delta[i] = a[i] * g[i];
+    }
+    for k in 0..l {
+        let r = r_v[k];
+        if r == 0.0 {
+            continue;
+        }
+        let row = lay.w2 + k * m;
+        for j in 0..m {
+            grad[row + j] += r * zeta[j];
+            delta[j] += w2[k * m + j] * r;
         }
     }
 }

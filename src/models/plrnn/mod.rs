@@ -20,6 +20,7 @@
 //!   networks for identifying computational dynamics from neural measurements", PLoS
 //!   Comput. Biol. 13 (2017) — the PLRNN.
 
+pub mod affine_gtf;
 pub mod bptt;
 pub mod fixed_points;
 pub mod gtf;
@@ -27,6 +28,7 @@ pub mod invariants;
 pub mod lanes;
 pub mod model;
 pub mod radam;
+pub mod readout;
 pub mod train;
 
 use crate::models::check_finite;
@@ -36,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use self::gtf::AlphaRule;
 use self::invariants::{InvariantScores, LYAPUNOV_STEPS, LYAPUNOV_TRANSIENT};
 use self::model::{Nonlinearity, ShPlrnn};
+pub use self::readout::Readout;
 use self::train::TrainInfo;
 use super::saved::SavedModel;
 use super::{FitError, FittedModel, ForecastError, Model, iterate_forecast};
@@ -63,7 +66,8 @@ pub const DEFAULT_LR_END: f64 = 1e-6;
 /// `specs/plrnn.md` for the defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plrnn {
-    /// Latent dimension M (default: the data's dimension N; must be ≥ N).
+    /// Latent dimension M (default: the data's dimension N; must be ≥ N for the
+    /// identity read-out).
     pub latent: Option<usize>,
     /// Hidden width L.
     pub hidden: usize,
@@ -95,6 +99,10 @@ pub struct Plrnn {
     /// the default).
     #[serde(default)]
     pub precision: Precision,
+    /// The observation model (Hess et al. 2023, `specs/plrnn.md` §1.4; files written
+    /// before this option train with the identity).
+    #[serde(default)]
+    pub readout: Readout,
 }
 
 fn default_eval_every() -> usize {
@@ -133,6 +141,7 @@ impl Default for Plrnn {
             seed: 0,
             eval_every: DEFAULT_EVAL_EVERY,
             precision: Precision::default(),
+            readout: Readout::default(),
         }
     }
 }
@@ -142,9 +151,12 @@ impl Plrnn {
     fn validate(&self, n: usize) -> Result<usize, FitError> {
         let m = self.latent.unwrap_or(n);
         let bad = |msg: String| Err(FitError::Options(msg));
-        if m < n {
+        if m == 0 {
+            return bad("the latent dimension must be at least 1".into());
+        }
+        if m < n && self.readout == Readout::Identity {
             return bad(format!(
-                "the latent dimension ({m}) must be at least the data's dimension ({n}): the first {n} latents are read out"
+                "the latent dimension ({m}) must be at least the data's dimension ({n}) for the identity read-out (the first {n} latents are read out); choose the affine read-out (`--readout affine`) to reduce the dimension"
             ));
         }
         if self.hidden == 0 || self.epochs == 0 || self.batches_per_epoch == 0 {
@@ -201,7 +213,14 @@ impl Plrnn {
         let mut rng = rand_pcg::Pcg64::seed_from_u64(self.seed);
         let net = match start {
             Some(s) => s.net.clone(),
-            None => ShPlrnn::init(m, self.hidden, n, self.nonlinearity, &mut rng),
+            None => ShPlrnn::init_with_readout(
+                m,
+                self.hidden,
+                n,
+                self.nonlinearity,
+                self.readout,
+                &mut rng,
+            ),
         };
         job.report(0.0, "training");
         let (net, mut info) = train::train(self, net, &series, (&mean, &std), &mut rng, job)?;
@@ -315,9 +334,9 @@ impl PlrnnModel {
     }
 
     /// The model's fixed points ([`fixed_points::fixed_points`]) found from the start
-    /// `[x̃; B x̃]` of its last training state and from every 25th state of a 5000-step
-    /// free run from there: the observed coordinates in the data's original units
-    /// (the unobserved latents are dropped) with the spectral radius of the Jacobian.
+    /// state of its last training state and from every 25th state of a 5000-step free
+    /// run from there: found in latent space, reported as their read-out (`z[..N]` or
+    /// `B z`) in the data's original units, with the latent Jacobian's spectral radius.
     pub fn fixed_points(&self) -> Vec<fixed_points::FixedPoint> {
         let (n, m) = (self.dim(), self.net.latent);
         let mut z = vec![0.0; m];
@@ -335,7 +354,9 @@ impl PlrnnModel {
         }
         let mut found = fixed_points::fixed_points(&self.net, &seeds);
         for fp in &mut found {
-            fp.state.truncate(n);
+            let mut x = vec![0.0; n];
+            self.net.observe(&fp.state, &mut x);
+            fp.state = x;
             for (j, v) in fp.state.iter_mut().enumerate() {
                 *v = self.mean[j] + self.std[j] * *v;
             }
@@ -362,6 +383,7 @@ impl PlrnnModel {
         opts.latent = Some(self.net.latent);
         opts.hidden = self.net.hidden;
         opts.nonlinearity = self.net.nonlinearity;
+        opts.readout = self.net.readout;
         opts.fit_model(data, Some(self), job)
     }
 }
@@ -379,8 +401,9 @@ impl FittedModel for PlrnnModel {
         self.dt
     }
 
-    /// Free run: `z_1 = [x̃_0; B x̃_0]` from the standardised start, iterated in latent
-    /// space, the first `N` latents de-standardised.
+    /// Free run: `z_1 = [x̃_0; B x̃_0]` (identity) or `B⁺ x̃_0` (affine) from the
+    /// standardised start, iterated in latent space, the read-out (`z[..N]` or `B z`)
+    /// de-standardised.
     fn forecast(&self, x0: &[f64], steps: usize) -> Result<Vec<f64>, ForecastError> {
         let (n, m) = (self.dim(), self.net.latent);
         if x0.len() != n {
@@ -393,11 +416,13 @@ impl FittedModel for PlrnnModel {
         self.net.initial_state(&self.standardize(x0), &mut z);
         let mut next = vec![0.0; m];
         let mut hidden = vec![0.0; self.net.hidden];
+        let mut x = vec![0.0; n];
         iterate_forecast(x0, n, steps, |_, out| {
             self.net.step(&z, &mut next, &mut hidden);
             std::mem::swap(&mut z, &mut next);
+            self.net.observe(&z, &mut x);
             for j in 0..n {
-                out[j] = self.mean[j] + self.std[j] * z[j];
+                out[j] = self.mean[j] + self.std[j] * x[j];
             }
         })
     }
@@ -407,7 +432,8 @@ impl FittedModel for PlrnnModel {
     }
 
     /// The Jacobian of `x ↦ x_next` started from `x` in original units:
-    /// `diag(σ) [J(z) [I; B]]_{1:N} diag(1/σ)` with `z = [x̃; B x̃]`.
+    /// `diag(σ) [J(z) [I; B]]_{1:N} diag(1/σ)` with `z = [x̃; B x̃]` (identity) or
+    /// `diag(σ) B J(z) B⁺ diag(1/σ)` with `z = B⁺ x̃` (affine).
     fn jacobian(&self, x: &[f64]) -> Option<Vec<f64>> {
         let (n, m) = (self.dim(), self.net.latent);
         if x.len() != n {
@@ -416,6 +442,21 @@ impl FittedModel for PlrnnModel {
         let mut z = vec![0.0; m];
         self.net.initial_state(&self.standardize(x), &mut z);
         let jz = self.net.jacobian(&z);
+        if let Some(pinv) = self.net.readout_pinv() {
+            let b = self.net.readout_matrix();
+            // (B J B⁺)_ij = Σ_k B_ik (J B⁺)_kj.
+            let jp: Vec<f64> = (0..m * n)
+                .map(|kj| (0..m).map(|q| jz[kj / n * m + q] * pinv[q * n + kj % n]).sum())
+                .collect();
+            let jac = (0..n * n)
+                .map(|ij| {
+                    let (i, j) = (ij / n, ij % n);
+                    let s: f64 = (0..m).map(|k| b[i * m + k] * jp[k * n + j]).sum();
+                    self.std[i] * s / self.std[j]
+                })
+                .collect();
+            return Some(jac);
+        }
         let b = &self.net.theta[self.net.layout().b..];
         let mut jac = vec![0.0; n * n];
         for i in 0..n {
@@ -447,6 +488,7 @@ impl FittedModel for PlrnnModel {
             "hidden": self.net.hidden,
             "parameters": self.net.theta.len(),
             "nonlinearity": self.net.nonlinearity,
+            "readout": self.net.readout,
             "precision": self.options.precision,
             "metric_history": t.metric_history,
         })

@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::bptt::regularize;
 use super::gtf::{AlphaRule, estimate_alpha};
 use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
+use super::affine_gtf;
 use super::model::ShPlrnn;
+use super::readout::Readout;
 use super::radam::{RAdam, lr_decay};
 use super::{Plrnn, Precision};
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
@@ -96,9 +98,11 @@ pub fn evaluate(net: &ShPlrnn, series: &[f64], epoch: usize) -> (MetricPoint, Ve
     let mut hidden = vec![0.0; net.hidden];
     net.initial_state(&truth[..n], &mut z);
     let mut generated = Vec::with_capacity(t * n);
+    let mut x = vec![0.0; n];
     for step in 0..burn + t {
         if step >= burn {
-            generated.extend_from_slice(&z[..n]);
+            net.observe(&z, &mut x);
+            generated.extend_from_slice(&x);
         }
         net.step(&z, &mut next, &mut hidden);
         std::mem::swap(&mut z, &mut next);
@@ -162,9 +166,16 @@ pub fn train(
             {
                 alpha = options.alpha.update(alpha, estimate_alpha(&net, &seqs));
             }
-            let sse = match options.precision {
-                Precision::F32 => batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad),
-                Precision::F64 => batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad),
+            let sse = match (net.readout, options.precision) {
+                (Readout::Affine, _) => {
+                    affine_gtf::batch_gradient(&net, &seqs, alpha, c, &mut grad)
+                }
+                (Readout::Identity, Precision::F32) => {
+                    batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad)
+                }
+                (Readout::Identity, Precision::F64) => {
+                    batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad)
+                }
             };
             let loss = sse * c / 2.0 + regularize(&net, options.regularization, &mut grad);
             if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
@@ -211,7 +222,8 @@ pub fn train(
 
 /// The summed squared error of a batch and its gradient (into `grad`, overwritten):
 /// chunks of [`LANES`] sequences in parallel, their results added in chunk order, so
-/// the sum does not depend on the number of threads.
+/// the sum does not depend on the number of threads. Identity read-out only (the
+/// affine one trains through [`affine_gtf::batch_gradient`]).
 pub fn batch_gradient<T: Real>(
     net: &ShPlrnn,
     seqs: &[&[f64]],
