@@ -71,7 +71,11 @@ pub fn forced_forward(net: &ShPlrnn, x: &[f64], d: &[f64], alpha: f64, trace: &m
         }
         let target = &x[(s + 1) * n..(s + 2) * n];
         for i in 0..n {
-            let pred: f64 = b[i * m..(i + 1) * m].iter().zip(z.iter()).map(|(p, q)| p * q).sum();
+            let pred: f64 = b[i * m..(i + 1) * m]
+                .iter()
+                .zip(z.iter())
+                .map(|(p, q)| p * q)
+                .sum();
             let e = pred - target[i];
             trace.err[s * n + i] = e;
             sse += e * e;
@@ -119,9 +123,7 @@ pub fn backward(net: &ShPlrnn, alpha: f64, trace: &Trace, c: f64, grad: &mut [f6
 /// sequence order, so the sum does not depend on the number of threads.
 pub fn batch_gradient(net: &ShPlrnn, seqs: &[&[f64]], alpha: f64, c: f64, grad: &mut [f64]) -> f64 {
     let (m, n) = (net.latent, net.observed);
-    let pinv = net
-        .readout_pinv()
-        .unwrap_or_else(|| vec![f64::NAN; m * n]);
+    let pinv = net.readout_pinv().unwrap_or_else(|| vec![f64::NAN; m * n]);
     let per_seq: Vec<(f64, Vec<f64>)> = seqs
         .par_iter()
         .map_init(Trace::default, |trace, x| {

@@ -131,27 +131,41 @@ pub fn regularize(net: &ShPlrnn, lambda: f64, grad: &mut [f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::affine_gtf;
     use super::super::gtf::forced_forward;
     use super::super::model::Nonlinearity;
+    use super::super::readout::{Readout, teacher_signals};
     use super::*;
     use rand::SeedableRng;
 
-    /// The test objective: `(1/(T N)) Σ‖z − x‖² + λ·reg`, so `c = 2/(T N)`.
-    fn objective(net: &ShPlrnn, x: &[f64], alpha: f64, lambda: f64) -> f64 {
+    /// The test objective: `(1/(T N)) Σ‖x̂ − x‖² + λ·reg`, so `c = 2/(T N)`. For the
+    /// affine read-out `signals` holds the teacher signals `B⁺ x_t`, held fixed while
+    /// `θ` (and `B` in it) is perturbed, as the gradient treats them.
+    fn objective(
+        net: &ShPlrnn,
+        x: &[f64],
+        signals: Option<&[f64]>,
+        alpha: f64,
+        lambda: f64,
+    ) -> f64 {
         let n = net.observed;
         let steps = x.len() / n - 1;
         let mut trace = Trace::default();
-        let sse = forced_forward(net, x, alpha, &mut trace);
+        let sse = match signals {
+            Some(d) => affine_gtf::forced_forward(net, x, d, alpha, &mut trace),
+            None => forced_forward(net, x, alpha, &mut trace),
+        };
         let mut scratch = vec![0.0; net.theta.len()];
         sse / (steps * n) as f64 + regularize(net, lambda, &mut scratch)
     }
 
-    fn check(nl: Nonlinearity, m: usize, n: usize, alpha: f64) {
+    /// A seeded network with biases moved off the origin (so every branch of φ is
+    /// visited) and W2 scaled up, and a smooth test sequence of 11 rows.
+    fn setup(nl: Nonlinearity, readout: Readout, m: usize, n: usize) -> (ShPlrnn, Vec<f64>) {
         let (l, steps) = (8, 10);
         let mut rng = rand_pcg::Pcg64::seed_from_u64(42);
-        let mut net = ShPlrnn::init(m, l, n, nl, &mut rng);
+        let mut net = ShPlrnn::init_with_readout(m, l, n, nl, readout, &mut rng);
         let lay = net.layout();
-        // Move biases off the origin so every branch of φ is visited, and scale W2 up.
         for (k, v) in net.theta[lay.h1..lay.b].iter_mut().enumerate() {
             *v += 0.4 * ((k as f64) * 2.3).cos();
         }
@@ -161,12 +175,45 @@ mod tests {
         let x: Vec<f64> = (0..(steps + 1) * n)
             .map(|k| 1.3 * ((k as f64) * 0.71).sin() + 0.2 * (k as f64 * 0.13).cos())
             .collect();
-        let lambda = 0.01;
+        (net, x)
+    }
+
+    /// The analytic gradient (plus the regulariser's) of the objective.
+    fn gradient(
+        net: &ShPlrnn,
+        x: &[f64],
+        signals: Option<&[f64]>,
+        alpha: f64,
+        lambda: f64,
+    ) -> Vec<f64> {
+        let n = net.observed;
+        let c = 2.0 / ((x.len() / n - 1) * n) as f64;
         let mut trace = Trace::default();
-        forced_forward(&net, &x, alpha, &mut trace);
-        let mut grad = vec![0.0; lay.len];
-        backward(&net, &x, alpha, &trace, 2.0 / (steps * n) as f64, &mut grad);
-        regularize(&net, lambda, &mut grad);
+        let mut grad = vec![0.0; net.theta.len()];
+        match signals {
+            Some(d) => {
+                affine_gtf::forced_forward(net, x, d, alpha, &mut trace);
+                affine_gtf::backward(net, alpha, &trace, c, &mut grad);
+            }
+            None => {
+                forced_forward(net, x, alpha, &mut trace);
+                backward(net, x, alpha, &trace, c, &mut grad);
+            }
+        }
+        regularize(net, lambda, &mut grad);
+        grad
+    }
+
+    fn check(nl: Nonlinearity, m: usize, n: usize, alpha: f64) {
+        check_readout(nl, Readout::Identity, m, n, alpha);
+    }
+
+    fn check_readout(nl: Nonlinearity, readout: Readout, m: usize, n: usize, alpha: f64) {
+        let (mut net, x) = setup(nl, readout, m, n);
+        let lay = net.layout();
+        let signals = net.readout_pinv().map(|p| teacher_signals(&p, n, m, &x));
+        let lambda = 0.01;
+        let grad = gradient(&net, &x, signals.as_deref(), alpha, lambda);
         // Central differences: truncation error O(ε²·f''') ≈ 1e-12 for ε = 1e-5 on this
         // polynomial-in-θ objective, rounding error ≈ 1e-16/ε = 1e-11; both far below
         // the 1e-6 relative tolerance the issue asks for, unless a kink of the ReLUs
@@ -189,19 +236,22 @@ mod tests {
             for p in lo..hi {
                 let keep = net.theta[p];
                 net.theta[p] = keep + eps;
-                let fp = objective(&net, &x, alpha, lambda);
+                let fp = objective(&net, &x, signals.as_deref(), alpha, lambda);
                 net.theta[p] = keep - eps;
-                let fm = objective(&net, &x, alpha, lambda);
+                let fm = objective(&net, &x, signals.as_deref(), alpha, lambda);
                 net.theta[p] = keep;
                 let fd = (fp - fm) / (2.0 * eps);
                 diff2 += (fd - grad[p]).powi(2);
                 norm2 += grad[p].powi(2);
             }
             let rel = (diff2 / norm2).sqrt();
-            assert!(norm2 > 0.0, "{nl:?} α={alpha}: {name} has a zero gradient");
+            assert!(
+                norm2 > 0.0,
+                "{nl:?} {readout:?} α={alpha}: {name} has a zero gradient"
+            );
             assert!(
                 rel <= 1e-6,
-                "{nl:?} M={m} α={alpha}: block {name} relative error {rel:.3e}"
+                "{nl:?} {readout:?} M={m} N={n} α={alpha}: block {name} relative error {rel:.3e}"
             );
         }
     }
@@ -227,6 +277,61 @@ mod tests {
         for alpha in [0.0, 0.2] {
             check(Nonlinearity::Clipped, 4, 2, alpha);
             check(Nonlinearity::Plain, 4, 2, alpha);
+        }
+    }
+
+    /// The affine read-out `x̂ = B z` with `d_t = B⁺ x_t` held constant: every block,
+    /// `B` included, for M = N, M > N and M < N (dimension reduction), α = 0 and
+    /// 0 < α < 1, clipped and plain.
+    #[test]
+    fn gradients_match_finite_differences_affine() {
+        for (m, n) in [(3, 3), (4, 2), (2, 3)] {
+            for alpha in [0.0, 0.3] {
+                check_readout(Nonlinearity::Clipped, Readout::Affine, m, n, alpha);
+                check_readout(Nonlinearity::Plain, Readout::Affine, m, n, alpha);
+            }
+        }
+    }
+
+    /// With M = N and B set to the identity matrix, the affine read-out is the
+    /// identity one (`B⁺ = I`, so the teacher signals are the data): the loss and the
+    /// gradients of A, W1, W2, h1, h2 agree to 1e-12.
+    #[test]
+    fn affine_with_identity_b_equals_the_identity_readout() {
+        for nl in [Nonlinearity::Clipped, Nonlinearity::Plain] {
+            for alpha in [0.0, 0.3, 1.0] {
+                let (ident, x) = setup(nl, Readout::Identity, 3, 3);
+                let mut affine = ident.clone();
+                affine.readout = Readout::Affine;
+                affine
+                    .theta
+                    .extend([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+                assert_eq!(affine.layout().len, affine.theta.len());
+                let pinv = affine.readout_pinv().expect("affine");
+                let d = teacher_signals(&pinv, 3, 3, &x);
+                let lambda = 0.01;
+                let (fi, fa) = (
+                    objective(&ident, &x, None, alpha, lambda),
+                    objective(&affine, &x, Some(&d), alpha, lambda),
+                );
+                assert!(
+                    (fi - fa).abs() <= 1e-12 * fi.abs(),
+                    "{nl:?} α={alpha}: {fi} vs {fa}"
+                );
+                let gi = gradient(&ident, &x, None, alpha, lambda);
+                let ga = gradient(&affine, &x, Some(&d), alpha, lambda);
+                let lay = ident.layout();
+                let scale = gi.iter().map(|g| g.abs()).fold(0.0, f64::max);
+                assert!(scale > 0.0);
+                for p in lay.a..lay.b {
+                    assert!(
+                        (gi[p] - ga[p]).abs() <= 1e-12 * scale,
+                        "{nl:?} α={alpha}: θ[{p}] {} vs {}",
+                        gi[p],
+                        ga[p]
+                    );
+                }
+            }
         }
     }
 }

@@ -446,7 +446,11 @@ impl FittedModel for PlrnnModel {
             let b = self.net.readout_matrix();
             // (B J B⁺)_ij = Σ_k B_ik (J B⁺)_kj.
             let jp: Vec<f64> = (0..m * n)
-                .map(|kj| (0..m).map(|q| jz[kj / n * m + q] * pinv[q * n + kj % n]).sum())
+                .map(|kj| {
+                    (0..m)
+                        .map(|q| jz[kj / n * m + q] * pinv[q * n + kj % n])
+                        .sum()
+                })
                 .collect();
             let jac = (0..n * n)
                 .map(|ij| {

@@ -106,7 +106,14 @@ impl ShPlrnn {
         nonlinearity: Nonlinearity,
         rng: &mut impl Rng,
     ) -> Self {
-        Self::init_with_readout(latent, hidden, observed, nonlinearity, Readout::Identity, rng)
+        Self::init_with_readout(
+            latent,
+            hidden,
+            observed,
+            nonlinearity,
+            Readout::Identity,
+            rng,
+        )
     }
 
     /// As [`ShPlrnn::init`] with the chosen read-out; the affine `B` (`N × M`) is

@@ -20,13 +20,13 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::affine_gtf;
 use super::bptt::regularize;
 use super::gtf::{AlphaRule, estimate_alpha};
 use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
-use super::affine_gtf;
 use super::model::ShPlrnn;
-use super::readout::Readout;
 use super::radam::{RAdam, lr_decay};
+use super::readout::Readout;
 use super::{Plrnn, Precision};
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use crate::eval::stsp::state_space_divergence_auto;
