@@ -1,5 +1,6 @@
 //! Generalized teacher forcing with the affine read-out `x̂ = B z`: the forced forward
-//! pass, its exact hand-derived gradient, and the batch gradient, in `f64`.
+//! pass over one sequence and its exact hand-derived gradient, in `f64` (the
+//! reference the lockstep kernel [`super::lanes`] is checked against).
 //!
 //! Takes a network with [`Readout::Affine`](super::readout::Readout), a sequence
 //! `x_1 … x_{T+1}` of standardised observations and its teacher signals
@@ -15,9 +16,6 @@
 //! `∂B += c e_t z_tᵀ`; the map's own step ([`super::bptt::step_backward`]) gives the
 //! other blocks and `δ_{t−1}`. `ζ_1 = d_1` is a constant, so nothing flows past it.
 //!
-//! This path runs per sequence in `f64` (the lockstep `f32` kernel,
-//! [`super::lanes`], serves the identity read-out only).
-//!
 //! # References
 //! - F. Hess, Z. Monfared, M. Brenner, D. Durstewitz, "Generalized Teacher Forcing for
 //!   Learning Chaotic Dynamics", ICML 2023 (PMLR 202) — forcing with `B⁺ x_t` for the
@@ -25,12 +23,9 @@
 //! - P. J. Werbos, "Backpropagation through time: what it does and how to do it",
 //!   Proc. IEEE 78 (1990).
 
-use rayon::prelude::*;
-
 use super::bptt::step_backward;
 use super::gtf::Trace;
 use super::model::ShPlrnn;
-use super::readout::teacher_signals;
 
 /// Runs the forced recursion over `x` (`T + 1` rows of `N` values) with teacher
 /// signals `d` (`T + 1` rows of `M` values), storing the trace (including the
@@ -116,29 +111,4 @@ pub fn backward(net: &ShPlrnn, alpha: f64, trace: &Trace, c: f64, grad: &mut [f6
         let v = &trace.v[s * l..(s + 1) * l];
         step_backward(net, zeta, v, &g, &mut r_v, &mut delta, grad);
     }
-}
-
-/// The summed squared error of a batch and its gradient (into `grad`, overwritten):
-/// `B⁺` once for the batch, then the sequences in parallel, their results added in
-/// sequence order, so the sum does not depend on the number of threads.
-pub fn batch_gradient(net: &ShPlrnn, seqs: &[&[f64]], alpha: f64, c: f64, grad: &mut [f64]) -> f64 {
-    let (m, n) = (net.latent, net.observed);
-    let pinv = net.readout_pinv().unwrap_or_else(|| vec![f64::NAN; m * n]);
-    let per_seq: Vec<(f64, Vec<f64>)> = seqs
-        .par_iter()
-        .map_init(Trace::default, |trace, x| {
-            let d = teacher_signals(&pinv, n, m, x);
-            let mut g = vec![0.0; grad.len()];
-            let sse = forced_forward(net, x, &d, alpha, trace);
-            backward(net, alpha, trace, c, &mut g);
-            (sse, g)
-        })
-        .collect();
-    grad.iter_mut().for_each(|g| *g = 0.0);
-    let mut sse = 0.0;
-    for (s, g) in &per_seq {
-        sse += s;
-        grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
-    }
-    sse
 }

@@ -20,13 +20,11 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::affine_gtf;
 use super::bptt::regularize;
 use super::gtf::{AlphaRule, estimate_alpha};
 use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
 use super::model::ShPlrnn;
 use super::radam::{RAdam, lr_decay};
-use super::readout::Readout;
 use super::{Plrnn, Precision};
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use crate::eval::stsp::state_space_divergence_auto;
@@ -166,16 +164,9 @@ pub fn train(
             {
                 alpha = options.alpha.update(alpha, estimate_alpha(&net, &seqs));
             }
-            let sse = match (net.readout, options.precision) {
-                (Readout::Affine, _) => {
-                    affine_gtf::batch_gradient(&net, &seqs, alpha, c, &mut grad)
-                }
-                (Readout::Identity, Precision::F32) => {
-                    batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad)
-                }
-                (Readout::Identity, Precision::F64) => {
-                    batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad)
-                }
+            let sse = match options.precision {
+                Precision::F32 => batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad),
+                Precision::F64 => batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad),
             };
             let loss = sse * c / 2.0 + regularize(&net, options.regularization, &mut grad);
             if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
@@ -222,8 +213,8 @@ pub fn train(
 
 /// The summed squared error of a batch and its gradient (into `grad`, overwritten):
 /// chunks of [`LANES`] sequences in parallel, their results added in chunk order, so
-/// the sum does not depend on the number of threads. Identity read-out only (the
-/// affine one trains through [`affine_gtf::batch_gradient`]).
+/// the sum does not depend on the number of threads. Either read-out; for the affine
+/// one `B⁺` is computed once here, with the parameters' conversion.
 pub fn batch_gradient<T: Real>(
     net: &ShPlrnn,
     seqs: &[&[f64]],
