@@ -138,6 +138,9 @@ pub struct FitArgs {
     /// or affine (x̂ = B z with a trained B; allows --latent < N).
     #[arg(long, value_enum, default_value = "identity")]
     readout: ReadoutArg,
+    /// PLRNN, affine read-out: weight of the condition-number penalty on B.
+    #[arg(long, default_value_t = crate::models::plrnn::readout::DEFAULT_OBSERVATION_REGULARIZATION)]
+    readout_reg: f64,
     /// PLRNN: report the model's fixed points (observed coordinates, original units)
     /// with the spectral radius of the Jacobian there.
     #[arg(long)]
@@ -410,6 +413,7 @@ fn plrnn_options(args: &FitArgs) -> Plrnn {
             ReadoutArg::Identity => Readout::Identity,
             ReadoutArg::Affine => Readout::Affine,
         },
+        observation_regularization: args.readout_reg,
         ..Plrnn::default()
     }
 }

@@ -134,7 +134,7 @@ mod tests {
     use super::super::affine_gtf;
     use super::super::gtf::forced_forward;
     use super::super::model::Nonlinearity;
-    use super::super::readout::{Readout, teacher_signals};
+    use super::super::readout::{Readout, regularize_readout, teacher_signals};
     use super::*;
     use rand::SeedableRng;
 
@@ -156,7 +156,9 @@ mod tests {
             None => forced_forward(net, x, alpha, &mut trace),
         };
         let mut scratch = vec![0.0; net.theta.len()];
-        sse / (steps * n) as f64 + regularize(net, lambda, &mut scratch)
+        sse / (steps * n) as f64
+            + regularize(net, lambda, &mut scratch)
+            + regularize_readout(net, lambda, &mut scratch)
     }
 
     /// A seeded network with biases moved off the origin (so every branch of φ is
@@ -201,6 +203,7 @@ mod tests {
             }
         }
         regularize(net, lambda, &mut grad);
+        regularize_readout(net, lambda, &mut grad);
         grad
     }
 
@@ -281,8 +284,8 @@ mod tests {
     }
 
     /// The affine read-out `x̂ = B z` with `d_t = B⁺ x_t` held constant: every block,
-    /// `B` included, for M = N, M > N and M < N (dimension reduction), α = 0 and
-    /// 0 < α < 1, clipped and plain.
+    /// `B` included (with its condition-number penalty), for M = N, M > N and M < N
+    /// (dimension reduction), α = 0 and 0 < α < 1, clipped and plain.
     #[test]
     fn gradients_match_finite_differences_affine() {
         for (m, n) in [(3, 3), (4, 2), (2, 3)] {

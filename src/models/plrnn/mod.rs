@@ -103,6 +103,14 @@ pub struct Plrnn {
     /// before this option train with the identity).
     #[serde(default)]
     pub readout: Readout,
+    /// Weight λ_obs of the affine read-out's condition-number penalty (no effect on
+    /// the identity read-out).
+    #[serde(default = "default_observation_regularization")]
+    pub observation_regularization: f64,
+}
+
+fn default_observation_regularization() -> f64 {
+    readout::DEFAULT_OBSERVATION_REGULARIZATION
 }
 
 fn default_eval_every() -> usize {
@@ -142,6 +150,7 @@ impl Default for Plrnn {
             eval_every: DEFAULT_EVAL_EVERY,
             precision: Precision::default(),
             readout: Readout::default(),
+            observation_regularization: readout::DEFAULT_OBSERVATION_REGULARIZATION,
         }
     }
 }
@@ -175,6 +184,12 @@ impl Plrnn {
             return bad(format!(
                 "the regularisation weight must be ≥ 0, got {}",
                 self.regularization
+            ));
+        }
+        let obs = self.observation_regularization;
+        if !(obs >= 0.0 && obs.is_finite()) {
+            return bad(format!(
+                "the read-out regularisation weight must be ≥ 0, got {obs}"
             ));
         }
         self.alpha.validate().map_err(FitError::Options)?;

@@ -12,7 +12,8 @@
 //!   initialised; teacher signals and the start state are `d = B⁺ x` with the
 //!   Moore–Penrose pseudo-inverse `B⁺`, computed once per batch and treated as
 //!   constants by the gradient; every latent is forced. Allows `M < N` (dimension
-//!   reduction).
+//!   reduction). Training adds the lab's condition-number penalty
+//!   `λ_obs (1 − σ_max(B)/(σ_min(B) + 10⁻⁸))²`, which keeps `B` invertible.
 //!
 //! # References
 //! - F. Hess, Z. Monfared, M. Brenner, D. Durstewitz, "Generalized Teacher Forcing for
@@ -24,6 +25,15 @@
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
+
+use super::model::ShPlrnn;
+
+/// The lab's weight λ_obs of the read-out's condition-number penalty
+/// (`specs/plrnn.md` §2.4: 1e-6 in all settings but one).
+pub const DEFAULT_OBSERVATION_REGULARIZATION: f64 = 1e-6;
+
+/// The offset in the penalty's denominator `σ_min + 10⁻⁸`.
+const SIGMA_FLOOR: f64 = 1e-8;
 
 /// Which observation model maps latent states to observations (Hess et al. 2023,
 /// `specs/plrnn.md` §1.4). Files written before this option load as `Identity`.
@@ -106,6 +116,47 @@ pub fn teacher_signals(pinv: &[f64], n: usize, m: usize, x: &[f64]) -> Vec<f64> 
     d
 }
 
+/// Adds the affine read-out's condition-number penalty
+/// `λ (1 − σ_max(B)/(σ_min(B) + 10⁻⁸))²` (Hess et al. 2023's observation regulariser,
+/// `specs/plrnn.md` §2.4) to the loss (returned) and its gradient to `grad`, using
+/// `∂σ_k/∂B = u_k v_kᵀ` for the singular triplets of the thin SVD. Zero for the
+/// identity read-out or `λ = 0`; NaN (a "diverged" error for the caller) when the
+/// SVD fails on a non-finite `B`.
+pub fn regularize_readout(net: &ShPlrnn, lambda: f64, grad: &mut [f64]) -> f64 {
+    if lambda == 0.0 || net.readout != Readout::Affine {
+        return 0.0;
+    }
+    let (n, m) = (net.observed, net.latent);
+    let b = net.readout_matrix();
+    let Ok(svd) = faer::Mat::from_fn(n, m, |i, j| b[i * m + j]).thin_svd() else {
+        return f64::NAN;
+    };
+    let s = svd.S().column_vector();
+    let r = s.nrows();
+    let (mut top, mut bottom) = (0, 0);
+    for k in 1..r {
+        if s[k] > s[top] {
+            top = k;
+        }
+        if s[k] < s[bottom] {
+            bottom = k;
+        }
+    }
+    let (u, v) = (svd.U(), svd.V());
+    let den = s[bottom] + SIGMA_FLOOR;
+    let kappa = s[top] / den;
+    let coef = 2.0 * lambda * (kappa - 1.0);
+    let lay = net.layout();
+    for i in 0..n {
+        for j in 0..m {
+            let dkappa = u[(i, top)] * v[(j, top)] / den
+                - s[top] / (den * den) * u[(i, bottom)] * v[(j, bottom)];
+            grad[lay.b + i * m + j] += coef * dkappa;
+        }
+    }
+    lambda * (1.0 - kappa) * (1.0 - kappa)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +202,33 @@ mod tests {
         let b = Readout::kaiming_normal(200, 50, &mut rng);
         let var = b.iter().map(|v| v * v).sum::<f64>() / b.len() as f64;
         assert!((var / (2.0 / 50.0) - 1.0).abs() < 0.05, "{var}");
+    }
+
+    /// The penalty of a known matrix: `B = diag(3, 1)` has κ = 3/(1 + 10⁻⁸), so the
+    /// penalty is `λ (1 − κ)² ≈ 4 λ`; an orthogonal `B` has κ ≈ 1 and no penalty.
+    #[test]
+    fn readout_penalty_of_known_matrices() {
+        use super::super::model::Nonlinearity;
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(2);
+        let mut net =
+            ShPlrnn::init_with_readout(2, 3, 2, Nonlinearity::Clipped, Readout::Affine, &mut rng);
+        let lay = net.layout();
+        net.theta[lay.b..].copy_from_slice(&[3.0, 0.0, 0.0, 1.0]);
+        let mut g = vec![0.0; lay.len];
+        let kappa = 3.0 / (1.0 + 1e-8);
+        let pen = regularize_readout(&net, 0.5, &mut g);
+        assert!(
+            (pen - 0.5 * (1.0 - kappa) * (1.0 - kappa)).abs() < 1e-14,
+            "{pen}"
+        );
+        // ∂κ/∂B_00 = 1/(σ_min + 10⁻⁸), ∂κ/∂B_11 = −σ_max/(σ_min + 10⁻⁸)².
+        let coef = 2.0 * 0.5 * (kappa - 1.0);
+        assert!((g[lay.b] - coef / (1.0 + 1e-8)).abs() < 1e-12);
+        assert!((g[lay.b + 3] + coef * 3.0 / (1.0 + 1e-8f64).powi(2)).abs() < 1e-12);
+        assert!(g[lay.b + 1].abs() < 1e-12 && g[lay.b + 2].abs() < 1e-12);
+        let (c, s) = (0.6, 0.8);
+        net.theta[lay.b..].copy_from_slice(&[c, -s, s, c]);
+        assert!(regularize_readout(&net, 0.5, &mut g) < 1e-15);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use super::gtf::{AlphaRule, estimate_alpha};
 use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
 use super::model::ShPlrnn;
 use super::radam::{RAdam, lr_decay};
+use super::readout::regularize_readout;
 use super::{Plrnn, Precision};
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use crate::eval::stsp::state_space_divergence_auto;
@@ -168,7 +169,9 @@ pub fn train(
                 Precision::F32 => batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad),
                 Precision::F64 => batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad),
             };
-            let loss = sse * c / 2.0 + regularize(&net, options.regularization, &mut grad);
+            let loss = sse * c / 2.0
+                + regularize(&net, options.regularization, &mut grad)
+                + regularize_readout(&net, options.observation_regularization, &mut grad);
             if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
                 return Err(FitError::Numerical(format!(
                     "training diverged at epoch {} (loss {loss}); lower the learning rate or raise alpha",
