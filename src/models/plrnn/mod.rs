@@ -6,8 +6,10 @@
 //! windows with GTF ([`train`]), and returns a [`PlrnnModel`] that free-runs in the
 //! data's original units, exposes its Jacobian, and reports its long-term statistics
 //! (`D_stsp`, `D_H`) and largest Lyapunov exponent. One step per file: [`model`]
-//! (the network), [`gtf`] (forcing and α), [`bptt`] (gradients), [`radam`] (optimiser),
-//! [`train`] (the loop), [`invariants`] (Lyapunov exponent and free-run scores).
+//! (the network), [`readout`] (the observation model: identity or affine `x̂ = B z`),
+//! [`gtf`] (forcing and α), [`bptt`] (gradients), [`affine_gtf`] (forcing and
+//! gradients through the affine read-out), [`radam`] (optimiser), [`train`] (the
+//! loop), [`invariants`] (Lyapunov exponent and free-run scores).
 //!
 //! The training kernel ([`lanes`]) runs 8 sequences in lockstep in f32 by default (as
 //! the lab trains; measured 1.3–1.7× faster than f64 on this kernel) or f64 (the
