@@ -172,7 +172,8 @@ fn bad_plrnn_options_are_clear_errors() {
 
 /// `--readout affine` (x̂ = B z, Hess et al. 2023): the JSON names the read-out, the
 /// parameter count includes the 3 × M matrix B, the free-run divergence is finite,
-/// and M = 2 < N = 3 is accepted (dimension reduction) and generates 3-D rows.
+/// fixed points are reported in the data's 3 coordinates, and M = 2 < N = 3 is
+/// accepted (dimension reduction) and generates 3-D rows.
 #[test]
 fn fit_plrnn_with_the_affine_readout() {
     for latent in ["3", "2"] {
@@ -200,6 +201,7 @@ fn fit_plrnn_with_the_affine_readout() {
                 "affine",
                 "--latent",
                 latent,
+                "--fixed-points",
                 "--save",
             ])
             .arg(&model)
@@ -224,6 +226,11 @@ fn fit_plrnn_with_the_affine_readout() {
             "{}",
             v["d_stsp"]
         );
+        // Fixed points are found in latent space and reported as B z* (3 values).
+        let fps = v["fixed_points"].as_array().expect("fixed points listed");
+        for fp in fps {
+            assert_eq!(fp["state"].as_array().map(Vec::len), Some(3), "{fp}");
+        }
         let csv = tmp(&format!("plrnn_affine_{latent}.csv"));
         let out = chaoslab()
             .args(["generate", "--model"])
