@@ -144,7 +144,110 @@ fn bad_plrnn_options_are_clear_errors() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at least the data's dimension"), "{err}");
+    assert!(err.contains("--readout affine"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+    // The same with the identity read-out named explicitly.
+    let out = chaoslab()
+        .args([
+            "fit",
+            "--model",
+            "plrnn",
+            "--system",
+            "Lorenz",
+            "--periods",
+            "10",
+            "--readout",
+            "identity",
+            "--latent",
+            "2",
+            "--epochs",
+            "1",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--readout affine"), "{err}");
+}
+
+/// `--readout affine` (x̂ = B z, Hess et al. 2023): the JSON names the read-out, the
+/// parameter count includes the 3 × M matrix B, the free-run divergence is finite,
+/// fixed points are reported in the data's 3 coordinates, and M = 2 < N = 3 is
+/// accepted (dimension reduction) and generates 3-D rows.
+#[test]
+fn fit_plrnn_with_the_affine_readout() {
+    for latent in ["3", "2"] {
+        let model = tmp(&format!("plrnn_affine_{latent}.json"));
+        let out = chaoslab()
+            .args([
+                "fit",
+                "--model",
+                "plrnn",
+                "--system",
+                "Lorenz",
+                "--periods",
+                "30",
+                "--epochs",
+                "3",
+                "--hidden",
+                "16",
+                "--seq-len",
+                "40",
+                "--batch",
+                "8",
+                "--seed",
+                "7",
+                "--readout",
+                "affine",
+                "--latent",
+                latent,
+                "--fixed-points",
+                "--save",
+            ])
+            .arg(&model)
+            .arg("--json")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        let m: usize = latent.parse().expect("number");
+        assert_eq!(v["readout"], "affine");
+        assert_eq!(v["latent"], m);
+        // A, W1, W2, h1, h2 and B (3 × M).
+        assert_eq!(v["parameters"], m + 2 * m * 16 + m + 16 + 3 * m);
+        assert!(
+            v["d_stsp"]
+                .as_f64()
+                .is_some_and(|x| x.is_finite() && x >= 0.0),
+            "{}",
+            v["d_stsp"]
+        );
+        // Fixed points are found in latent space and reported as B z* (3 values).
+        let fps = v["fixed_points"].as_array().expect("fixed points listed");
+        for fp in fps {
+            assert_eq!(fp["state"].as_array().map(Vec::len), Some(3), "{fp}");
+        }
+        let csv = tmp(&format!("plrnn_affine_{latent}.csv"));
+        let out = chaoslab()
+            .args(["generate", "--model"])
+            .arg(&model)
+            .args(["--steps", "50", "--from", "1,1,20", "--out"])
+            .arg(&csv)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&csv).expect("written");
+        assert_eq!(text.lines().count(), 52);
+        assert!(text.lines().skip(1).all(|l| l.split(',').count() == 4));
+    }
 }
 
 /// `--fixed-points` belongs to the PLRNN.

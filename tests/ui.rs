@@ -957,3 +957,42 @@ fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
     assert_eq!(report["gradient_steps"], 400);
     assert_eq!(report["metric_history"].as_array().map(Vec::len), Some(4));
 }
+
+/// The PLRNN card's read-out choice reaches the model: "affine" with M = 2 < N = 3
+/// trains (the identity read-out would refuse it), and the result names the read-out.
+#[test]
+fn plrnn_card_trains_with_the_affine_readout() {
+    let app = ChaosApp::headless(None).expect("default app");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 3000.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app);
+    h.run_steps(2);
+    let i = small_plrnn(&mut h, 2);
+    let mut settings = h.state().bench.cards[i].spec.settings();
+    settings["latent"] = 2.into();
+    h.state_mut().bench.cards[i]
+        .spec
+        .set_settings(&settings)
+        .expect("valid settings");
+    h.run_steps(2);
+    h.get_by_label("affine").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().bench.cards[i].spec.settings()["readout"],
+        "affine"
+    );
+    h.get_by_label("Fit PLRNN").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
+        panic!("fit did not succeed")
+    };
+    let report = out.model.report();
+    assert_eq!(report["readout"], "affine");
+    assert_eq!(report["latent"], 2);
+    h.run_steps(2);
+    h.get_by_label_contains("affine read-out");
+}

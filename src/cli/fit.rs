@@ -23,7 +23,7 @@ use crate::models::dmd::{Dmd, HankelDmd, Rank};
 use crate::models::koopman::{Dictionary, Edmd, PseudospectrumGrid, StateFeatures};
 use crate::models::plrnn::gtf::AlphaRule;
 use crate::models::plrnn::model::Nonlinearity;
-use crate::models::plrnn::{Plrnn, Precision};
+use crate::models::plrnn::{Plrnn, Precision, Readout};
 use crate::models::sindy::Sindy;
 
 /// Model families the CLI can fit.
@@ -130,9 +130,17 @@ pub struct FitArgs {
     /// PLRNN: score the free run (D_stsp, D_H) every this many epochs; 0: never.
     #[arg(long, default_value_t = crate::models::plrnn::DEFAULT_EVAL_EVERY)]
     eval_every: usize,
-    /// PLRNN: float type of the training kernel (f32 or f64).
+    /// PLRNN: float type of the training kernel (f32 or f64; the affine read-out
+    /// trains in f64).
     #[arg(long, value_enum, default_value = "f32")]
     precision: PrecisionArg,
+    /// PLRNN: observation model: identity (the first N latents; needs --latent ≥ N)
+    /// or affine (x̂ = B z with a trained B; allows --latent < N).
+    #[arg(long, value_enum, default_value = "identity")]
+    readout: ReadoutArg,
+    /// PLRNN, affine read-out: weight of the condition-number penalty on B.
+    #[arg(long, default_value_t = crate::models::plrnn::readout::DEFAULT_OBSERVATION_REGULARIZATION)]
+    readout_reg: f64,
     /// PLRNN: report the model's fixed points (observed coordinates, original units)
     /// with the spectral radius of the Jacobian there.
     #[arg(long)]
@@ -401,6 +409,11 @@ fn plrnn_options(args: &FitArgs) -> Plrnn {
             PrecisionArg::F32 => Precision::F32,
             PrecisionArg::F64 => Precision::F64,
         },
+        readout: match args.readout {
+            ReadoutArg::Identity => Readout::Identity,
+            ReadoutArg::Affine => Readout::Affine,
+        },
+        observation_regularization: args.readout_reg,
         ..Plrnn::default()
     }
 }
@@ -412,6 +425,15 @@ pub enum PrecisionArg {
     F32,
     /// f64 arithmetic.
     F64,
+}
+
+/// The PLRNN's observation model (Hess et al. 2023, `specs/plrnn.md` §1.4).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadoutArg {
+    /// The first N latents are the observations.
+    Identity,
+    /// x̂ = B z with a trainable N × M matrix B.
+    Affine,
 }
 
 /// A number with four significant digits, or "n/a".

@@ -1,4 +1,5 @@
-//! The PLRNN card: latent size M, hidden width L, clipped or plain, epochs, sequence
+//! The PLRNN card: latent size M, hidden width L, the read-out (identity or affine,
+//! Hess et al. 2023 §1.4 of `specs/plrnn.md`), clipped or plain, epochs, sequence
 //! length, batch size, learning rate, seed, the teacher-forcing strength α (fixed or
 //! adaptive) and how often the free run is scored. While it trains the card streams the
 //! loss curve and, every k epochs, the free run's D_stsp and D_H (the free run itself
@@ -19,7 +20,7 @@ use crate::models::plrnn::model::Nonlinearity;
 use crate::models::plrnn::train::{MetricPoint, TrainingSnapshot};
 use crate::models::plrnn::{
     DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_EVAL_EVERY, DEFAULT_HIDDEN, DEFAULT_LR_START,
-    DEFAULT_SEQ_LEN, Plrnn, PlrnnContinuation, PlrnnModel,
+    DEFAULT_SEQ_LEN, Plrnn, PlrnnContinuation, PlrnnModel, Readout,
 };
 use crate::models::saved::SavedModel;
 use crate::models::{FittedModel, Model};
@@ -42,6 +43,8 @@ pub struct PlrnnCard {
     unclipped: bool,
     /// Free-run scores every this many epochs (0: never).
     eval_every: usize,
+    /// The observation model.
+    readout: Readout,
 }
 
 impl Default for PlrnnCard {
@@ -58,6 +61,7 @@ impl Default for PlrnnCard {
             alpha: DEFAULT_ALPHA,
             unclipped: false,
             eval_every: DEFAULT_EVAL_EVERY,
+            readout: Readout::Identity,
         }
     }
 }
@@ -83,6 +87,7 @@ impl PlrnnCard {
                 AlphaRule::Fixed { alpha: self.alpha }
             },
             eval_every: self.eval_every,
+            readout: self.readout,
             ..Plrnn::default()
         }
     }
@@ -144,6 +149,13 @@ impl ModelCard for PlrnnCard {
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
         labelled_usize(ui, "latent M (0 = data dim)", &mut self.latent, 0..=64);
         labelled_usize(ui, "hidden L", &mut self.hidden, 1..=1024);
+        ui.horizontal(|ui| {
+            ui.label("read-out");
+            ui.selectable_value(&mut self.readout, Readout::Identity, "identity")
+                .on_hover_text("the first N latents are the observations (M ≥ N)");
+            ui.selectable_value(&mut self.readout, Readout::Affine, "affine")
+                .on_hover_text("x̂ = B z with a trained N × M matrix B (allows M < N)");
+        });
         ui.checkbox(&mut self.unclipped, "unclipped (plain shPLRNN)");
         labelled_usize(ui, "epochs (×50 steps)", &mut self.epochs, 1..=5000);
         labelled_usize(ui, "sequence length", &mut self.seq_len, 2..=1000);
@@ -197,6 +209,13 @@ impl ModelCard for PlrnnCard {
             return;
         };
         let t = &m.training;
+        ui.label(format!(
+            "M = {}, L = {}, {} read-out, {} parameters",
+            m.net.latent,
+            m.net.hidden,
+            m.net.readout.name(),
+            m.net.theta.len()
+        ));
         ui.label(format!(
             "{} epochs, {} gradient steps in {:.1} s ({:.0} steps/s), final α = {:.3}",
             t.epochs, t.gradient_steps, t.train_seconds, t.steps_per_second, t.final_alpha

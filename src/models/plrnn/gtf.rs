@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::model::ShPlrnn;
+use super::readout::mat_vec;
 
 /// A fixed forcing strength for low-dimensional flows when α is not adaptive (the
 /// lab's ECG setting is 0.3 and EEG 0.1).
@@ -123,8 +124,11 @@ pub struct Trace {
     pub zeta: Vec<f64>,
     /// Hidden pre-activations `W2 ζ`.
     pub v: Vec<f64>,
-    /// Prediction errors on the observed latents.
+    /// Prediction errors on the observed latents (identity) or `B z_t − x_t` (affine).
     pub err: Vec<f64>,
+    /// Pre-forcing predictions `z_t` (T × M), stored by the affine read-out's pass
+    /// only ([`super::affine_gtf`]).
+    pub z: Vec<f64>,
 }
 
 /// Runs the forced recursion over `x` (`T + 1` rows of `N` standardised values),
@@ -176,17 +180,21 @@ pub fn forced_forward(net: &ShPlrnn, x: &[f64], alpha: f64, trace: &mut Trace) -
 
 /// aGTF's estimate `α̂ = max(0, 1 − 1/κ)` for a batch (Algorithm 1, steps 1–3), with
 /// `κ` the largest over `sequences` of the geometric mean of `‖J(d_t)‖₂` at the
-/// teacher signals `d_t = [x_t; B x_t]`, `t = 2 … T+1` (the product upper bound).
+/// teacher signals `d_t`, `t = 2 … T+1` (the product upper bound): `[x_t; B x_t]`
+/// for the identity read-out.
 ///
 /// `J(d) = diag(A) + W1 D W2` depends on `d` only through the activation pattern `D`,
 /// which consecutive samples mostly share: the norm is recomputed only when the
 /// pattern changes, by power iteration warm-started from the previous top singular
 /// vector.
+///
+/// With the affine read-out the teacher signals are `d_t = B⁺ x_t`, `B⁺` computed once.
 pub fn estimate_alpha(net: &ShPlrnn, sequences: &[&[f64]]) -> f64 {
+    let pinv = net.readout_pinv();
     // The maximum is order-independent, so the parallel map stays reproducible.
     let kappa = sequences
         .par_iter()
-        .map(|x| log_norm_mean(net, x).exp())
+        .map(|x| log_norm_mean(net, pinv.as_deref(), x).exp())
         .reduce(|| 0.0, f64::max);
     if kappa > 0.0 {
         (1.0 - 1.0 / kappa).max(0.0)
@@ -195,8 +203,9 @@ pub fn estimate_alpha(net: &ShPlrnn, sequences: &[&[f64]]) -> f64 {
     }
 }
 
-/// The mean of `ln ‖J(d_t)‖₂` over the rows `t ≥ 2` of one sequence.
-fn log_norm_mean(net: &ShPlrnn, x: &[f64]) -> f64 {
+/// The mean of `ln ‖J(d_t)‖₂` over the rows `t ≥ 2` of one sequence; `pinv` is the
+/// affine read-out's `B⁺` (`None`: identity).
+fn log_norm_mean(net: &ShPlrnn, pinv: Option<&[f64]>, x: &[f64]) -> f64 {
     let (m, l, n) = (net.latent, net.hidden, net.observed);
     let rows = x.len() / n;
     let lay = net.layout();
@@ -210,7 +219,10 @@ fn log_norm_mean(net: &ShPlrnn, x: &[f64]) -> f64 {
     let mut log_norm = 0.0;
     let mut log_sum = 0.0;
     for t in 1..rows {
-        net.initial_state(&x[t * n..(t + 1) * n], &mut d);
+        match pinv {
+            Some(p) => mat_vec(p, n, &x[t * n..(t + 1) * n], &mut d),
+            None => net.initial_state(&x[t * n..(t + 1) * n], &mut d),
+        }
         net.pre_activation(&d, &mut v);
         for k in 0..l {
             slope[k] = net.phi_slope(v[k], net.theta[lay.h2 + k]);

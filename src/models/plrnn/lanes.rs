@@ -3,12 +3,15 @@
 //!
 //! Takes a network, a chunk of training sequences (each `T + 1` rows of `N`
 //! standardised values), the forcing strength and the MSE scale `c`; produces the sum
-//! of squared prediction errors and adds the gradient of `(c/2)·Σ‖z_t[..N] − x_t‖²`
-//! (laid out like `θ`) to an `f64` vector.
+//! of squared prediction errors and adds the gradient of `(c/2)·Σ‖x̂_t − x_t‖²`
+//! (laid out like `θ`) to an `f64` vector, `x̂_t = z_t[..N]` (identity read-out) or
+//! `B z_t` (affine read-out, forced on all latents with `d_t = B⁺ x_t`, `B⁺` computed
+//! once per batch when the parameters are converted).
 //!
 //! # Method
 //! The same recursion and backward pass as [`super::gtf::forced_forward`] and
-//! [`super::bptt::backward`] (`specs/plrnn.md` §2.1, §5), but every latent and hidden
+//! [`super::bptt::backward`] (or [`super::affine_gtf`] for the affine read-out)
+//! (`specs/plrnn.md` §2.1, §5), but every latent and hidden
 //! quantity is a fixed-size array holding one value per sequence (a "lane"). Each
 //! scalar weight then multiplies a whole lane, so the loops over lanes compile to SIMD
 //! instructions, and the gradients are accumulated per lane and summed over lanes in
@@ -96,10 +99,13 @@ pub struct Params<T> {
     h1: Vec<T>,
     h2: Vec<T>,
     b: Vec<T>,
+    /// The affine read-out's `B⁺` (`M × N`); `None` for the identity read-out.
+    pinv: Option<Vec<T>>,
 }
 
 impl<T: Real> Params<T> {
-    /// The parameters of `net` in `T`.
+    /// The parameters of `net` in `T` (and, for the affine read-out, `B⁺`, computed
+    /// here in `f64`, once per batch).
     pub fn new(net: &ShPlrnn) -> Self {
         let lay = net.layout();
         let block = |lo: usize, hi: usize| -> Vec<T> {
@@ -117,6 +123,9 @@ impl<T: Real> Params<T> {
             h1: block(lay.h1, lay.h2),
             h2: block(lay.h2, lay.b),
             b: block(lay.b, lay.len),
+            pinv: net
+                .readout_pinv()
+                .map(|p| p.iter().map(|&v| T::from_f64(v)).collect()),
         }
     }
 }
@@ -129,6 +138,10 @@ pub struct Workspace<T> {
     zeta: Vec<Lane<T>>,
     v: Vec<Lane<T>>,
     err: Vec<Lane<T>>,
+    /// Teacher signals `B⁺ x_t` (affine read-out).
+    d: Vec<Lane<T>>,
+    /// Pre-forcing states `z_t` (affine read-out).
+    z: Vec<Lane<T>>,
     cur: Vec<Lane<T>>,
     acc: Vec<Lane<T>>,
     act: Vec<Lane<T>>,
@@ -192,12 +205,27 @@ pub fn chunk_gradient<T: Real>(
     reset(&mut ws.cur, m);
     reset(&mut ws.acc, m);
     reset(&mut ws.act, l);
-    // ζ_1 = [x_1; B x_1].
-    ws.cur[..n].copy_from_slice(&ws.x[..n]);
-    for r in 0..m - n {
-        for j in 0..n {
-            let (b, x) = (p.b[r * n + j], ws.x[j]);
-            axpy(&mut ws.cur[n + r], b, &x);
+    if let Some(pinv) = &p.pinv {
+        // d_t = B⁺ x_t for every row; ζ_1 = d_1.
+        reset(&mut ws.d, rows * m);
+        reset(&mut ws.z, steps * m);
+        for t in 0..rows {
+            for j in 0..m {
+                for i in 0..n {
+                    let x = ws.x[t * n + i];
+                    axpy(&mut ws.d[t * m + j], pinv[j * n + i], &x);
+                }
+            }
+        }
+        ws.cur.copy_from_slice(&ws.d[..m]);
+    } else {
+        // ζ_1 = [x_1; B x_1].
+        ws.cur[..n].copy_from_slice(&ws.x[..n]);
+        for r in 0..m - n {
+            for j in 0..n {
+                let (b, x) = (p.b[r * n + j], ws.x[j]);
+                axpy(&mut ws.cur[n + r], b, &x);
+            }
         }
     }
     let mut sse: Lane<T> = [T::ZERO; LANES];
@@ -223,6 +251,27 @@ pub fn chunk_gradient<T: Real>(
             }
         }
         let target = &ws.x[(t + 1) * n..(t + 2) * n];
+        if p.pinv.is_some() {
+            // x̂ = B z on the pre-forcing z; every latent is forced toward d_t.
+            ws.z[t * m..(t + 1) * m].copy_from_slice(&ws.acc);
+            for i in 0..n {
+                let mut pred = [T::ZERO; LANES];
+                for j in 0..m {
+                    axpy(&mut pred, p.b[i * m + j], &ws.acc[j]);
+                }
+                let mut e = [T::ZERO; LANES];
+                for s in 0..LANES {
+                    e[s] = weight[s] * (pred[s] - target[i][s]);
+                    sse[s] = sse[s] + e[s] * e[s];
+                }
+                ws.err[t * n + i] = e;
+            }
+            let forced = &ws.d[(t + 1) * m..(t + 2) * m];
+            for j in 0..m {
+                ws.cur[j] = std::array::from_fn(|s| keep * ws.acc[j][s] + alpha_t * forced[j][s]);
+            }
+            continue;
+        }
         for i in 0..m {
             let z = ws.acc[i];
             if i < n {
@@ -271,15 +320,32 @@ fn backward<T: Real>(p: &Params<T>, steps: usize, keep: T, c: T, ws: &mut Worksp
         zeta,
         v,
         err,
+        z,
         g,
         delta,
         grad,
         ..
     } = ws;
+    let affine = p.pinv.is_some();
     for t in (0..steps).rev() {
         let zeta = &zeta[t * m..(t + 1) * m];
+        if affine {
+            // g = c Bᵀ e + (1 − α) δ; ∂B += c e zᵀ (err already carries the lane weight).
+            for i in 0..n {
+                let ce: Lane<T> = std::array::from_fn(|s| c * err[t * n + i][s]);
+                for j in 0..m {
+                    fma_lanes(&mut grad[gb + i * m + j], &ce, &z[t * m + j]);
+                }
+            }
+        }
         for i in 0..m {
-            g[i] = if i < n {
+            g[i] = if affine {
+                let mut through_b = [T::ZERO; LANES];
+                for r in 0..n {
+                    axpy(&mut through_b, p.b[r * m + i], &err[t * n + r]);
+                }
+                std::array::from_fn(|s| c * through_b[s] + keep * delta[i][s])
+            } else if i < n {
                 std::array::from_fn(|s| c * err[t * n + i][s] + keep * delta[i][s])
             } else {
                 delta[i]
@@ -315,6 +381,10 @@ fn backward<T: Real>(p: &Params<T>, steps: usize, keep: T, c: T, ws: &mut Worksp
             }
         }
     }
+    if affine {
+        // ζ_1 = B⁺ x_1 is a constant.
+        return;
+    }
     // ζ_1 = [x_1; B x_1]: only B carries a gradient.
     for r in 0..m - n {
         for j in 0..n {
@@ -325,14 +395,16 @@ fn backward<T: Real>(p: &Params<T>, steps: usize, keep: T, c: T, ws: &mut Worksp
 
 #[cfg(test)]
 mod tests {
+    use super::super::affine_gtf;
     use super::super::bptt::backward as reference_backward;
     use super::super::gtf::{Trace, forced_forward};
+    use super::super::readout::{Readout, teacher_signals};
     use super::*;
     use rand::SeedableRng;
 
-    fn network(nl: Nonlinearity, m: usize, n: usize) -> ShPlrnn {
+    fn network(nl: Nonlinearity, readout: Readout, m: usize, n: usize) -> ShPlrnn {
         let mut rng = rand_pcg::Pcg64::seed_from_u64(42);
-        let mut net = ShPlrnn::init(m, 8, n, nl, &mut rng);
+        let mut net = ShPlrnn::init_with_readout(m, 8, n, nl, readout, &mut rng);
         let lay = net.layout();
         for (k, v) in net.theta[lay.h1..lay.b].iter_mut().enumerate() {
             *v += 0.4 * ((k as f64) * 2.3).cos();
@@ -357,16 +429,21 @@ mod tests {
 
     /// The lockstep kernel in f64 equals the per-sequence forward and backward pass
     /// (itself checked against finite differences in `bptt`) to rounding, for full and
-    /// partly filled chunks, clipped and plain, with and without unobserved latents.
+    /// partly filled chunks, clipped and plain, with and without unobserved latents,
+    /// and with the affine read-out (M = N, M > N, M < N).
     #[test]
     fn equals_the_per_sequence_gradient() {
-        for (nl, m, n) in [
-            (Nonlinearity::Clipped, 3, 3),
-            (Nonlinearity::Plain, 3, 3),
-            (Nonlinearity::Clipped, 4, 2),
-            (Nonlinearity::Plain, 4, 2),
+        for (nl, readout, m, n) in [
+            (Nonlinearity::Clipped, Readout::Identity, 3, 3),
+            (Nonlinearity::Plain, Readout::Identity, 3, 3),
+            (Nonlinearity::Clipped, Readout::Identity, 4, 2),
+            (Nonlinearity::Plain, Readout::Identity, 4, 2),
+            (Nonlinearity::Clipped, Readout::Affine, 3, 3),
+            (Nonlinearity::Plain, Readout::Affine, 4, 2),
+            (Nonlinearity::Clipped, Readout::Affine, 2, 3),
         ] {
-            let net = network(nl, m, n);
+            let net = network(nl, readout, m, n);
+            let pinv = net.readout_pinv();
             for (count, alpha) in [(LANES, 0.0), (3, 0.3), (1, 1.0)] {
                 let data = sequences(count, 11, n);
                 let seqs: Vec<&[f64]> = data.iter().map(|s| s.as_slice()).collect();
@@ -384,15 +461,24 @@ mod tests {
                 let mut sse_slow = 0.0;
                 let mut trace = Trace::default();
                 for x in &seqs {
-                    sse_slow += forced_forward(&net, x, alpha, &mut trace);
-                    reference_backward(&net, x, alpha, &trace, c, &mut slow);
+                    if let Some(p) = &pinv {
+                        let d = teacher_signals(p, n, m, x);
+                        sse_slow += affine_gtf::forced_forward(&net, x, &d, alpha, &mut trace);
+                        affine_gtf::backward(&net, alpha, &trace, c, &mut slow);
+                    } else {
+                        sse_slow += forced_forward(&net, x, alpha, &mut trace);
+                        reference_backward(&net, x, alpha, &trace, c, &mut slow);
+                    }
                 }
-                assert!((sse - sse_slow).abs() < 1e-12 * sse_slow, "{nl:?} sse");
+                assert!(
+                    (sse - sse_slow).abs() < 1e-12 * sse_slow,
+                    "{nl:?} {readout:?} sse"
+                );
                 let scale = slow.iter().map(|g| g.abs()).fold(0.0, f64::max);
                 for (p, (a, b)) in fast.iter().zip(&slow).enumerate() {
                     assert!(
                         (a - b).abs() < 1e-12 * scale,
-                        "{nl:?} M={m} count={count} α={alpha}: θ[{p}] {a} vs {b}"
+                        "{nl:?} {readout:?} M={m} count={count} α={alpha}: θ[{p}] {a} vs {b}"
                     );
                 }
             }
@@ -403,7 +489,7 @@ mod tests {
     /// gradient's norm for 200-step sequences).
     #[test]
     fn single_precision_is_close_to_double() {
-        let net = network(Nonlinearity::Clipped, 3, 3);
+        let net = network(Nonlinearity::Clipped, Readout::Identity, 3, 3);
         let data = sequences(LANES, 201, 3);
         let seqs: Vec<&[f64]> = data.iter().map(|s| s.as_slice()).collect();
         let c = 2.0 / (LANES * 200 * 3) as f64;

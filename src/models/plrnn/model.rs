@@ -3,8 +3,9 @@
 //!
 //! Takes a latent state `z ∈ R^M`; produces `z' = A ⊙ z + W1 φ(W2 z, h2) + h1` with
 //! `φ = relu(W2 z + h2) − relu(W2 z)` (clipped, the default) or `relu(W2 z + h2)`
-//! (plain). The first `N` latents are the read-out (identity observation model); when
-//! `M > N` the unobserved latents start at `B x_1` with a trainable `B ∈ R^{(M−N)×N}`.
+//! (plain). The read-out is the identity (the first `N` latents; when `M > N` the
+//! unobserved latents start at `B x_1` with a trainable `B ∈ R^{(M−N)×N}`) or affine
+//! (`x̂ = B z` with a trainable `B ∈ R^{N×M}`, see [`super::readout`]).
 //!
 //! # References
 //! - F. Hess, Z. Monfared, M. Brenner, D. Durstewitz, "Generalized Teacher Forcing for
@@ -15,6 +16,8 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 use serde::{Deserialize, Serialize};
+
+use super::readout::{Readout, mat_vec, pseudo_inverse};
 
 /// Which nonlinearity the hidden layer uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,22 +44,24 @@ pub struct Layout {
     pub h1: usize,
     /// `h2` (length L).
     pub h2: usize,
-    /// `B`, the initial-state map of the unobserved latents ((M−N) × N, row-major).
+    /// `B`: the identity read-out's initial-state map of the unobserved latents
+    /// ((M−N) × N, row-major) or the affine read-out matrix (N × M, row-major).
     pub b: usize,
     /// Total number of parameters.
     pub len: usize,
 }
 
 impl Layout {
-    /// The layout for latent size `m`, hidden size `l`, observed size `n ≤ m`.
-    pub fn new(m: usize, l: usize, n: usize) -> Self {
+    /// The layout for latent size `m`, hidden size `l`, observed size `n` (`n ≤ m` for
+    /// the identity read-out).
+    pub fn new(m: usize, l: usize, n: usize, readout: Readout) -> Self {
         let a = 0;
         let w1 = a + m;
         let w2 = w1 + m * l;
         let h1 = w2 + l * m;
         let h2 = h1 + m;
         let b = h2 + l;
-        let len = b + (m - n) * n;
+        let len = b + readout.parameter_count(m, n);
         Self {
             a,
             w1,
@@ -77,10 +82,13 @@ pub struct ShPlrnn {
     pub latent: usize,
     /// Hidden width `L`.
     pub hidden: usize,
-    /// Observed dimension `N` (the first `N` latents are read out).
+    /// Observed dimension `N`.
     pub observed: usize,
     /// Clipped or plain.
     pub nonlinearity: Nonlinearity,
+    /// The observation model (networks saved before it existed are identity).
+    #[serde(default)]
+    pub readout: Readout,
     /// All parameters, laid out as [`ShPlrnn::layout`] says.
     pub theta: Vec<f64>,
 }
@@ -90,7 +98,7 @@ impl ShPlrnn {
     /// `A = diag(K)/λ_max(K)` with `K = RᵀR/M + I`, `R ~ N(0,1)^{M×M}`;
     /// `W1 ~ U(±1/√L)`, `W2 ~ U(±1/√M)`, `h1 = 0`; `h2 ~ U(±1/√L)` for the clipped
     /// network (zero would make its nonlinearity vanish) and `0` for the plain one;
-    /// `B` Glorot-uniform, `U(±√(6/(M−N+N)))`.
+    /// `B` Glorot-uniform, `U(±√(6/(M−N+N)))`. Identity read-out.
     pub fn init(
         latent: usize,
         hidden: usize,
@@ -98,12 +106,36 @@ impl ShPlrnn {
         nonlinearity: Nonlinearity,
         rng: &mut impl Rng,
     ) -> Self {
+        Self::init_with_readout(
+            latent,
+            hidden,
+            observed,
+            nonlinearity,
+            Readout::Identity,
+            rng,
+        )
+    }
+
+    /// As [`ShPlrnn::init`] with the chosen read-out; the affine `B` (`N × M`) is
+    /// Kaiming-normal, `N(0, 2/M)`, drawn after the other blocks (so the identity
+    /// network's draws are unchanged).
+    pub fn init_with_readout(
+        latent: usize,
+        hidden: usize,
+        observed: usize,
+        nonlinearity: Nonlinearity,
+        readout: Readout,
+        rng: &mut impl Rng,
+    ) -> Self {
         assert!(
-            observed >= 1 && latent >= observed && hidden >= 1,
+            observed >= 1
+                && latent >= 1
+                && (readout == Readout::Affine || latent >= observed)
+                && hidden >= 1,
             "sizes are checked by the caller"
         );
         let (m, l, n) = (latent, hidden, observed);
-        let lay = Layout::new(m, l, n);
+        let lay = Layout::new(m, l, n, readout);
         let mut theta = vec![0.0; lay.len];
         // A from the normalised random positive-definite matrix K.
         let r: Vec<f64> = (0..m * m).map(|_| StandardNormal.sample(rng)).collect();
@@ -136,10 +168,16 @@ impl ShPlrnn {
                 *v = u1.sample(rng);
             }
         }
-        if m > n {
-            let ub = uniform((6.0 / m as f64).sqrt());
-            for v in &mut theta[lay.b..lay.len] {
-                *v = ub.sample(rng);
+        match readout {
+            Readout::Identity if m > n => {
+                let ub = uniform((6.0 / m as f64).sqrt());
+                for v in &mut theta[lay.b..lay.len] {
+                    *v = ub.sample(rng);
+                }
+            }
+            Readout::Identity => {}
+            Readout::Affine => {
+                theta[lay.b..lay.len].copy_from_slice(&Readout::kaiming_normal(n, m, rng));
             }
         }
         Self {
@@ -147,13 +185,35 @@ impl ShPlrnn {
             hidden,
             observed,
             nonlinearity,
+            readout,
             theta,
         }
     }
 
     /// Where each block sits in `θ`.
     pub fn layout(&self) -> Layout {
-        Layout::new(self.latent, self.hidden, self.observed)
+        Layout::new(self.latent, self.hidden, self.observed, self.readout)
+    }
+
+    /// The read-out block `B` (see [`Layout::b`]).
+    pub fn readout_matrix(&self) -> &[f64] {
+        &self.theta[self.layout().b..]
+    }
+
+    /// The affine read-out's pseudo-inverse `B⁺` (`M × N`, row-major); `None` for the
+    /// identity read-out.
+    pub fn readout_pinv(&self) -> Option<Vec<f64>> {
+        (self.readout == Readout::Affine)
+            .then(|| pseudo_inverse(self.readout_matrix(), self.observed, self.latent))
+    }
+
+    /// The predicted observation `x̂` of latent state `z` into `out` (length N):
+    /// `z[..N]` (identity) or `B z` (affine).
+    pub fn observe(&self, z: &[f64], out: &mut [f64]) {
+        match self.readout {
+            Readout::Identity => out.copy_from_slice(&z[..self.observed]),
+            Readout::Affine => mat_vec(self.readout_matrix(), self.latent, z, out),
+        }
     }
 
     /// `A`.
@@ -266,8 +326,14 @@ impl ShPlrnn {
         }
     }
 
-    /// The initial latent state `[x; B x]` for an observation `x` (length N).
+    /// The initial latent state for an observation `x` (length N): `[x; B x]`
+    /// (identity) or `B⁺ x` (affine; the pseudo-inverse is computed on each call, so
+    /// loops over many observations use [`ShPlrnn::readout_pinv`] once instead).
     pub fn initial_state(&self, x: &[f64], z: &mut [f64]) {
+        if let Some(pinv) = self.readout_pinv() {
+            mat_vec(&pinv, self.observed, x, z);
+            return;
+        }
         let (m, n, lay) = (self.latent, self.observed, self.layout());
         z[..n].copy_from_slice(x);
         for r in 0..m - n {

@@ -25,6 +25,7 @@ use super::gtf::{AlphaRule, estimate_alpha};
 use super::lanes::{LANES, Params, Real, Workspace, chunk_gradient};
 use super::model::ShPlrnn;
 use super::radam::{RAdam, lr_decay};
+use super::readout::regularize_readout;
 use super::{Plrnn, Precision};
 use crate::eval::power_spectrum::{DEFAULT_SMOOTHING, power_spectrum_distance};
 use crate::eval::stsp::state_space_divergence_auto;
@@ -96,9 +97,11 @@ pub fn evaluate(net: &ShPlrnn, series: &[f64], epoch: usize) -> (MetricPoint, Ve
     let mut hidden = vec![0.0; net.hidden];
     net.initial_state(&truth[..n], &mut z);
     let mut generated = Vec::with_capacity(t * n);
+    let mut x = vec![0.0; n];
     for step in 0..burn + t {
         if step >= burn {
-            generated.extend_from_slice(&z[..n]);
+            net.observe(&z, &mut x);
+            generated.extend_from_slice(&x);
         }
         net.step(&z, &mut next, &mut hidden);
         std::mem::swap(&mut z, &mut next);
@@ -166,7 +169,9 @@ pub fn train(
                 Precision::F32 => batch_gradient::<f32>(&net, &seqs, alpha, c, &mut grad),
                 Precision::F64 => batch_gradient::<f64>(&net, &seqs, alpha, c, &mut grad),
             };
-            let loss = sse * c / 2.0 + regularize(&net, options.regularization, &mut grad);
+            let loss = sse * c / 2.0
+                + regularize(&net, options.regularization, &mut grad)
+                + regularize_readout(&net, options.observation_regularization, &mut grad);
             if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
                 return Err(FitError::Numerical(format!(
                     "training diverged at epoch {} (loss {loss}); lower the learning rate or raise alpha",
@@ -211,7 +216,8 @@ pub fn train(
 
 /// The summed squared error of a batch and its gradient (into `grad`, overwritten):
 /// chunks of [`LANES`] sequences in parallel, their results added in chunk order, so
-/// the sum does not depend on the number of threads.
+/// the sum does not depend on the number of threads. Either read-out; for the affine
+/// one `B⁺` is computed once here, with the parameters' conversion.
 pub fn batch_gradient<T: Real>(
     net: &ShPlrnn,
     seqs: &[&[f64]],
