@@ -18,7 +18,9 @@ mod gpu;
 mod linked_views;
 mod pipelines;
 
-pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
+pub use attractor_view::{
+    AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install, install_into,
+};
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, viridis};
 pub use linked_views::LinkedViews;
