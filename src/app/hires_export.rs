@@ -23,11 +23,13 @@ pub const SCALES: [u32; 4] = [1, 2, 3, 4];
 /// How long the UI thread waits for the GPU before giving up on an export.
 const GPU_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The image size in pixels of a view `size_points` large drawn at `scale` times the
-/// window's `ppp` pixels per point (each side rounded to whole pixels, at least 1).
-pub fn pixel_size(size_points: Vec2, ppp: f32, scale: u32) -> [u32; 2] {
-    let px = |v: f32| (v * ppp * scale as f32).round().max(1.0) as u32;
-    [px(size_points.x), px(size_points.y)]
+/// The image size in pixels of the view at `rect` (in points) drawn at `scale` times
+/// the window's `ppp` pixels per point: `scale` times the pixels the window shows it
+/// on (whose edges are rounded to whole pixels, as a screenshot crop rounds them), at
+/// least 1 a side.
+pub fn pixel_size(rect: Rect, ppp: f32, scale: u32) -> [u32; 2] {
+    let px = |lo: f32, hi: f32| ((hi * ppp).round() - (lo * ppp).round()).max(1.0) as u32 * scale;
+    [px(rect.min.x, rect.max.x), px(rect.min.y, rect.max.y)]
 }
 
 /// Checks that a `size` pixel image fits in one texture of the device (both sides at
@@ -112,8 +114,8 @@ impl Readback {
     }
 }
 
-/// Draws `draw` once into a screen `size_points` large at `scale` times `main`'s pixels
-/// per point, with `main`'s options, theme and widget memory (so plots keep the bounds
+/// Draws `draw` once into a screen the size of `rect` (the view's place in the window)
+/// at `scale` times `main`'s pixels per point, [`pixel_size`] pixels large, with `main`'s options, theme and widget memory (so plots keep the bounds
 /// the user zoomed to, when `draw` gives them the same ids), and reads the frame back.
 ///
 /// Fails, naming the limit, when the image would exceed the device's largest texture,
@@ -122,11 +124,11 @@ impl Readback {
 pub fn render(
     rs: &RenderState,
     main: &egui::Context,
-    size_points: Vec2,
+    rect: Rect,
     scale: u32,
     draw: impl FnMut(&mut egui::Ui),
 ) -> anyhow::Result<Readback> {
-    let [width, height] = pixel_size(size_points, main.pixels_per_point(), scale);
+    let [width, height] = pixel_size(rect, main.pixels_per_point(), scale);
     check_size(
         [width, height],
         rs.device.limits().max_texture_dimension_2d,
@@ -134,6 +136,8 @@ pub fn render(
     )?;
     let bgra = is_bgra(rs.target_format)?;
     let ppp = main.pixels_per_point() * scale as f32;
+    // The screen in points is exactly the image's pixels at `ppp`.
+    let size_points = Vec2::new(width as f32, height as f32) / ppp;
     let (ctx, output) = run_pass(main, size_points, ppp, draw);
     let jobs = ctx.tessellate(output.shapes, output.pixels_per_point);
     let screen = egui_wgpu::ScreenDescriptor {
@@ -283,12 +287,20 @@ mod tests {
     #[test]
     fn sizes_scale_with_the_window_and_respect_the_device_limit() {
         // A 700 × 450 point view on a 1.5 ppp screen: 1050 × 675 pixels at 1×.
-        let size = egui::vec2(700.0, 450.0);
-        assert_eq!(pixel_size(size, 1.5, 1), [1050, 675]);
-        assert_eq!(pixel_size(size, 1.5, 2), [2100, 1350]);
-        assert_eq!(pixel_size(size, 1.5, 4), [4200, 2700]);
-        // A fractional side rounds to the nearest pixel; nothing collapses below 1.
-        assert_eq!(pixel_size(egui::vec2(100.3, 0.1), 1.0, 3), [301, 1]);
+        let rect = Rect::from_min_size(egui::pos2(10.0, 20.0), egui::vec2(700.0, 450.0));
+        assert_eq!(pixel_size(rect, 1.5, 1), [1050, 675]);
+        assert_eq!(pixel_size(rect, 1.5, 2), [2100, 1350]);
+        assert_eq!(pixel_size(rect, 1.5, 4), [4200, 2700]);
+        // Edges round as the screenshot crop rounds them: x 260.5..1032 is pixels
+        // 261..1032 (771 wide, though the width is 771.5), and K× is exactly K × that.
+        let odd = Rect::from_min_max(egui::pos2(260.5, 0.0), egui::pos2(1032.0, 0.2));
+        assert_eq!(pixel_size(odd, 1.0, 1), [771, 1]);
+        assert_eq!(pixel_size(odd, 1.0, 3), [2313, 3]);
+        let frame = egui::ColorImage::filled([1400, 900], egui::Color32::BLACK);
+        assert_eq!(
+            super::super::png_export::crop(&frame, Some(odd), 1.0).size[0],
+            771
+        );
         assert!(check_size([8192, 8192], 8192, 4).is_ok());
         let err = check_size([8193, 100], 8192, 4).expect_err("too wide");
         assert!(format!("{err}").contains("8193 × 100"), "{err}");

@@ -664,6 +664,12 @@ impl ChaosApp {
         }
     }
 
+    /// The plots drawn last frame, by the names the Export menu shows, with their
+    /// rectangles in points.
+    pub fn plot_rects(&self) -> &[(String, egui::Rect)] {
+        &self.plot_rects
+    }
+
     /// Where the compared data came from, for exported files.
     pub fn provenance(&self) -> String {
         let source = match (self.source, &self.data.loaded) {
