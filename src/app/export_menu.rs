@@ -223,9 +223,7 @@ impl ChaosApp {
         let rs = self.render_state.clone().context(
             "a high-resolution export needs the window's wgpu renderer; export at 1× instead",
         )?;
-        hires_export::render(&rs, ctx, rect, scale, |ui| {
-            self.draw_plot(&name, ui)
-        })
+        hires_export::render(&rs, ctx, rect, scale, |ui| self.draw_plot(&name, ui))
     }
 
     /// Draws plot `name` of [`HIRES_PLOTS`] into `ui` as the window drew it last frame.

@@ -14,8 +14,8 @@
 //! whose row-padding removal and channel swizzle ([`Readback::into_rgba`]) run, with
 //! the PNG encoding, on the export's helper thread.
 
-use egui::{Pos2, Rect, Vec2};
 use eframe::egui_wgpu::{self, RenderState, wgpu};
+use egui::{Pos2, Rect, Vec2};
 
 /// The resolutions offered, as multiples of the window's pixels.
 pub const SCALES: [u32; 4] = [1, 2, 3, 4];
@@ -146,8 +146,11 @@ pub fn render(
     };
 
     let (device, queue) = (&rs.device, &rs.queue);
-    let mut renderer =
-        egui_wgpu::Renderer::new(device, rs.target_format, egui_wgpu::RendererOptions::default());
+    let mut renderer = egui_wgpu::Renderer::new(
+        device,
+        rs.target_format,
+        egui_wgpu::RendererOptions::default(),
+    );
     crate::render::install_into(&mut renderer.callback_resources, rs);
     for (id, deltas) in &output.textures_delta.set {
         for delta in deltas {
