@@ -18,14 +18,23 @@ use super::png_export::{PngTarget, file_stem};
 use super::{ChaosApp, ThirdColumn, divergence_plot, hires_export, metrics_table, spectrum_plot};
 
 /// The plots that can be exported above the window's resolution, by the Export menu's
-/// names (the view windows export at 1× only).
-pub const HIRES_PLOTS: [&str; 5] = [
+/// names (all but "Attractors side by side", whose 3-D views are placed on the screen
+/// by pixel, and the whole window, which exports at 1× only).
+pub const HIRES_PLOTS: [&str; 10] = [
     "3-D view",
     "Eigenvalue plot",
     "Forecast-error plot",
     "Forecast series plot",
     "Metrics table",
+    "Time series",
+    "2-D projection",
+    "Poincaré section",
+    "Power spectrum",
+    "Orbit diagram",
 ];
+
+/// The first of [`HIRES_PLOTS`] that are view windows (drawn as `egui::Window`s).
+const FIRST_VIEW_WINDOW: usize = 5;
 
 /// The fitted cards' reports as one JSON document.
 pub fn models_json(bench: &Bench, provenance: &str) -> serde_json::Value {
@@ -223,10 +232,16 @@ impl ChaosApp {
         let rs = self.render_state.clone().context(
             "a high-resolution export needs the window's wgpu renderer; export at 1× instead",
         )?;
-        hires_export::render(&rs, ctx, rect, scale, |ui| self.draw_plot(&name, ui))
+        let region = if HIRES_PLOTS[FIRST_VIEW_WINDOW..].contains(&name.as_str()) {
+            hires_export::Region::Window(rect)
+        } else {
+            hires_export::Region::Plot(rect)
+        };
+        hires_export::render(&rs, ctx, region, scale, |ui| self.draw_plot(&name, ui))
     }
 
-    /// Draws plot `name` of [`HIRES_PLOTS`] into `ui` as the window drew it last frame.
+    /// Draws plot `name` of [`HIRES_PLOTS`] into `ui` (a view window: into `ui`'s
+    /// context) as the window drew it last frame.
     fn draw_plot(&mut self, name: &str, ui: &mut egui::Ui) {
         let column = |k: usize| egui::UiBuilder::new().scope_id(self.column_ids[k]);
         match name {
@@ -243,6 +258,16 @@ impl ChaosApp {
                         &mut self.modal,
                     )
                 });
+            }
+            "Time series" => {
+                self.views.time_series.show(ui.ctx(), &self.live);
+            }
+            "2-D projection" => self.views.projection.show(ui.ctx(), &self.live),
+            "Poincaré section" => self.views.poincare.show(ui.ctx(), &self.live),
+            "Power spectrum" => self.views.spectrum.show(ui.ctx(), &self.live),
+            "Orbit diagram" => {
+                let (system, x0) = (&self.live.system, self.live.state());
+                self.views.orbit.show(ui.ctx(), system, x0, None);
             }
             "Forecast-error plot" => {
                 ui.scope_builder(column(1), |ui| {

@@ -10,6 +10,10 @@
 //! callback resources) into a texture of the window's colour format, copied into a
 //! buffer and mapped.
 //!
+//! A view window (an `egui::Window`) is drawn in a context that copies the window's
+//! whole memory (so the window sits where it does on screen) over the whole screen,
+//! and only its rectangle is painted ([`Region::Window`]).
+//!
 //! The GPU work runs on the UI thread (it must); what comes back is a [`Readback`]
 //! whose row-padding removal and channel swizzle ([`Readback::into_rgba`]) run, with
 //! the PNG encoding, on the export's helper thread.
@@ -114,9 +118,20 @@ impl Readback {
     }
 }
 
-/// Draws `draw` once into a screen the size of `rect` (the view's place in the window)
-/// at `scale` times `main`'s pixels per point, [`pixel_size`] pixels large, with `main`'s options, theme and widget memory (so plots keep the bounds
-/// the user zoomed to, when `draw` gives them the same ids), and reads the frame back.
+/// What the offscreen pass draws and which part of it becomes the image.
+#[derive(Clone, Copy, Debug)]
+pub enum Region {
+    /// `draw` fills a screen the size of this rectangle (the view's place in the
+    /// window), with `main`'s options, theme and widget data (so plots keep the bounds
+    /// the user zoomed to, when `draw` gives them the same ids).
+    Plot(Rect),
+    /// `draw` shows an `egui::Window` on a screen as large as `main`'s, with all of
+    /// `main`'s memory (window positions included); the image is this rectangle of it.
+    Window(Rect),
+}
+
+/// Draws `draw` once offscreen (see [`Region`]) at `scale` times `main`'s pixels per
+/// point and reads back the region's [`pixel_size`] pixels.
 ///
 /// Fails, naming the limit, when the image would exceed the device's largest texture,
 /// when the window's colour format is not 8-bit RGBA/BGRA, or when the GPU does not
@@ -124,10 +139,13 @@ impl Readback {
 pub fn render(
     rs: &RenderState,
     main: &egui::Context,
-    rect: Rect,
+    region: Region,
     scale: u32,
     draw: impl FnMut(&mut egui::Ui),
 ) -> anyhow::Result<Readback> {
+    let rect = match region {
+        Region::Plot(r) | Region::Window(r) => r,
+    };
     let [width, height] = pixel_size(rect, main.pixels_per_point(), scale);
     check_size(
         [width, height],
@@ -136,10 +154,31 @@ pub fn render(
     )?;
     let bgra = is_bgra(rs.target_format)?;
     let ppp = main.pixels_per_point() * scale as f32;
-    // The screen in points is exactly the image's pixels at `ppp`.
+    // The image's pixels at `ppp`, in points.
     let size_points = Vec2::new(width as f32, height as f32) / ppp;
-    let (ctx, output) = run_pass(main, size_points, ppp, draw);
-    let jobs = ctx.tessellate(output.shapes, output.pixels_per_point);
+    let (ctx, mut output) = match region {
+        Region::Plot(_) => run_pass(
+            main,
+            Rect::from_min_size(Pos2::ZERO, size_points),
+            false,
+            ppp,
+            draw,
+        ),
+        Region::Window(_) => {
+            let (ctx, mut output) = run_pass(main, main.content_rect(), true, ppp, draw);
+            // Move the region to the origin by whole pixels (its corner, rounded as
+            // `pixel_size` rounds it), so nothing is resampled.
+            let ppp1 = main.pixels_per_point();
+            let origin = (rect.min.to_vec2() * ppp1).round() / ppp1;
+            for clipped in &mut output.shapes {
+                clipped.clip_rect = clipped.clip_rect.translate(-origin);
+                clipped.shape.translate(-origin);
+            }
+            (ctx, output)
+        }
+    };
+    let shapes = std::mem::take(&mut output.shapes);
+    let jobs = ctx.tessellate(shapes, output.pixels_per_point);
     let screen = egui_wgpu::ScreenDescriptor {
         size_in_pixels: [width, height],
         pixels_per_point: output.pixels_per_point,
@@ -250,10 +289,12 @@ pub fn render(
 }
 
 /// One egui pass of `draw` in a fresh context copying `main`'s options, theme and
-/// widget memory, on a screen `size_points` large at `ppp` pixels per point.
+/// widget data (all its memory with `whole_memory`), on `screen` at `ppp` pixels per
+/// point.
 fn run_pass(
     main: &egui::Context,
-    size_points: Vec2,
+    screen: Rect,
+    whole_memory: bool,
     ppp: f32,
     mut draw: impl FnMut(&mut egui::Ui),
 ) -> (egui::Context, egui::FullOutput) {
@@ -263,10 +304,15 @@ fn run_pass(
         // `ppp` already includes the window's zoom.
         o.zoom_factor = 1.0;
     });
-    let memory = main.data(|d| d.clone());
-    ctx.data_mut(|d| *d = memory);
+    if whole_memory {
+        let memory = main.memory(|m| m.clone());
+        ctx.memory_mut(|m| *m = memory);
+    } else {
+        let memory = main.data(|d| d.clone());
+        ctx.data_mut(|d| *d = memory);
+    }
     let mut input = egui::RawInput {
-        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, size_points)),
+        screen_rect: Some(screen),
         system_theme: Some(main.theme()),
         ..Default::default()
     };
