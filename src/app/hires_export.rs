@@ -342,14 +342,17 @@ mod tests {
         assert_eq!(pixel_size(rect, 1.5, 4), [4200, 2700]);
         // Edges round as the screenshot crop rounds them: x 260.5..1032 is pixels
         // 261..1032 (771 wide, though the width is 771.5), and K× is exactly K × that.
-        let odd = Rect::from_min_max(egui::pos2(260.5, 0.0), egui::pos2(1032.0, 0.2));
-        assert_eq!(pixel_size(odd, 1.0, 1), [771, 1]);
-        assert_eq!(pixel_size(odd, 1.0, 3), [2313, 3]);
+        let odd = Rect::from_min_max(egui::pos2(260.5, 0.0), egui::pos2(1032.0, 10.0));
+        assert_eq!(pixel_size(odd, 1.0, 1), [771, 10]);
+        assert_eq!(pixel_size(odd, 1.0, 3), [2313, 30]);
         let frame = egui::ColorImage::filled([1400, 900], egui::Color32::BLACK);
         assert_eq!(
-            super::super::png_export::crop(&frame, Some(odd), 1.0).size[0],
-            771
+            super::super::png_export::crop(&frame, Some(odd), 1.0).size,
+            [771, 10]
         );
+        // A side thinner than a pixel still gets one (times the scale).
+        let thin = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(5.0, 0.2));
+        assert_eq!(pixel_size(thin, 1.0, 2), [10, 2]);
         assert!(check_size([8192, 8192], 8192, 4).is_ok());
         let err = check_size([8193, 100], 8192, 4).expect_err("too wide");
         assert!(format!("{err}").contains("8193 × 100"), "{err}");
