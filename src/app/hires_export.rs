@@ -313,6 +313,9 @@ fn run_pass(
     }
     let mut input = egui::RawInput {
         screen_rect: Some(screen),
+        // The window's clock: a view window that appeared at time t fades in from t, so
+        // a clock behind it would draw it transparent.
+        time: Some(main.input(|i| i.time)),
         system_theme: Some(main.theme()),
         ..Default::default()
     };
