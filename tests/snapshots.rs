@@ -50,3 +50,193 @@ fn lorenz_with_a_dmd_fit() {
     );
     h.snapshot("lorenz_dmd");
 }
+
+/// The window on the butterfly preset with the orbits stopped: no jobs, a fixed picture.
+fn still_butterfly() -> Harness<'static, ChaosApp> {
+    let preset_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-butterfly.json");
+    let preset = Preset::load(&preset_path).expect("preset");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_step_dt(1.0 / 60.0)
+        .wgpu()
+        .build_eframe(move |cc| {
+            let mut app = ChaosApp::new(cc, Some(preset)).expect("app");
+            app.live.playing = false;
+            app
+        });
+    h.run_steps(5);
+    h
+}
+
+/// `img` averaged over `k` × `k` boxes (its size must be a multiple of `k`).
+fn box_downsample(img: &egui::ColorImage, k: usize) -> egui::ColorImage {
+    let [w, h] = [img.size[0] / k, img.size[1] / k];
+    let mut out = egui::ColorImage::filled([w, h], egui::Color32::BLACK);
+    for y in 0..h {
+        for x in 0..w {
+            let mut sum = [0u32; 4];
+            for dy in 0..k {
+                for dx in 0..k {
+                    let p = img[(k * x + dx, k * y + dy)].to_array();
+                    for c in 0..4 {
+                        sum[c] += u32::from(p[c]);
+                    }
+                }
+            }
+            let n = (k * k) as u32;
+            let [r, g, b, a] = sum.map(|s| ((s + n / 2) / n) as u8);
+            out[(x, y)] = egui::Color32::from_rgba_premultiplied(r, g, b, a);
+        }
+    }
+    out
+}
+
+/// Mean absolute difference of the RGB channels of two equally large images, 0–255.
+fn mean_abs_diff(a: &egui::ColorImage, b: &egui::ColorImage) -> f64 {
+    assert_eq!(a.size, b.size);
+    let total: u64 = a
+        .pixels
+        .iter()
+        .zip(&b.pixels)
+        .map(|(p, q)| {
+            (0..3)
+                .map(|c| u64::from(p.to_array()[c].abs_diff(q.to_array()[c])))
+                .sum::<u64>()
+        })
+        .sum();
+    total as f64 / (3 * a.pixels.len()) as f64
+}
+
+/// The fraction of pixels farther than `tol` (in any channel) from `background`.
+fn drawn_fraction(img: &egui::ColorImage, background: egui::Color32, tol: u8) -> f64 {
+    let bg = background.to_array();
+    let drawn = img
+        .pixels
+        .iter()
+        .filter(|p| (0..3).any(|c| p.to_array()[c].abs_diff(bg[c]) > tol))
+        .count();
+    drawn as f64 / img.pixels.len() as f64
+}
+
+#[test]
+fn the_3d_view_exports_at_twice_and_four_times_the_pixels() {
+    let mut h = still_butterfly();
+    let ctx = h.ctx.clone();
+    let rect = h
+        .state()
+        .plot_rects()
+        .iter()
+        .find(|(n, _)| n == "3-D view")
+        .map(|(_, r)| *r)
+        .expect("the 3-D view is on screen");
+    let window = h.render().expect("renders on lavapipe");
+    let window = egui::ColorImage::from_rgba_unmultiplied(
+        [window.width() as usize, window.height() as usize],
+        window.as_raw(),
+    );
+    let on_screen = chaoslab::app::png_export::crop(&window, Some(rect), ctx.pixels_per_point());
+
+    let mut export = |k: u32| {
+        let start = Instant::now();
+        let image = h
+            .state_mut()
+            .render_view(&ctx, "3-D view", k)
+            .expect("renders offscreen");
+        let gpu = start.elapsed();
+        let image = image.into_color_image();
+        eprintln!(
+            "{k}× export: {} × {} px, render + read back {:.0} ms (with unpacking {:.0} ms)",
+            image.size[0],
+            image.size[1],
+            gpu.as_secs_f64() * 1e3,
+            start.elapsed().as_secs_f64() * 1e3
+        );
+        image
+    };
+    let one = export(1);
+    let two = export(2);
+    let four = export(4);
+    assert_eq!(one.size, on_screen.size);
+    assert_eq!(two.size, [2 * one.size[0], 2 * one.size[1]]);
+    assert_eq!(four.size, [4 * one.size[0], 4 * one.size[1]]);
+
+    // The 1× offscreen frame is the window's own pixels (measured: identical).
+    let window_diff = mean_abs_diff(&one, &on_screen);
+    assert!(
+        window_diff < 0.5,
+        "1× export differs from the window by {window_diff}"
+    );
+
+    // Higher resolutions draw the same picture finer. Lines stay one physical pixel
+    // wide, so a box-downsampled 2× line is about half as bright as the 1× line and
+    // pixel differences do not vanish (8 × 8-blurred mean difference, measured: 4.5 of
+    // 255 at 2×, 7.7 at 4×, but also 5.0 for the 1× picture shifted by 12 pixels, so
+    // it cannot tell right from wrong). What must agree is where something is drawn:
+    // measured on lavapipe, drawn fraction 1× 0.0845, 2× down 0.0888 (+5 %), 4× down
+    // 0.0865 (+2 %); the 8 × 8 blocks holding a drawn pixel overlap 1×'s
+    // (intersection over union) by 1.000 (2×) and 0.999 (4×), against 0.862 for the 1×
+    // picture shifted by 12 pixels, which must fail the same 0.95 bound.
+    let background = one[(2, 2)];
+    let drawn_one = drawn_fraction(&one, background, 12);
+    let shifted = block_overlap(&shift_right(&one, 12, background), &one, background, 8);
+    eprintln!("1× drawn fraction {drawn_one:.4}; 1× shifted by 12 px: blocks overlap {shifted:.4}");
+    for (k, img) in [(2, &two), (4, &four)] {
+        let down = box_downsample(img, k);
+        let drawn = drawn_fraction(&down, background, 12);
+        let blocks = block_overlap(&down, &one, background, 8);
+        eprintln!("{k}× downsampled: drawn fraction {drawn:.4}, blocks overlap {blocks:.4}");
+        assert!(
+            (drawn / drawn_one - 1.0).abs() < 0.10,
+            "{k}×: drawn fraction {drawn} against {drawn_one} at 1×"
+        );
+        assert!(
+            blocks > 0.95,
+            "{k}×: drawn blocks overlap 1×'s only {blocks}"
+        );
+    }
+    assert!(
+        shifted < 0.95,
+        "the comparison does not see a 12-pixel shift ({shifted})"
+    );
+}
+
+/// `img` moved `dx` pixels to the right, the uncovered strip filled with `fill`.
+fn shift_right(img: &egui::ColorImage, dx: usize, fill: egui::Color32) -> egui::ColorImage {
+    let mut out = egui::ColorImage::filled(img.size, fill);
+    for y in 0..img.size[1] {
+        for x in dx..img.size[0] {
+            out[(x, y)] = img[(x - dx, y)];
+        }
+    }
+    out
+}
+
+/// Intersection over union of the `b` × `b` blocks of `x` and of `y` that hold a drawn
+/// pixel (farther than 12 from `background` in some channel).
+fn block_overlap(
+    x: &egui::ColorImage,
+    y: &egui::ColorImage,
+    background: egui::Color32,
+    b: usize,
+) -> f64 {
+    let bg = background.to_array();
+    let drawn = |i: &egui::ColorImage, bx: usize, by: usize| {
+        (0..b).any(|dy| {
+            (0..b).any(|dx| {
+                let p = i[(bx * b + dx, by * b + dy)].to_array();
+                (0..3).any(|c| p[c].abs_diff(bg[c]) > 12)
+            })
+        })
+    };
+    let [w, h] = [x.size[0] / b, x.size[1] / b];
+    let (mut both, mut either) = (0usize, 0usize);
+    for by in 0..h {
+        for bx in 0..w {
+            let (p, q) = (drawn(x, bx, by), drawn(y, bx, by));
+            both += usize::from(p && q);
+            either += usize::from(p || q);
+        }
+    }
+    both as f64 / either.max(1) as f64
+}

@@ -4,14 +4,37 @@
 //! Every file gets the provenance of what was compared (system, parameters, solver and
 //! tolerances, data settings and seed, chaoslab version): a `#` header line in CSV, a
 //! field in JSON, a sidecar for PNG. Dialogs and writes run on helper threads.
+//!
+//! PNGs come at the window's resolution or, for the plots in [`HIRES_PLOTS`], at 2×–4×
+//! its pixels, drawn again offscreen with the same state ([`super::hires_export`]).
 
 use std::sync::mpsc::channel;
 
+use anyhow::Context as _;
 use egui::Rect;
 
-use super::ChaosApp;
 use super::bench::Bench;
-use super::png_export::PngTarget;
+use super::png_export::{PngTarget, file_stem};
+use super::{ChaosApp, ThirdColumn, divergence_plot, hires_export, metrics_table, spectrum_plot};
+
+/// The plots that can be exported above the window's resolution, by the Export menu's
+/// names (all but "Attractors side by side", whose 3-D views are placed on the screen
+/// by pixel, and the whole window, which exports at 1× only).
+pub const HIRES_PLOTS: [&str; 10] = [
+    "3-D view",
+    "Eigenvalue plot",
+    "Forecast-error plot",
+    "Forecast series plot",
+    "Metrics table",
+    "Time series",
+    "2-D projection",
+    "Poincaré section",
+    "Power spectrum",
+    "Orbit diagram",
+];
+
+/// The first of [`HIRES_PLOTS`] that are view windows (drawn as `egui::Window`s).
+const FIRST_VIEW_WINDOW: usize = 5;
 
 /// The fitted cards' reports as one JSON document.
 pub fn models_json(bench: &Bench, provenance: &str) -> serde_json::Value {
@@ -102,9 +125,18 @@ impl ChaosApp {
                     ui.close();
                 }
                 ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label("PNG resolution");
+                    for k in hires_export::SCALES {
+                        ui.selectable_value(&mut self.png.scale, k, format!("{k}×"))
+                            .on_hover_text(format!("{k} times the window's pixels in each direction"));
+                    }
+                });
                 let idle = !self.png.busy();
+                let scale = self.png.scale;
+                let window_label = if scale > 1 { "Window (PNG, 1×)…" } else { "Window (PNG)…" };
                 if ui
-                    .add_enabled(idle, egui::Button::new("Window (PNG)…"))
+                    .add_enabled(idle, egui::Button::new(window_label))
                     .clicked()
                 {
                     let target = PngTarget {
@@ -116,10 +148,22 @@ impl ChaosApp {
                     ui.close();
                 }
                 for (name, rect) in plots {
-                    if ui
-                        .add_enabled(idle, egui::Button::new(format!("{name} (PNG)…")))
-                        .clicked()
-                    {
+                    let hires = HIRES_PLOTS.contains(&name.as_str());
+                    let label = if scale > 1 && !hires {
+                        format!("{name} (PNG, 1×)…")
+                    } else {
+                        format!("{name} (PNG)…")
+                    };
+                    let button = ui.add_enabled(idle, egui::Button::new(label));
+                    let button = if hires {
+                        button
+                    } else {
+                        button.on_hover_text("View windows and the whole window export at the window's resolution")
+                    };
+                    if button.clicked() && scale > 1 && hires {
+                        self.hires_pending = Some(name.clone());
+                        ui.close();
+                    } else if button.clicked() {
                         let target = PngTarget {
                             name: name.clone(),
                             rect: Some(*rect),
@@ -136,6 +180,118 @@ impl ChaosApp {
             .flatten()
         {
             ui.label(egui::RichText::new(status).small());
+        }
+    }
+
+    /// Draws the plot picked for a high-resolution export offscreen (GPU work, on this
+    /// thread) and hands the pixels to the save dialog's helper thread.
+    pub(super) fn hires_step(&mut self, ctx: &egui::Context) {
+        let Some(name) = self.hires_pending.take() else {
+            return;
+        };
+        match self.render_view(ctx, &name, self.png.scale) {
+            Ok(image) => {
+                let provenance = self.provenance();
+                self.png
+                    .save_rendered(image, name, provenance, self.waker.clone());
+            }
+            Err(e) => self.png.status = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Draws the plot the Export menu calls `name` (as on screen last frame, same state
+    /// and camera) offscreen at `scale` times the window's pixels and reads it back.
+    pub fn render_view(
+        &mut self,
+        ctx: &egui::Context,
+        name: &str,
+        scale: u32,
+    ) -> anyhow::Result<hires_export::Readback> {
+        let wanted = file_stem(name);
+        let (name, rect) = self
+            .plot_rects
+            .iter()
+            .find(|(n, _)| file_stem(n) == wanted)
+            .cloned()
+            .with_context(|| {
+                format!(
+                    "no plot named '{name}' is on screen; the window shows: {}",
+                    self.plot_rects
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        if !HIRES_PLOTS.contains(&name.as_str()) {
+            anyhow::bail!(
+                "'{name}' exports at the window's resolution only (1×); at {scale}× these can be drawn: {}",
+                HIRES_PLOTS.join(", ")
+            );
+        }
+        let rs = self.render_state.clone().context(
+            "a high-resolution export needs the window's wgpu renderer; export at 1× instead",
+        )?;
+        let region = if HIRES_PLOTS[FIRST_VIEW_WINDOW..].contains(&name.as_str()) {
+            hires_export::Region::Window(rect)
+        } else {
+            hires_export::Region::Plot(rect)
+        };
+        hires_export::render(&rs, ctx, region, scale, |ui| self.draw_plot(&name, ui))
+    }
+
+    /// Draws plot `name` of [`HIRES_PLOTS`] into `ui` (a view window: into `ui`'s
+    /// context) as the window drew it last frame.
+    fn draw_plot(&mut self, name: &str, ui: &mut egui::Ui) {
+        let column = |k: usize| egui::UiBuilder::new().scope_id(self.column_ids[k]);
+        match name {
+            "3-D view" => self.view.still_copy().ui(ui, &self.scene),
+            "Eigenvalue plot" => {
+                let (mut epsilon, mut continuous) = (self.epsilon, self.continuous);
+                ui.scope_builder(column(0), |ui| {
+                    spectrum_plot::spectrum_plot(
+                        ui,
+                        &self.bench,
+                        &mut epsilon,
+                        &mut continuous,
+                        &mut self.eigen_paint,
+                        &mut self.modal,
+                    )
+                });
+            }
+            "Time series" => {
+                self.views.time_series.show(ui.ctx(), &self.live);
+            }
+            "2-D projection" => self.views.projection.show(ui.ctx(), &self.live),
+            "Poincaré section" => self.views.poincare.show(ui.ctx(), &self.live),
+            "Power spectrum" => self.views.spectrum.show(ui.ctx(), &self.live),
+            "Orbit diagram" => {
+                let (system, x0) = (&self.live.system, self.live.state());
+                self.views.orbit.show(ui.ctx(), system, x0, None);
+            }
+            "Forecast-error plot" => {
+                ui.scope_builder(column(1), |ui| {
+                    divergence_plot::divergence_plot(ui, &self.bench)
+                });
+            }
+            _ => {
+                let (mut third, mut sort) = (self.third_column, self.sort);
+                ui.scope_builder(column(2), |ui| {
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut third, ThirdColumn::Metrics, "Metrics");
+                        ui.selectable_value(&mut third, ThirdColumn::Series, "Series");
+                    });
+                    match third {
+                        ThirdColumn::Series => divergence_plot::series_plot(ui, &self.bench),
+                        ThirdColumn::Metrics => {
+                            metrics_table::metrics_table(ui, &self.bench, &mut sort);
+                            if let Some(status) = &self.export_status {
+                                ui.label(egui::RichText::new(status).small());
+                            }
+                        }
+                    }
+                });
+            }
         }
     }
 

@@ -17,6 +17,7 @@ pub mod eigen_paint;
 mod export_menu;
 pub mod fit_job;
 pub mod frame_times;
+pub mod hires_export;
 pub mod live;
 pub mod metrics_table;
 pub mod modal_forecast;
@@ -82,6 +83,15 @@ pub struct ChaosApp {
     png: png_export::PngExport,
     /// The plots drawn last frame, by name, with their rectangles (for PNG export).
     plot_rects: Vec<(String, egui::Rect)>,
+    /// The scope ids of the comparison panel's three columns last frame (so an
+    /// offscreen redraw finds the plots' zoom and pan in widget memory).
+    column_ids: [egui::Id; 3],
+    /// What the 3-D view drew last frame.
+    scene: Scene,
+    /// A plot to draw offscreen at `png.scale` × and save, at the end of this frame.
+    hires_pending: Option<String>,
+    /// The window's GPU device, queue and colour format (for offscreen export).
+    render_state: Option<eframe::egui_wgpu::RenderState>,
     /// How the main trail (or the loaded dataset) is coloured.
     pub colour_by: ColourBy,
     /// The Koopman eigenfunction painted on the attractor, if one was clicked.
@@ -135,6 +145,8 @@ struct Screenshot {
     path: PathBuf,
     /// Crop to this plot (by name, as the Export menu lists it).
     plot: Option<String>,
+    /// Draw the plot offscreen at this multiple of the window's pixels (1: crop the frame).
+    scale: u32,
     frames: u32,
     rx: Option<Receiver<Arc<egui::ColorImage>>>,
     result: Arc<Mutex<Option<anyhow::Result<()>>>>,
@@ -148,6 +160,7 @@ impl ChaosApp {
         let waker: crate::jobs::Waker = Arc::new(move || ctx.request_repaint());
         let mut app = Self::headless(preset)?;
         app.waker = Some(waker);
+        app.render_state = cc.wgpu_render_state.clone();
         Ok(app)
     }
 
@@ -171,6 +184,10 @@ impl ChaosApp {
             export_rx: None,
             png: Default::default(),
             plot_rects: Vec::new(),
+            column_ids: [egui::Id::NULL; 3],
+            scene: Scene::default(),
+            hires_pending: None,
+            render_state: None,
             colour_by: ColourBy::Solid,
             eigen_paint: Default::default(),
             modal: Default::default(),
@@ -487,6 +504,7 @@ impl ChaosApp {
             .show(ui, |ui| {
                 let h = ui.available_height();
                 ui.columns(3, |cols| {
+                    self.column_ids = [cols[0].scope_id(), cols[1].scope_id(), cols[2].scope_id()];
                     cols[0].set_height(h);
                     if let Some(what) = spectrum_plot::spectrum_plot(
                         &mut cols[0],
@@ -646,7 +664,8 @@ impl ChaosApp {
             curves.extend(marker.filter(|_| self.source == SourceKind::System));
             let rect = ui.max_rect();
             plots.push(("3-D view".into(), rect));
-            self.view.ui(ui, &Scene { curves });
+            self.scene = Scene { curves };
+            self.view.ui(ui, &self.scene);
             self.views.overlay(ui, rect);
         });
         if let Some(sys) = self.editor.show(ui.ctx()) {
@@ -655,6 +674,7 @@ impl ChaosApp {
         }
         plots.extend(self.views.plot_rects());
         self.plot_rects = plots;
+        self.hires_step(ui.ctx());
         self.screenshot_step(ui.ctx());
         let busy = self.busy();
         if let Some(recorder) = &mut self.frame_recorder {
@@ -663,6 +683,12 @@ impl ChaosApp {
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
+    }
+
+    /// The plots drawn last frame, by the names the Export menu shows, with their
+    /// rectangles in points.
+    pub fn plot_rects(&self) -> &[(String, egui::Rect)] {
+        &self.plot_rects
     }
 
     /// Where the compared data came from, for exported files.
@@ -731,7 +757,23 @@ impl ChaosApp {
         };
         shot.frames += 1;
         ctx.request_repaint();
-        if shot.rx.is_none() && !busy && shot.frames > 20 {
+        let ready = shot.rx.is_none() && !busy && shot.frames > 20;
+        if ready && shot.scale > 1 {
+            let (path, scale, result) = (shot.path.clone(), shot.scale, shot.result.clone());
+            let name = shot.plot.clone().unwrap_or_default();
+            let saved = self.render_view(ctx, &name, scale).and_then(|image| {
+                let (w, h) = (image.width, image.height);
+                png_export::write_png_rgba(&path, w, h, &image.into_rgba(), &name, &provenance)
+            });
+            if let Ok(mut r) = result.lock() {
+                *r = Some(saved);
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            // Done: later frames (before the window closes) must not draw it again.
+            self.screenshot = None;
+            return;
+        }
+        if ready {
             let (tx, rx) = channel();
             ctx.request_screenshot(move |img| {
                 let _ = tx.send(img);
@@ -832,6 +874,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
     let shot = args.screenshot.clone().map(|path| Screenshot {
         path,
         plot: args.plot.clone(),
+        scale: args.scale,
         frames: 0,
         rx: None,
         result: result.clone(),

@@ -1,5 +1,7 @@
-//! PNG export of the whole window or of one plot: the next frame is captured (egui's
-//! viewport screenshot), cropped to the plot's rectangle, and written where the user
+//! PNG export of the whole window or of one plot: at the window's resolution the next
+//! frame is captured (egui's viewport screenshot) and cropped to the plot's rectangle;
+//! at 2×–4× the plot is drawn again offscreen ([`super::hires_export`]) and handed in
+//! with [`PngExport::save_rendered`]. Either way the image is written where the user
 //! picks, with a provenance sidecar `<file>.provenance.json` (what was shown, the
 //! system or dataset, the chaoslab version) as every exported file has.
 //!
@@ -14,6 +16,7 @@ use anyhow::Context as _;
 use egui::{ColorImage, Rect};
 use image::ImageEncoder;
 
+use super::hires_export::Readback;
 use crate::jobs::Waker;
 
 /// What is being exported: a plot by name and where it sits on screen (`None`: the
@@ -38,11 +41,44 @@ enum Stage {
 }
 
 /// The state of a PNG export in progress and the last outcome.
-#[derive(Default)]
 pub struct PngExport {
     stage: Option<Stage>,
     /// The last outcome ("saved …" or the error), shown in the window.
     pub status: Option<String>,
+    /// The resolution of every PNG export, as a multiple of the window's pixels (1–4).
+    pub scale: u32,
+}
+
+impl Default for PngExport {
+    fn default() -> Self {
+        Self {
+            stage: None,
+            status: None,
+            scale: 1,
+        }
+    }
+}
+
+/// Pixels on their way to a file: a cropped window frame or an offscreen rendering.
+pub enum Pixels {
+    /// A (cropped) screenshot.
+    Frame(ColorImage),
+    /// A view drawn offscreen at a higher resolution, as read back from the GPU.
+    Rendered(Readback),
+}
+
+impl Pixels {
+    /// Width, height and packed RGBA8 rows.
+    fn into_rgba(self) -> (u32, u32, Vec<u8>) {
+        match self {
+            Pixels::Frame(image) => {
+                let [w, h] = image.size;
+                let rgba = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+                (w as u32, h as u32, rgba)
+            }
+            Pixels::Rendered(read) => (read.width, read.height, read.into_rgba()),
+        }
+    }
 }
 
 impl PngExport {
@@ -77,6 +113,47 @@ impl PngExport {
         });
     }
 
+    /// Saves a view drawn offscreen (at [`Self::scale`]) through the save dialog on a
+    /// helper thread, which also unpacks the GPU's rows and encodes the PNG.
+    pub fn save_rendered(
+        &mut self,
+        image: Readback,
+        name: String,
+        provenance: String,
+        waker: Option<Waker>,
+    ) {
+        if self.busy() {
+            return;
+        }
+        self.save(Pixels::Rendered(image), name, provenance, waker);
+    }
+
+    /// Asks for a file name and writes `pixels` there, both on a helper thread.
+    fn save(&mut self, pixels: Pixels, name: String, provenance: String, waker: Option<Waker>) {
+        self.status = Some(format!("saving {name}…"));
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let picked = rfd::FileDialog::new()
+                .add_filter("PNG", &["png"])
+                .set_file_name(format!("{}.png", file_stem(&name)))
+                .save_file();
+            let result = match picked {
+                Some(path) => {
+                    let (w, h, rgba) = pixels.into_rgba();
+                    write_png_rgba(&path, w, h, &rgba, &name, &provenance)
+                        .map(|()| format!("saved {} ({w} × {h} px)", path.display()))
+                        .map_err(|e| format!("{e:#}"))
+                }
+                None => Err("export cancelled (no file chosen)".into()),
+            };
+            let _ = tx.send(result);
+            if let Some(w) = waker {
+                w();
+            }
+        });
+        self.stage = Some(Stage::Saving(rx));
+    }
+
     /// Advances the export: a delivered frame is cropped and handed to a save dialog on
     /// a helper thread; a finished save updates [`Self::status`].
     pub fn poll(&mut self, ctx: &egui::Context, waker: Option<Waker>) {
@@ -92,24 +169,7 @@ impl PngExport {
                 };
                 let image = crop(&frame, target.rect, ctx.pixels_per_point());
                 let (target, provenance) = (target.clone(), provenance.clone());
-                let (tx, rx) = channel();
-                std::thread::spawn(move || {
-                    let picked = rfd::FileDialog::new()
-                        .add_filter("PNG", &["png"])
-                        .set_file_name(format!("{}.png", file_stem(&target.name)))
-                        .save_file();
-                    let result = match picked {
-                        Some(path) => write_png(&path, &image, &target.name, &provenance)
-                            .map(|()| format!("saved {}", path.display()))
-                            .map_err(|e| format!("{e:#}")),
-                        None => Err("export cancelled (no file chosen)".into()),
-                    };
-                    let _ = tx.send(result);
-                    if let Some(w) = waker {
-                        w();
-                    }
-                });
-                self.stage = Some(Stage::Saving(rx));
+                self.save(Pixels::Frame(image), target.name, provenance, waker);
             }
             Some(Stage::Saving(rx)) => {
                 if let Ok(result) = rx.try_recv() {
@@ -158,9 +218,22 @@ pub fn write_png(
 ) -> anyhow::Result<()> {
     let [w, h] = image.size;
     let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    write_png_rgba(path, w as u32, h as u32, &rgba, what, provenance)
+}
+
+/// Writes `w` × `h` packed RGBA8 pixels as a PNG at `path` (atomically) and its
+/// provenance sidecar `<path>.provenance.json`.
+pub fn write_png_rgba(
+    path: &Path,
+    w: u32,
+    h: u32,
+    rgba: &[u8],
+    what: &str,
+    provenance: &str,
+) -> anyhow::Result<()> {
     let mut bytes = Vec::new();
     image::codecs::png::PngEncoder::new(&mut bytes)
-        .write_image(&rgba, w as u32, h as u32, image::ExtendedColorType::Rgba8)
+        .write_image(rgba, w, h, image::ExtendedColorType::Rgba8)
         .context("encoding the PNG")?;
     crate::io::write_atomic(path, &bytes)?;
     let sidecar = serde_json::json!({

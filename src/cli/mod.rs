@@ -67,6 +67,11 @@ pub struct GuiArgs {
     /// ('eigenvalue plot', 'forecast-error plot', '3-D view', 'time series', …).
     #[arg(long, requires = "screenshot")]
     pub plot: Option<String>,
+    /// With --screenshot --plot: draw the plot offscreen at K times the window's pixels
+    /// (1–4; the 3-D view, eigenvalue, forecast-error and series/metrics plots).
+    #[arg(long, requires = "plot", default_value_t = 1, value_name = "K",
+          value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub scale: u32,
     /// Draw N points of a Lorenz trajectory for a fixed number of frames and print the
     /// median frame time, then exit.
     #[arg(long, value_name = "N")]

@@ -106,24 +106,34 @@ pub fn install(render_state: Option<&egui_wgpu::RenderState>) -> bool {
         INSTALLED.set(false);
         return false;
     };
+    let installed = install_into(
+        &mut render_state.renderer.write().callback_resources,
+        render_state,
+    );
+    INSTALLED.set(installed);
+    installed
+}
+
+/// Registers the pipelines in another egui-wgpu renderer's `resources` (an offscreen
+/// renderer drawing into a texture of `render_state.target_format` on the same device),
+/// so paint callbacks of [`AttractorView`]s draw there too. Returns false when the
+/// pipelines fail validation (the views then draw nothing in that renderer).
+pub fn install_into(
+    resources: &mut egui_wgpu::CallbackResources,
+    render_state: &egui_wgpu::RenderState,
+) -> bool {
     let scope = render_state
         .device
         .push_error_scope(egui_wgpu::wgpu::ErrorFilter::Validation);
-    let resources = Resources::new(render_state);
+    let built = Resources::new(render_state);
     // Native wgpu resolves error scopes immediately, so one poll suffices.
     let mut pending = std::pin::pin!(scope.pop());
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     if let std::task::Poll::Ready(Some(error)) = pending.as_mut().poll(&mut cx) {
         eprintln!("chaoslab: 3-D view disabled, pipeline creation failed: {error}");
-        INSTALLED.set(false);
         return false;
     }
-    render_state
-        .renderer
-        .write()
-        .callback_resources
-        .insert(resources);
-    INSTALLED.set(true);
+    resources.insert(built);
     true
 }
 
@@ -172,6 +182,18 @@ impl AttractorView {
             bounds: Vec::new(),
             linked: false,
             frame_requested: false,
+        }
+    }
+
+    /// A copy that draws what this view shows now (same id and camera) and never
+    /// re-frames itself: for drawing the view once more elsewhere, e.g. offscreen at a
+    /// higher resolution for export.
+    pub fn still_copy(&self) -> Self {
+        Self {
+            camera: self.camera,
+            auto_frame: false,
+            follow: false,
+            ..Self::new(self.id)
         }
     }
 

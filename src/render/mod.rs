@@ -19,7 +19,9 @@ mod linked_views;
 mod pipelines;
 mod ring;
 
-pub use attractor_view::{AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install};
+pub use attractor_view::{
+    AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install, install_into,
+};
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, viridis};
 pub use gpu::uploaded_vertices;
