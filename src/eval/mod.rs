@@ -7,6 +7,7 @@ pub mod compare;
 pub mod correlation_dimension;
 pub mod forecast;
 pub mod lyapunov;
+pub mod local_stretching;
 pub mod lyapunov_delay;
 pub mod orbit_diagram;
 mod orthonormalize;

@@ -1,6 +1,19 @@
 //! The largest Lyapunov exponent of a fitted closed-loop map from its tangent dynamics:
 //! one tangent vector propagated by the map's Jacobian and renormalised every step; the
 //! mean log growth is λ_max per step (Benettin et al. 1980, with a single vector).
+//! [`renormalise`] is the one renormalisation step, shared with the local stretching
+//! along a live orbit ([`super::local_stretching`]).
+
+/// Scales `tangent` to unit length and returns the log of its length before, or `None`
+/// (leaving it unchanged) when the length is zero or not finite.
+pub fn renormalise(tangent: &mut [f64]) -> Option<f64> {
+    let norm = tangent.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if !(norm > 0.0 && norm.is_finite()) {
+        return None;
+    }
+    tangent.iter_mut().for_each(|v| *v /= norm);
+    Some(norm.ln())
+}
 
 /// λ_max per step of the map that `advance` applies: `advance(state, tangent)` moves the
 /// state one step and the tangent by the Jacobian at the old state, and returns `false`
@@ -18,13 +31,9 @@ pub fn largest_lyapunov_per_step<S>(
         if !advance(state, tangent) {
             return None;
         }
-        let norm = tangent.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if !(norm > 0.0 && norm.is_finite()) {
-            return None;
-        }
-        tangent.iter_mut().for_each(|v| *v /= norm);
+        let log_norm = renormalise(tangent)?;
         if k >= transient {
-            sum += norm.ln();
+            sum += log_norm;
         }
     }
     (steps > 0).then(|| sum / steps as f64)
