@@ -1,12 +1,15 @@
 //! Benchmarks of the numerical core: integrating Lorenz, its Lyapunov spectrum, an
 //! exact-DMD fit, and the ResDMD pseudospectrum (fast path per grid point against the
-//! dense SVD it replaced), and the reservoir computers' fits (ESN with N = 500, NVAR).
+//! dense SVD it replaced), the reservoir computers' fits (ESN with N = 500, NVAR), and the
+//! live orbit's loop with and without its local stretching.
 //! Run with `cargo bench --bench core`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+use chaoslab::eval::local_stretching::LocalStretching;
 use chaoslab::eval::{LyapunovOptions, lyapunov_spectrum};
-use chaoslab::integrate::{Method, Simulation, solve};
+use chaoslab::integrate::solve_defaults::{ATOL, RTOL};
+use chaoslab::integrate::{Method, Simulation, solve, stepper_for};
 use chaoslab::jobs::JobContext;
 use chaoslab::models::Model;
 use chaoslab::models::dmd::Dmd;
@@ -30,6 +33,38 @@ fn benches(c: &mut Criterion) {
     c.bench_function("lorenz rk4 100 periods (10k samples)", |b| {
         b.iter(|| solve(&sys, &rk4, &job).expect("integrates"))
     });
+    // The live view's loop (src/app/live.rs): one Dormand–Prince stepper sampled every
+    // period/100, alone and with the local stretching riding along. The difference per
+    // sample is what colouring by stretching costs.
+    let dt = sys.info().period / 100.0;
+    let x0 = sys.info().initial_conditions.clone();
+    let live_loop = |stretch: bool| {
+        let mut stepper = stepper_for(&sys, Method::Dopri5, RTOL, ATOL, dt, 0.0, &x0);
+        let mut tangent = LocalStretching::new(&sys, 0.0).filter(|_| stretch);
+        let mut x = vec![0.0; 3];
+        let mut sum = 0.0;
+        for k in 1..=10_000 {
+            let t = k as f64 * dt;
+            while stepper.t() < t - 1e-12 {
+                if let Some(s) = &mut tangent {
+                    s.before_step(&sys, stepper.as_ref());
+                }
+                stepper.step().expect("steps");
+            }
+            stepper.interpolate(t, &mut x);
+            if let Some(s) = &mut tangent {
+                sum += s.sample(&sys, stepper.as_ref(), t);
+            }
+        }
+        x[0] + sum
+    };
+    c.bench_function("live orbit, lorenz 10k samples: stepper alone", |b| {
+        b.iter(|| live_loop(false))
+    });
+    c.bench_function(
+        "live orbit, lorenz 10k samples: with local stretching",
+        |b| b.iter(|| live_loop(true)),
+    );
     let opts = LyapunovOptions {
         periods: 200.0,
         transient_periods: 0.0,

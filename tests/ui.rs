@@ -622,6 +622,47 @@ fn the_orbit_can_be_coloured_by_time_or_speed() {
     }
 }
 
+/// "stretching" in the colour-by menu colours Lorenz's live trail point by point by its
+/// local stretching: one value per trail point, spanning the whole colour map, from
+/// rates of both signs whose mean is near the largest exponent (0.906), with the
+/// legend line under the menu.
+#[test]
+fn the_orbit_can_be_coloured_by_local_stretching() {
+    use chaoslab::render::ColourBy;
+    let mut h = harness();
+    h.run_steps(2);
+    // Some time units of trail, so the mean settles (the window opens after 8 periods).
+    h.state_mut().live.fast_forward(60.0);
+    h.get_by_label("colour by").click();
+    h.run_steps(2);
+    h.get_by_label("stretching").click();
+    h.run_steps(3);
+    assert_eq!(h.state().colour_by, ColourBy::Stretching);
+    let colours = h
+        .state()
+        .stretching_paint
+        .last()
+        .cloned()
+        .expect("stretching colours");
+    let trail = h.state().live.trail().len();
+    assert!(trail > 5_000, "{trail}");
+    assert_eq!(colours.values.len(), trail);
+    assert!(!colours.cyclic);
+    let below = colours.values.iter().filter(|&&v| v <= 0.0).count() as f64 / trail as f64;
+    let above = colours.values.iter().filter(|&&v| v >= 1.0).count() as f64 / trail as f64;
+    // 2 % at each clamped end (nearest-rank quantiles, so a little more with ties).
+    assert!((0.015..0.05).contains(&below), "{below}");
+    assert!((0.015..0.05).contains(&above), "{above}");
+    let rates = h.state().live.stretching();
+    assert!(rates.iter().any(|&r| r < -1.0) && rates.iter().any(|&r| r > 1.0));
+    let range = h.state().stretching_paint.range().expect("range");
+    assert!(range.low < 0.0 && range.high > 0.0, "{range:?}");
+    assert!((range.mean - 0.906).abs() < 0.15, "{range:?}");
+    let mean = number_after(&h, "(yellow); mean ");
+    assert!((mean - f64::from(range.mean)).abs() < 1e-3, "{mean}");
+    h.get_by_label_contains("stretching per time unit:");
+}
+
 #[test]
 fn koopman_card_fits_kernel_edmd_and_shows_the_continuous_time_table() {
     let mut h = harness();
@@ -870,9 +911,17 @@ fn a_clicked_eigenvalue_paints_its_eigenfunction_on_the_limit_cycle() {
         .iter()
         .fold((1.0f32, 0.0f32), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     assert!(lo < 0.05 && hi > 0.95, "phase range {lo}..{hi}");
+    // The painted eigenfunction keeps precedence over colouring by stretching…
+    h.state_mut().colour_by = chaoslab::render::ColourBy::Stretching;
+    h.run_steps(2);
+    assert!(h.state().stretching_paint.last().is_none());
+    assert!(h.state().eigen_paint.last().is_some());
     h.get_by_label("clear").click();
     h.run_steps(2);
     assert_eq!(h.state().eigen_paint.selected, None);
+    // …and the stretching colours take over once it is cleared.
+    let stretching = h.state().stretching_paint.last().cloned().expect("colours");
+    assert_eq!(stretching.values.len(), h.state().live.trail().len());
 }
 
 /// Sets PLRNN card settings (small, so the test trains in seconds) and returns its index.

@@ -3,7 +3,8 @@
 //! and the butterfly effect — an ensemble of orbits started in a tiny ball around the
 //! current state, integrated in lock step, with the log of their mean separation from
 //! the main orbit recorded against time. Parameter changes take effect at the current
-//! states without restarting the orbits. No egui here.
+//! states without restarting the orbits. The main orbit also carries its local
+//! stretching ([`LocalStretching`]), one value per trail point. No egui here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::eval::local_stretching::LocalStretching;
 use crate::integrate::{Method, Stepper, solve_defaults, stepper_for};
 use crate::systems::{Kind, System};
 
@@ -45,6 +47,11 @@ struct Orbit {
     stream: u64,
     /// The latest sample (full state).
     sample: Vec<f64>,
+    /// The tangent riding along (main orbit of a flow or map only).
+    stretch: Option<LocalStretching>,
+    /// `λ_loc` per trail point, pushed and drained with `trail` (empty without
+    /// `stretch`); appended in place like it.
+    stretching: Arc<Vec<f32>>,
 }
 
 impl Orbit {
@@ -55,7 +62,15 @@ impl Orbit {
             appended: 0,
             stream: NEXT_STREAM.fetch_add(1, Ordering::Relaxed),
             sample: x0.to_vec(),
+            stretch: None,
+            stretching: Arc::new(Vec::new()),
         }
+    }
+
+    /// Also records the local stretching along this orbit (flows and maps).
+    fn with_stretching(mut self, system: &System) -> Self {
+        self.stretch = LocalStretching::new(system, self.stepper.t());
+        self
     }
 
     /// Steps until the stepper has passed `t`, then samples it there; returns the steps
@@ -63,6 +78,9 @@ impl Orbit {
     fn sample_at(&mut self, t: f64, system: &System, capacity: usize) -> Result<u64, String> {
         let mut steps = 0;
         while self.stepper.t() < t - 1e-12 {
+            if let Some(s) = &mut self.stretch {
+                s.before_step(system, self.stepper.as_ref());
+            }
             self.stepper.step().map_err(|e| {
                 let (t, reason) = e.describe();
                 format!("The orbit blew up at t = {t:.3} ({reason}). Move the parameters back into range and press Reset.")
@@ -76,6 +94,7 @@ impl Orbit {
             }
         }
         self.stepper.interpolate(t, &mut self.sample);
+        let rate = (self.stretch.as_mut()).map(|s| s.sample(system, self.stepper.as_ref(), t));
         // Draw what a trajectory records: dysts' output map (sin/cos of unbounded
         // angles; Torus without its clock), so the view stays bounded.
         let drawn = if system.has_output_map() {
@@ -91,11 +110,18 @@ impl Orbit {
         // Drop the oldest tenth at once (not one point per sample) when the trail is full.
         let capacity = capacity.max(10);
         let trail = Arc::make_mut(&mut self.trail);
+        let mut dropped = 0;
         if trail.len() >= capacity {
             let excess = trail.len() + 1 - capacity;
-            trail.drain(..excess.max(capacity / 10).min(trail.len()));
+            dropped = excess.max(capacity / 10).min(trail.len());
+            trail.drain(..dropped);
         }
         trail.push(p);
+        if let Some(rate) = rate {
+            let stretching = Arc::make_mut(&mut self.stretching);
+            stretching.drain(..dropped.min(stretching.len()));
+            stretching.push(rate as f32);
+        }
         self.appended += 1;
         Ok(steps)
     }
@@ -178,7 +204,8 @@ impl LiveSimulation {
 
     /// Back to the initial condition with an empty trail and no ensemble.
     pub fn reset(&mut self) {
-        self.main = Orbit::new(&self.system, self.dt, 0.0, &self.initial_condition);
+        self.main = Orbit::new(&self.system, self.dt, 0.0, &self.initial_condition)
+            .with_stretching(&self.system);
         self.ensemble.clear();
         self.separation.clear();
         self.t_next_sample = 0.0;
@@ -201,6 +228,9 @@ impl LiveSimulation {
     /// Applies changed parameters from the current states on.
     pub fn parameters_changed(&mut self) {
         let t = self.main.stepper.t();
+        if let Some(s) = &mut self.main.stretch {
+            s.before_restart(&self.system, self.main.stepper.as_ref());
+        }
         for orbit in std::iter::once(&mut self.main).chain(self.ensemble.iter_mut()) {
             let x = orbit.stepper.state().to_vec();
             orbit.stepper = make_stepper(&continuing(&self.system), self.dt, t, &x);
@@ -261,6 +291,13 @@ impl LiveSimulation {
     /// The main trail as a stream for the renderer's ring buffer.
     pub fn trail_stream(&self) -> TrailStream {
         self.main.stream()
+    }
+
+    /// The local stretching `λ_loc` (per time unit; per iterate for maps) at every point
+    /// of [`Self::trail`], in step with it; NaN where none is known (the first sample);
+    /// empty for delay equations.
+    pub fn stretching(&self) -> Arc<Vec<f32>> {
+        self.main.stretching.clone()
     }
 
     /// The ensemble's trails as streams.
@@ -492,6 +529,44 @@ mod tests {
         let err = live.error.as_deref().unwrap_or_default();
         assert!(err.contains("too stiff"), "{err:?}");
         assert!(live.time() < 1.0, "stopped early, at t = {}", live.time());
+    }
+
+    /// The stretching stays one value per trail point through trail drops, shrinking
+    /// and parameter changes, and averages to Lorenz's largest exponent (0.906).
+    #[test]
+    fn the_stretching_follows_the_trail_point_for_point() {
+        let mut sys = Catalog::builtin().system("Lorenz").expect("Lorenz");
+        sys.set_param("beta", 8.0 / 3.0).expect("beta");
+        let mut live = LiveSimulation::new(sys);
+        live.trail_capacity = 10_000;
+        live.fast_forward(20.0);
+        assert_eq!(live.stretching().len(), live.trail().len());
+        live.fast_forward(130.0);
+        assert_eq!(live.stretching().len(), live.trail().len());
+        let s = live.stretching();
+        let mean = s.iter().map(|&v| f64::from(v)).sum::<f64>() / s.len() as f64;
+        // 150 time units: finite-time means spread by about ±0.02 (1σ) there.
+        assert!(
+            (mean - 0.906).abs() < 0.1,
+            "mean over 150 time units {mean}"
+        );
+        drop(s);
+        live.trail_capacity = 700;
+        live.system.set_param("rho", 10.0).expect("rho");
+        live.parameters_changed();
+        live.fast_forward(30.0);
+        assert_eq!(live.stretching().len(), live.trail().len());
+        // Settled on a stable fixed point: every direction contracts (the slowest
+        // eigenvalue there is about −0.9).
+        let last = *live.stretching().last().expect("values");
+        assert!(last < -0.3, "{last}");
+        // Delay equations have none.
+        let mg = Catalog::builtin()
+            .system("MackeyGlass")
+            .expect("MackeyGlass");
+        let mut live = LiveSimulation::new(mg);
+        live.fast_forward(3.0);
+        assert!(live.stretching().is_empty());
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod render_bench;
 pub mod session;
 pub mod spectrum_plot;
 pub mod spectrum_table;
+pub mod stretching_paint;
 pub mod system_editor;
 pub mod system_panel;
 pub mod views;
@@ -96,6 +97,8 @@ pub struct ChaosApp {
     pub colour_by: ColourBy,
     /// The Koopman eigenfunction painted on the attractor, if one was clicked.
     pub eigen_paint: eigen_paint::EigenPaint,
+    /// The live orbit's colours by local stretching (while "stretching" is chosen).
+    pub stretching_paint: stretching_paint::StretchingPaint,
     /// Forecasts from the verified eigenpairs only.
     pub modal: modal_forecast::ModalForecasts,
     /// The ResDMD residual threshold ε of the eigenvalue plane.
@@ -190,6 +193,7 @@ impl ChaosApp {
             render_state: None,
             colour_by: ColourBy::Solid,
             eigen_paint: Default::default(),
+            stretching_paint: Default::default(),
             modal: Default::default(),
             epsilon: 0.05,
             continuous: false,
@@ -451,8 +455,32 @@ impl ChaosApp {
                             })
                             .response
                             .labelled_by(l.id)
-                            .on_hover_text("The orbit's colour: one colour, or viridis along time (oldest dark, newest yellow) or by speed (slow dark, fast yellow)");
+                            .on_hover_text("The orbit's colour: one colour, or viridis along time (oldest dark, newest yellow), by speed (slow dark, fast yellow), or by local stretching: how fast nearby orbits separate right there — the growth rate λ = ln(|v(t+Δ)|/|v(t)|)/Δ of a tangent vector v over one sample Δ (a finite-time Lyapunov exponent), mapped linearly from its 2nd percentile along the trail (dark: contracting) to its 98th (yellow: stretching hardest). Its mean along the orbit is the largest Lyapunov exponent. Stretching needs the live system (not loaded data, not delay equations); a clicked eigenfunction paints over it.");
                     });
+                    if self.colour_by == ColourBy::Stretching
+                        && self.source == SourceKind::System
+                    {
+                        let unit = if self.live.system.kind() == crate::systems::Kind::Map {
+                            "iterate"
+                        } else {
+                            "time unit"
+                        };
+                        // The colours are computed after this panel: the range shown is
+                        // last frame's.
+                        let text = match self.stretching_paint.range() {
+                            Some(r) => Some(format!(
+                                "stretching per {unit}: {:.2} (dark) … {:.2} (yellow); mean {:.3}",
+                                r.low, r.high, r.mean
+                            )),
+                            None if self.live.stretching().is_empty() => Some(
+                                "no local stretching for a delay equation".to_string(),
+                            ),
+                            None => None,
+                        };
+                        if let Some(text) = text {
+                            ui.label(egui::RichText::new(text).small());
+                        }
+                    }
                     ui.separator();
                     if self.source == SourceKind::Dataset {
                         self.data.ui(ui, self.waker.clone());
@@ -569,6 +597,19 @@ impl ChaosApp {
         let painted = self
             .eigen_paint
             .colours(painted_model, &main_points, main_generation);
+        // Stretching colours the live orbit unless an eigenfunction is painted on it.
+        let stretching = match (self.colour_by, self.source, &painted) {
+            (ColourBy::Stretching, SourceKind::System, None) => {
+                let trail = self.live.trail_stream();
+                self.stretching_paint.colours(
+                    &self.live.stretching(),
+                    trail.points.len(),
+                    trail.stream,
+                    trail.appended,
+                )
+            }
+            _ => None,
+        };
         egui::CentralPanel::default().show(ui, |ui| {
             let mut curves = vec![match self.source {
                 SourceKind::System => {
@@ -581,7 +622,7 @@ impl ChaosApp {
                         fade: true,
                         dots: is_map,
                         colour_by: self.colour_by,
-                        scalars: painted.clone(),
+                        scalars: painted.clone().or(stretching),
                     }
                 }
                 SourceKind::Dataset => Curve {

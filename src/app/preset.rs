@@ -16,7 +16,8 @@
 //! it varies; default the system's first), "dataset": {"file": "data/rossler-recording.csv",
 //! "resample": "cubic" (optional), "dt": 0.1 (optional), "lyapunov": 0.0714 (optional)}
 //! (optional: fit this data file, read like "Your data", instead of the system; the path
-//! is relative to the preset file), "colour_by": "solid" | "time" | "speed" (optional),
+//! is relative to the preset file), "colour_by": "solid" | "time" | "speed" |
+//! "stretching" (optional),
 //! "paint_eigenfunction": {"card": "EDMD", "index": 1, "phase": true} (optional: paint
 //! that eigenvalue's eigenfunction on the attractor once the card has fitted)}`.
 //!
@@ -92,7 +93,7 @@ pub struct Preset {
     /// A data file to fit instead of the system.
     #[serde(default)]
     pub dataset: Option<PresetDataset>,
-    /// How the orbit is coloured: `solid` (default), `time` or `speed`.
+    /// How the orbit is coloured: `solid` (default), `time`, `speed` or `stretching`.
     #[serde(default)]
     pub colour_by: crate::render::ColourBy,
     /// Paint a Koopman eigenfunction on the attractor once the card has fitted.
@@ -183,6 +184,10 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "lorenz-views.json",
         include_str!("../../presets/lorenz-views.json"),
+    ),
+    (
+        "lorenz-stretching.json",
+        include_str!("../../presets/lorenz-stretching.json"),
     ),
     (
         "logistic-orbit-diagram.json",

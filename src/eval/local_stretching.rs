@@ -290,7 +290,11 @@ mod tests {
         let m = mean(&rates[1_000..]);
         assert!((m - 2f64.ln()).abs() < 0.02, "mean {m}");
         // One iterate by hand: from x0 the first rate is ln|f'(x0)| = ln|4(1 − 0.6)|.
-        assert!((rates[1] - (4.0f64 * 0.4).ln()).abs() < 1e-12, "{}", rates[1]);
+        assert!(
+            (rates[1] - (4.0f64 * 0.4).ln()).abs() < 1e-12,
+            "{}",
+            rates[1]
+        );
     }
 
     #[test]

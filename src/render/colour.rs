@@ -1,6 +1,7 @@
 //! Per-vertex colours of a curve: one solid colour, or a colour map along the curve
 //! (by time: oldest to newest) or by speed (the length of each step, which for evenly
-//! sampled orbits is the speed in phase space; slow passages near fixed points stand out).
+//! sampled orbits is the speed in phase space; slow passages near fixed points stand out),
+//! or by local stretching (values given per point, scaled by [`robust_unit_scale`]).
 //!
 //! The vertex shader (`shader.wgsl`) evaluates the maps on the GPU from each vertex's
 //! age or value, so a trail that grows never rewrites old vertices; the CPU versions here
@@ -25,14 +26,20 @@ pub enum ColourBy {
     Time,
     /// Viridis by step length: slow (dark) to fast (yellow), scaled to the 98th percentile.
     Speed,
+    /// Viridis by the local stretching rate `λ_loc` along the live orbit
+    /// ([`crate::eval::local_stretching`]): contracting (dark) to stretching hardest
+    /// (yellow), between its 2nd and 98th percentiles. The values come with the curve
+    /// ([`ScalarColours`]); a curve without them is drawn solid.
+    Stretching,
 }
 
 impl ColourBy {
     /// Every choice with its label, for menus.
-    pub const ALL: [(ColourBy, &'static str); 3] = [
+    pub const ALL: [(ColourBy, &'static str); 4] = [
         (ColourBy::Solid, "solid"),
         (ColourBy::Time, "time"),
         (ColourBy::Speed, "speed"),
+        (ColourBy::Stretching, "stretching"),
     ];
 
     /// The label shown in menus.
@@ -41,6 +48,7 @@ impl ColourBy {
             ColourBy::Solid => "solid",
             ColourBy::Time => "time",
             ColourBy::Speed => "speed",
+            ColourBy::Stretching => "stretching",
         }
     }
 }
@@ -131,6 +139,32 @@ pub(super) fn speed_scale(points: &[[f32; 3]]) -> f32 {
     percentile(&steps, 0.98)
 }
 
+/// `values` mapped linearly onto 0..1 between their `lo` and `hi` quantiles (clamped
+/// outside), with those two levels; a robust scale, so a few extreme values do not wash
+/// out the rest. Non-finite values are left out of the quantiles and map to 0. `None`
+/// when no value is finite.
+pub fn robust_unit_scale(values: &[f32], lo: f32, hi: f32) -> Option<(Vec<f32>, [f32; 2])> {
+    let finite: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return None;
+    }
+    let (a, b) = (percentile(&finite, lo), percentile(&finite, hi));
+    let scaled = values.iter().map(|&v| unit_scale(v, [a, b])).collect();
+    Some((scaled, [a, b]))
+}
+
+/// `v` mapped linearly from `[a, b]` onto 0..1 (clamped; 0.5 when `a == b`; 0 when not
+/// finite).
+pub fn unit_scale(v: f32, [a, b]: [f32; 2]) -> f32 {
+    if !v.is_finite() {
+        0.0
+    } else if b > a {
+        ((v - a) / (b - a)).clamp(0.0, 1.0)
+    } else {
+        0.5
+    }
+}
+
 /// The `q`-quantile of `values` (nearest rank), 0 when empty.
 fn percentile(values: &[f32], q: f32) -> f32 {
     if values.is_empty() {
@@ -199,5 +233,23 @@ mod tests {
         let scale = speed_scale(&long);
         assert!((scale - 2.0).abs() < 1e-3, "{scale}");
         assert_eq!(speed_scale(&[]), 0.0);
+    }
+
+    #[test]
+    fn robust_scaling_maps_the_2nd_to_98th_percentile_onto_0_to_1() {
+        // −50 … 50 in steps of 1 (101 values) and two wild outliers.
+        let mut v: Vec<f32> = (-50..=50).map(|i| i as f32).collect();
+        v.extend([1e6, -1e6, f32::NAN]);
+        let (s, [lo, hi]) = robust_unit_scale(&v, 0.02, 0.98).expect("finite values");
+        // 103 finite values: ranks round(102·0.02) = 2 and round(102·0.98) = 100.
+        assert_eq!((lo, hi), (-49.0, 49.0));
+        assert_eq!(s[50], 0.5, "zero sits halfway for a symmetric spread");
+        assert_eq!(s[1], 0.0);
+        assert_eq!(s[99], 1.0);
+        assert!((s[75] - 74.0 / 98.0).abs() < 1e-6, "{}", s[75]);
+        assert_eq!((s[101], s[102], s[103]), (1.0, 0.0, 0.0));
+        assert!(robust_unit_scale(&[f32::NAN], 0.02, 0.98).is_none());
+        let (flat, _) = robust_unit_scale(&[3.0; 4], 0.02, 0.98).expect("values");
+        assert_eq!(flat, vec![0.5; 4]);
     }
 }

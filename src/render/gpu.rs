@@ -482,7 +482,8 @@ impl Resources {
         let (mode, scale) = match (painted(curve), curve.colour_by) {
             (Some(s), _) if s.cyclic => (mode::CYCLIC, 1.0),
             (Some(_), _) => (mode::VALUE, 1.0),
-            (None, ColourBy::Solid) => (mode::SOLID, 1.0),
+            // Stretching arrives as `scalars`; without them the curve is solid.
+            (None, ColourBy::Solid | ColourBy::Stretching) => (mode::SOLID, 1.0),
             (None, ColourBy::Time) => (mode::TIME, 1.0),
             (None, ColourBy::Speed) => (mode::VALUE, speed_scale(&all[all.len() - len..])),
         };

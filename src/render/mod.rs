@@ -2,7 +2,7 @@
 //!
 //! Takes a [`Scene`] — a list of [`Curve`]s, each a shared `Arc` of 3-D
 //! points with a colour, a `generation` counter and an optional fading-trail
-//! flag, coloured solid or by time or speed ([`ColourBy`]) — and draws it as depth-tested, multisampled line strips inside an
+//! flag, coloured solid or by time, speed or local stretching ([`ColourBy`]) — and draws it as depth-tested, multisampled line strips inside an
 //! egui widget ([`AttractorView`]), together with a small x/y/z axis gizmo
 //! (red/green/blue) at the data's min corner. The camera ([`OrbitCamera`])
 //! orbits on drag, pans on right/middle drag, zooms on scroll and frames the
@@ -23,6 +23,6 @@ pub use attractor_view::{
     AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install, install_into,
 };
 pub use camera::OrbitCamera;
-pub use colour::{ColourBy, ScalarColours, hue_wheel, viridis};
+pub use colour::{ColourBy, ScalarColours, hue_wheel, robust_unit_scale, unit_scale, viridis};
 pub use gpu::uploaded_vertices;
 pub use linked_views::LinkedViews;
