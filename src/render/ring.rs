@@ -71,8 +71,10 @@ pub(super) fn draw_ranges(
     let start = ((appended - count as u64) % capacity as u64) as usize;
     let end = start + count;
     let slot = |s: usize| u32::try_from(s).unwrap_or(u32::MAX);
+    let mut ranges = Vec::with_capacity(2);
     if end <= capacity {
-        return vec![slot(start)..slot(end)];
+        ranges.push(slot(start)..slot(end));
+        return ranges;
     }
     let wrapped = end - capacity;
     let first = if strip {
@@ -80,7 +82,9 @@ pub(super) fn draw_ranges(
     } else {
         slot(start)..slot(capacity)
     };
-    vec![first, 0..slot(wrapped)]
+    ranges.push(first);
+    ranges.push(0..slot(wrapped));
+    ranges
 }
 
 /// The slot of the newest of `appended` points.

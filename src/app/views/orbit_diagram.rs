@@ -165,11 +165,11 @@ impl OrbitDiagramView {
             self.system = system.name().to_string();
         }
         if let Some(request) = self.run_requested.take() {
-            if let (Some(o), Some(name)) = (&mut self.options, request.parameter) {
-                if let Some(p) = system.info().params.iter().find(|p| p.name == name) {
-                    o.range = (p.min, p.max);
-                    o.parameter = name;
-                }
+            if let (Some(o), Some(name)) = (&mut self.options, request.parameter)
+                && let Some(p) = system.info().params.iter().find(|p| p.name == name)
+            {
+                o.range = (p.min, p.max);
+                o.parameter = name;
             }
             if let (Some(o), Some([a, b])) = (&mut self.options, request.range) {
                 o.range = (a, b);
