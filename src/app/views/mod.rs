@@ -5,6 +5,7 @@
 //! side by side. A "Views" toggle in the left panel opens them;
 //! a frame-time label for the 3-D view is toggled there too.
 
+pub mod orbit_density;
 pub mod orbit_diagram;
 pub mod poincare;
 pub mod power_spectrum;

@@ -5,7 +5,9 @@
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::Color32;
-use egui_plot::{Plot, PlotPoints, Points};
+use egui_plot::{Plot, PlotImage, PlotPoint};
+
+use super::orbit_density::{OrbitDensity, PlaneRect, drawn_rect};
 
 use crate::eval::orbit_diagram::{OrbitColumn, OrbitDiagramOptions, orbit_diagram};
 use crate::jobs::{Job, JobState, Waker};
@@ -48,6 +50,13 @@ pub struct OrbitDiagramView {
     job: Option<Job<()>>,
     rx: Option<Receiver<OrbitColumn>>,
     run_requested: Option<RunRequest>,
+    /// The points' extent, padded so new points rarely force a rebinning.
+    extent: Option<PlaneRect>,
+    /// The running diagram's parameter range and number of values.
+    run_range: [f64; 2],
+    run_values: usize,
+    density: OrbitDensity,
+    texture: Option<egui::TextureHandle>,
 }
 
 /// A run asked for from outside the window (a preset): optionally another parameter
@@ -73,6 +82,11 @@ impl Default for OrbitDiagramView {
             job: None,
             rx: None,
             run_requested: None,
+            extent: None,
+            run_range: [0.0, 1.0],
+            run_values: 2,
+            density: OrbitDensity::default(),
+            texture: None,
         }
     }
 }
@@ -98,6 +112,8 @@ impl OrbitDiagramView {
             initial_condition: Some(x0.to_vec()),
             ..options
         };
+        self.run_range = [options.range.0, options.range.1];
+        self.run_values = options.values;
         let (tx, rx) = channel();
         let system = system.clone();
         self.job = Some(Job::spawn("Orbit diagram", waker, move |job| {
@@ -110,6 +126,8 @@ impl OrbitDiagramView {
         }));
         self.rx = Some(rx);
         self.points.clear();
+        self.extent = None;
+
         self.columns = 0;
         self.status = OrbitStatus::Running(0.0, "starting".into());
     }
@@ -129,8 +147,15 @@ impl OrbitDiagramView {
         if let Some(rx) = &self.rx {
             for c in rx.try_iter().take(COLUMNS_PER_FRAME) {
                 drained += 1;
-                self.points
-                    .extend(c.values.iter().map(|&v| [c.parameter, v]));
+                for &v in &c.values {
+                    self.points.push([c.parameter, v]);
+                    self.extent = grow_extent(
+                        self.extent,
+                        self.run_range,
+                        self.run_values,
+                        [c.parameter, v],
+                    );
+                }
                 self.columns += 1;
             }
         }
@@ -287,18 +312,144 @@ impl OrbitDiagramView {
             .y_axis_label(names.get(o.coordinate).map_or("", |s| s.as_str()))
             .allow_scroll(false)
             .show(ui, |plot| {
-                let pts: PlotPoints = self.points.iter().copied().collect();
-                plot.points(
-                    Points::new("orbit", pts)
-                        .color(Color32::from_rgba_unmultiplied(90, 190, 255, 160))
-                        .radius(0.8),
-                );
+                let Some(extent) = self.extent else { return };
+                let b = plot.plot_bounds();
+                let view = [b.min()[0], b.max()[0], b.min()[1], b.max()[1]];
+                // While the plot fits itself to its items, draw all the data (the last
+                // frame's bounds may predate it); once the user zooms or drags, the
+                // visible part only.
+                let auto = plot.auto_bounds();
+                let rect = if auto.x && auto.y {
+                    Some(extent)
+                } else {
+                    drawn_rect(extent, view)
+                };
+                let Some(rect) = rect else { return };
+                // One image pixel per screen pixel over the part drawn.
+                let frame = plot.transform().frame();
+                let ppp = f64::from(plot.ctx().pixels_per_point());
+                let fraction = |lo: f64, hi: f64, vlo: f64, vhi: f64| {
+                    if vhi > vlo && (vhi - vlo).is_finite() {
+                        ((hi - lo) / (vhi - vlo)).min(1.0)
+                    } else {
+                        1.0
+                    }
+                };
+                let size = [
+                    f64::from(frame.width()) * ppp * fraction(rect[0], rect[1], view[0], view[1]),
+                    f64::from(frame.height()) * ppp * fraction(rect[2], rect[3], view[2], view[3]),
+                ]
+                .map(|s| s.round().max(1.0) as usize);
+                let changed = self.density.update(&self.points, rect, size);
+                let ctx = plot.ctx().clone();
+                // A texture belongs to one context: the window's, or the offscreen one a
+                // high-resolution export draws this view in (which gets its own).
+                let ours = self
+                    .texture
+                    .as_ref()
+                    .is_some_and(|t| ctx.tex_manager().read().meta(t.id()).is_some());
+                let options = egui::TextureOptions::NEAREST;
+                let mut foreign = None;
+                match &mut self.texture {
+                    Some(t) if ours => {
+                        if changed {
+                            t.set(self.density.image(ORBIT_COLOUR), options);
+                        }
+                    }
+                    Some(_) => {
+                        foreign = Some(ctx.load_texture(
+                            "orbit diagram (export)",
+                            self.density.image(ORBIT_COLOUR),
+                            options,
+                        ))
+                    }
+                    None => {
+                        self.texture = Some(ctx.load_texture(
+                            "orbit diagram",
+                            self.density.image(ORBIT_COLOUR),
+                            options,
+                        ))
+                    }
+                }
+                let Some(texture) = foreign.as_ref().or(self.texture.as_ref()) else {
+                    return;
+                };
+                let [x0, x1, y0, y1] = self.density.rect();
+                plot.image(PlotImage::new(
+                    "orbit",
+                    texture.id(),
+                    PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0),
+                    [(x1 - x0) as f32, (y1 - y0) as f32],
+                ));
             });
         action
     }
 }
 
+/// Colour of the diagram's points.
+const ORBIT_COLOUR: Color32 = Color32::from_rgb(90, 190, 255);
+
+/// `extent` grown to hold `p`. The parameter axis spans the run's values (`x_range`,
+/// with half a column's width of room, so the first and last columns are whole
+/// pixels); the value axis grows with 5 % of room on each side when a point falls
+/// outside, so the image is rebinned a few times as a diagram fills rather than on
+/// every column.
+fn grow_extent(
+    extent: Option<PlaneRect>,
+    x_range: [f64; 2],
+    columns: usize,
+    [x, y]: [f64; 2],
+) -> Option<PlaneRect> {
+    if !(x.is_finite() && y.is_finite()) {
+        return extent;
+    }
+    if let Some([_, _, y0, y1]) = extent
+        && y0 <= y
+        && y <= y1
+    {
+        return extent;
+    }
+    let (lo, hi) = (x_range[0].min(x_range[1]), x_range[0].max(x_range[1]));
+    let half_column = if hi > lo {
+        0.5 * (hi - lo) / columns.saturating_sub(1).max(1) as f64
+    } else {
+        0.5 * lo.abs().max(1e-3)
+    };
+    let (y0, y1) = match extent {
+        Some([_, _, y0, y1]) => (y0.min(y), y1.max(y)),
+        None => (y, y),
+    };
+    let room = if y1 > y0 {
+        0.05 * (y1 - y0)
+    } else {
+        0.05 * y0.abs().max(1e-3)
+    };
+    Some([lo - half_column, hi + half_column, y0 - room, y1 + room])
+}
+
 enum Action {
     Compute,
     Cancel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extent_spans_the_run_and_grows_with_room_in_value() {
+        let e = grow_extent(None, [2.8, 4.0], 7, [2.8, 0.5]);
+        // Columns 0.2 apart: 0.1 of room on each side; one value: 5 % of it.
+        let [x0, x1, y0, y1] = e.expect("extent");
+        assert!((x0 - 2.7).abs() < 1e-12 && (x1 - 4.1).abs() < 1e-12);
+        assert!((y0 - 0.475).abs() < 1e-12 && (y1 - 0.525).abs() < 1e-12);
+        assert_eq!(
+            grow_extent(e, [2.8, 4.0], 7, [3.0, 0.5]),
+            e,
+            "inside: unchanged"
+        );
+        let [_, _, y0, y1] = grow_extent(e, [2.8, 4.0], 7, [3.0, 1.475]).expect("grown");
+        assert!((y0 - 0.425).abs() < 1e-12 && (y1 - 1.525).abs() < 1e-12);
+        assert_eq!(grow_extent(e, [2.8, 4.0], 7, [3.0, f64::NAN]), e);
+    }
 }
