@@ -589,6 +589,16 @@ fn the_export_menu_offers_models_forecasts_and_every_plot_on_screen() {
     for plot in ["Window (PNG)…", "Eigenvalue plot (PNG)…", "3-D view (PNG)…"] {
         h.get_by_label(plot);
     }
+    // At 2× the plots drawn again offscreen keep their labels; the whole window says
+    // it stays at 1×.
+    // The menu stays open while a resolution is picked.
+    h.get_by_label("2×").click();
+    h.run_steps(2);
+    h.get_by_label("Window (PNG, 1×)…");
+    h.get_by_label("3-D view (PNG)…");
+    h.get_by_label("1×").click();
+    h.run_steps(2);
+    h.get_by_label("Window (PNG)…");
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     fit_dmd_and_wait(&mut h);

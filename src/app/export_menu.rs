@@ -97,7 +97,11 @@ impl ChaosApp {
     pub(super) fn export_menu(&mut self, ui: &mut egui::Ui, plots: &[(String, Rect)]) {
         let fitted = self.bench.cards.iter().any(|c| c.outcome().is_some());
         ui.horizontal(|ui| {
-            ui.menu_button("Export", |ui| {
+            // Clicks inside keep the menu open (picking a PNG resolution should not
+            // close it); every export entry closes it itself.
+            let config = egui::containers::menu::MenuConfig::new()
+                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+            egui::containers::menu::MenuButton::new("Export").config(config).ui(ui, |ui| {
                 if ui
                     .add_enabled(fitted, egui::Button::new("Fitted models (JSON)…"))
                     .on_hover_text("Every fitted card: eigenvalues with residuals, equations and coefficients, settings, scores")
@@ -158,7 +162,7 @@ impl ChaosApp {
                     let button = if hires {
                         button
                     } else {
-                        button.on_hover_text("View windows and the whole window export at the window's resolution")
+                        button.on_hover_text("\"Attractors side by side\" and the whole window export at the window's resolution only")
                     };
                     if button.clicked() && scale > 1 && hires {
                         self.hires_pending = Some(name.clone());
