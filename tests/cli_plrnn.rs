@@ -3,48 +3,67 @@
 
 mod common;
 
-use common::{chaoslab, tmp};
+use std::path::Path;
+
+use common::{fails_with, json, tmp};
 use serde_json::Value;
 
-/// A quick configuration (3 epochs of 50 steps on short sequences) so the test runs in
-/// about a second; it checks the contract, not the quality of the fit.
+/// The path as an argument (test paths are ASCII).
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
+}
+
+/// A quick PLRNN fit of Lorenz (3 epochs of 50 steps on short sequences, about a second;
+/// it checks the contract, not the quality of the fit) with `extra` options, fixed
+/// points, and the model saved to `model`; its JSON report.
+fn quick_fit(extra: &[&str], model: &Path) -> Value {
+    let quick = [
+        "fit",
+        "--model",
+        "plrnn",
+        "--system",
+        "Lorenz",
+        "--periods",
+        "30",
+        "--epochs",
+        "3",
+        "--hidden",
+        "16",
+        "--seq-len",
+        "40",
+        "--batch",
+        "8",
+        "--seed",
+        "7",
+        "--fixed-points",
+        "--json",
+        "--save",
+    ];
+    json(&[&quick[..], &[arg(model)], extra].concat())
+}
+
+/// Runs the saved `model` freely for `steps` from (1, 1, 20) into `csv`; its JSON report.
+fn generate(model: &Path, steps: &str, csv: &Path) -> Value {
+    json(&[
+        "generate",
+        "--model",
+        arg(model),
+        "--steps",
+        steps,
+        "--from",
+        "1,1,20",
+        "--out",
+        arg(csv),
+        "--json",
+    ])
+}
+
+/// The fit's JSON has the contract's fields, and the saved model generates in the data's
+/// original units.
 #[test]
 fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
     let model = tmp("plrnn.json");
-    let out = chaoslab()
-        .args([
-            "fit",
-            "--model",
-            "plrnn",
-            "--system",
-            "Lorenz",
-            "--periods",
-            "30",
-            "--epochs",
-            "3",
-            "--hidden",
-            "16",
-            "--seq-len",
-            "40",
-            "--batch",
-            "8",
-            "--gtf-alpha",
-            "0.2",
-            "--seed",
-            "7",
-            "--fixed-points",
-            "--save",
-        ])
-        .arg(&model)
-        .arg("--json")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let v = quick_fit(&["--gtf-alpha", "0.2"], &model);
     assert_eq!(v["model"], "plrnn");
     assert_eq!(v["epochs"], 3);
     assert_eq!(v["gradient_steps"], 150);
@@ -90,20 +109,7 @@ fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
     }
 
     let csv = tmp("run.csv");
-    let out = chaoslab()
-        .args(["generate", "--model"])
-        .arg(&model)
-        .args(["--steps", "500", "--from", "1,1,20", "--out"])
-        .arg(&csv)
-        .arg("--json")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let g: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let g = generate(&model, "500", &csv);
     assert_eq!(g["model"], "plrnn");
     assert_eq!(g["samples"], 501);
     let text = std::fs::read_to_string(&csv).expect("written");
@@ -125,49 +131,21 @@ fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
 
 #[test]
 fn bad_plrnn_options_are_clear_errors() {
-    let out = chaoslab()
-        .args([
-            "fit",
-            "--model",
-            "plrnn",
-            "--system",
-            "Lorenz",
-            "--periods",
-            "10",
-            "--latent",
-            "2",
-            "--epochs",
-            "1",
-        ])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("at least the data's dimension"), "{err}");
-    assert!(err.contains("--readout affine"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    let lorenz = [
+        "fit",
+        "--model",
+        "plrnn",
+        "--system",
+        "Lorenz",
+        "--periods",
+        "10",
+    ];
+    let two_latents = [&lorenz[..], &["--latent", "2", "--epochs", "1"]].concat();
+    fails_with(&two_latents, "at least the data's dimension");
+    fails_with(&two_latents, "--readout affine");
     // The same with the identity read-out named explicitly.
-    let out = chaoslab()
-        .args([
-            "fit",
-            "--model",
-            "plrnn",
-            "--system",
-            "Lorenz",
-            "--periods",
-            "10",
-            "--readout",
-            "identity",
-            "--latent",
-            "2",
-            "--epochs",
-            "1",
-        ])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--readout affine"), "{err}");
+    let identity = [&two_latents[..], &["--readout", "identity"]].concat();
+    fails_with(&identity, "--readout affine");
 }
 
 /// `--readout affine` (x̂ = B z, Hess et al. 2023): the JSON names the read-out, the
@@ -178,42 +156,7 @@ fn bad_plrnn_options_are_clear_errors() {
 fn fit_plrnn_with_the_affine_readout() {
     for latent in ["3", "2"] {
         let model = tmp(&format!("plrnn_affine_{latent}.json"));
-        let out = chaoslab()
-            .args([
-                "fit",
-                "--model",
-                "plrnn",
-                "--system",
-                "Lorenz",
-                "--periods",
-                "30",
-                "--epochs",
-                "3",
-                "--hidden",
-                "16",
-                "--seq-len",
-                "40",
-                "--batch",
-                "8",
-                "--seed",
-                "7",
-                "--readout",
-                "affine",
-                "--latent",
-                latent,
-                "--fixed-points",
-                "--save",
-            ])
-            .arg(&model)
-            .arg("--json")
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        let v = quick_fit(&["--readout", "affine", "--latent", latent], &model);
         let m: usize = latent.parse().expect("number");
         assert_eq!(v["readout"], "affine");
         assert_eq!(v["latent"], m);
@@ -232,18 +175,7 @@ fn fit_plrnn_with_the_affine_readout() {
             assert_eq!(fp["state"].as_array().map(Vec::len), Some(3), "{fp}");
         }
         let csv = tmp(&format!("plrnn_affine_{latent}.csv"));
-        let out = chaoslab()
-            .args(["generate", "--model"])
-            .arg(&model)
-            .args(["--steps", "50", "--from", "1,1,20", "--out"])
-            .arg(&csv)
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        generate(&model, "50", &csv);
         let text = std::fs::read_to_string(&csv).expect("written");
         assert_eq!(text.lines().count(), 52);
         assert!(text.lines().skip(1).all(|l| l.split(',').count() == 4));
@@ -253,8 +185,8 @@ fn fit_plrnn_with_the_affine_readout() {
 /// `--fixed-points` belongs to the PLRNN.
 #[test]
 fn fixed_points_need_the_plrnn() {
-    let out = chaoslab()
-        .args([
+    fails_with(
+        &[
             "fit",
             "--model",
             "dmd",
@@ -263,12 +195,9 @@ fn fixed_points_need_the_plrnn() {
             "--periods",
             "5",
             "--fixed-points",
-        ])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--fixed-points needs --model plrnn"), "{err}");
+        ],
+        "--fixed-points needs --model plrnn",
+    );
 }
 
 /// `bench plrnn` times gradient steps and writes the batch, parameters and our loss and
@@ -276,19 +205,17 @@ fn fixed_points_need_the_plrnn() {
 #[test]
 fn bench_plrnn_reports_speed_and_writes_the_peer_reference() {
     let reference = tmp("plrnn_reference.json");
-    let out = chaoslab()
-        .args([
-            "bench", "plrnn", "--steps", "5", "--hidden", "10", "--json", "--out",
-        ])
-        .arg(&reference)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = json(&[
+        "bench",
+        "plrnn",
+        "--steps",
+        "5",
+        "--hidden",
+        "10",
+        "--json",
+        "--out",
+        arg(&reference),
+    ]);
     assert!(v["steps_per_second"].as_f64().is_some_and(|x| x > 0.0));
     assert_eq!(v["precision"], "f32");
     assert_eq!(v["threads"], 2);
