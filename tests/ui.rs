@@ -10,11 +10,35 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 fn harness() -> Harness<'static, ChaosApp> {
+    harness_of_height(900.0)
+}
+
+/// The app in a 1400-point-wide window of `height` points (tall enough to show every
+/// card at 3000).
+fn harness_of_height(height: f32) -> Harness<'static, ChaosApp> {
     let app = ChaosApp::headless(None).expect("default app");
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
+        .with_size(egui::vec2(1400.0, height))
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app)
+}
+
+/// Clicks `button` on card `i` and waits until the card stops running; the fitted
+/// model's report (panics if the fit did not succeed).
+fn click_and_wait_for_fit(
+    h: &mut Harness<'_, ChaosApp>,
+    button: &str,
+    i: usize,
+) -> serde_json::Value {
+    h.get_by_label(button).click();
+    h.step();
+    step_until(h, Duration::from_secs(120), |a| {
+        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
+    });
+    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
+        panic!("'{button}' did not succeed")
+    };
+    out.model.report()
 }
 
 /// Steps the UI until `done` holds or `timeout` passes.
@@ -956,11 +980,7 @@ fn small_plrnn(h: &mut Harness<'_, ChaosApp>, epochs: usize) -> usize {
 #[test]
 fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
     // Tall enough that the fourth card (PLRNN) is on screen without scrolling.
-    let app = ChaosApp::headless(None).expect("default app");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 3000.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app);
+    let mut h = harness_of_height(3000.0);
     h.run_steps(2);
     let i = small_plrnn(&mut h, 3000);
     h.get_by_label("Fit PLRNN").click();
@@ -986,15 +1006,7 @@ fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
     h.run_steps(2);
     h.get_by_label("unclipped (plain shPLRNN)").click();
     h.run_steps(2);
-    h.get_by_label("Fit PLRNN").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(120), |a| {
-        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
-    });
-    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
-        panic!("fit did not succeed")
-    };
-    let report = out.model.report();
+    let report = click_and_wait_for_fit(&mut h, "Fit PLRNN", i);
     assert_eq!(report["nonlinearity"], "plain");
     assert_eq!(report["epochs"], 4);
     assert_eq!(report["metric_history"].as_array().map(Vec::len), Some(2));
@@ -1003,15 +1015,7 @@ fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
     h.run_steps(2);
     h.get_by_label_contains("fixed point(s) found");
 
-    h.get_by_label("Continue training PLRNN").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(120), |a| {
-        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
-    });
-    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
-        panic!("continued training did not succeed")
-    };
-    let report = out.model.report();
+    let report = click_and_wait_for_fit(&mut h, "Continue training PLRNN", i);
     assert_eq!(report["epochs"], 8);
     assert_eq!(report["gradient_steps"], 400);
     assert_eq!(report["metric_history"].as_array().map(Vec::len), Some(4));
@@ -1021,11 +1025,7 @@ fn plrnn_card_trains_live_finds_fixed_points_and_continues() {
 /// trains (the identity read-out would refuse it), and the result names the read-out.
 #[test]
 fn plrnn_card_trains_with_the_affine_readout() {
-    let app = ChaosApp::headless(None).expect("default app");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 3000.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app);
+    let mut h = harness_of_height(3000.0);
     h.run_steps(2);
     let i = small_plrnn(&mut h, 2);
     let mut settings = h.state().bench.cards[i].spec.settings();
@@ -1041,15 +1041,7 @@ fn plrnn_card_trains_with_the_affine_readout() {
         h.state().bench.cards[i].spec.settings()["readout"],
         "affine"
     );
-    h.get_by_label("Fit PLRNN").click();
-    h.step();
-    step_until(&mut h, Duration::from_secs(120), |a| {
-        !matches!(a.bench.cards[i].status, FitStatus::Running(_))
-    });
-    let FitStatus::Done(out) = &h.state().bench.cards[i].status else {
-        panic!("fit did not succeed")
-    };
-    let report = out.model.report();
+    let report = click_and_wait_for_fit(&mut h, "Fit PLRNN", i);
     assert_eq!(report["readout"], "affine");
     assert_eq!(report["latent"], 2);
     h.run_steps(2);
