@@ -108,28 +108,96 @@ fn mean_abs_diff(a: &egui::ColorImage, b: &egui::ColorImage) -> f64 {
     total as f64 / (3 * a.pixels.len()) as f64
 }
 
-/// The fraction of pixels farther than `tol` (in any channel) from `background`.
-fn drawn_fraction(img: &egui::ColorImage, background: egui::Color32, tol: u8) -> f64 {
-    let bg = background.to_array();
+/// Whether `p` is farther than `tol` (in some channel) from every colour of `backgrounds`.
+fn is_drawn(p: egui::Color32, backgrounds: &[egui::Color32], tol: u8) -> bool {
+    let p = p.to_array();
+    backgrounds.iter().all(|b| {
+        let b = b.to_array();
+        (0..3).any(|c| p[c].abs_diff(b[c]) > tol)
+    })
+}
+
+/// The fraction of pixels drawn over `backgrounds` ([`is_drawn`]).
+fn drawn_fraction(img: &egui::ColorImage, backgrounds: &[egui::Color32], tol: u8) -> f64 {
     let drawn = img
         .pixels
         .iter()
-        .filter(|p| (0..3).any(|c| p.to_array()[c].abs_diff(bg[c]) > tol))
+        .filter(|p| is_drawn(**p, backgrounds, tol))
         .count();
     drawn as f64 / img.pixels.len() as f64
+}
+
+/// The `n` most frequent colours of `img`: the backgrounds of a view (a 3-D view's
+/// own; small multiples' and the panel's between them).
+fn most_frequent(img: &egui::ColorImage, n: usize) -> Vec<egui::Color32> {
+    let mut counts = std::collections::HashMap::new();
+    for p in &img.pixels {
+        *counts.entry(*p).or_insert(0usize) += 1;
+    }
+    let mut by_count: Vec<_> = counts.into_iter().collect();
+    by_count.sort_by_key(|c| std::cmp::Reverse(c.1));
+    by_count.into_iter().take(n).map(|(c, _)| c).collect()
 }
 
 #[test]
 fn the_3d_view_exports_at_twice_and_four_times_the_pixels() {
     let mut h = still_butterfly();
+    check_exports(&mut h, "3-D view", 1, &[2, 4], 0.95);
+}
+
+#[test]
+fn the_side_by_side_views_export_at_twice_the_pixels() {
+    let preset_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-dmd.json");
+    let preset = Preset::load(&preset_path).expect("preset");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_step_dt(1.0 / 60.0)
+        .wgpu()
+        .build_eframe(move |cc| {
+            let mut app = ChaosApp::new(cc, Some(preset)).expect("app");
+            app.live.playing = false;
+            app.views.side_by_side.open = true;
+            app
+        });
+    let start = Instant::now();
+    h.step();
+    while h.state().busy() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "fit did not finish"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(5);
+    // Thin, sparse lines and small titles: a one-pixel line at 2× is half as bright
+    // once downsampled, so fewer 8 × 8 blocks keep a drawn pixel than for the dense
+    // butterfly (measured on lavapipe: 2× blocks overlap 1×'s by 0.92; the 1× picture
+    // shifted by 12 pixels by 0.62, which the 0.85 bound must and does reject).
+    check_exports(&mut h, "Attractors side by side", 2, &[2], 0.85);
+}
+
+/// Exports plot `name` at 1× and at each of `scales`: the 1× image must be the
+/// window's own pixels, and each larger one must draw the same picture finer (what
+/// counts as drawn: pixels unlike the image's `backgrounds` most frequent colours;
+/// the 8 × 8 blocks holding drawn pixels must overlap 1×'s by more than `min_overlap`,
+/// a bound the 1× picture shifted by 12 pixels must fail).
+fn check_exports(
+    h: &mut Harness<'static, ChaosApp>,
+    name: &str,
+    backgrounds: usize,
+    scales: &[u32],
+    min_overlap: f64,
+) {
     let ctx = h.ctx.clone();
     let rect = h
         .state()
         .plot_rects()
         .iter()
-        .find(|(n, _)| n == "3-D view")
+        .find(|(n, _)| n == name)
         .map(|(_, r)| *r)
-        .expect("the 3-D view is on screen");
+        .unwrap_or_else(|| panic!("{name} is on screen"));
     let window = h.render().expect("renders on lavapipe");
     let window = egui::ColorImage::from_rgba_unmultiplied(
         [window.width() as usize, window.height() as usize],
@@ -141,12 +209,12 @@ fn the_3d_view_exports_at_twice_and_four_times_the_pixels() {
         let start = Instant::now();
         let image = h
             .state_mut()
-            .render_view(&ctx, "3-D view", k)
+            .render_view(&ctx, name, k)
             .expect("renders offscreen");
         let gpu = start.elapsed();
         let image = image.into_color_image();
         eprintln!(
-            "{k}× export: {} × {} px, render + read back {:.0} ms (with unpacking {:.0} ms)",
+            "{name}, {k}× export: {} × {} px, render + read back {:.0} ms (with unpacking {:.0} ms)",
             image.size[0],
             image.size[1],
             gpu.as_secs_f64() * 1e3,
@@ -155,11 +223,7 @@ fn the_3d_view_exports_at_twice_and_four_times_the_pixels() {
         image
     };
     let one = export(1);
-    let two = export(2);
-    let four = export(4);
     assert_eq!(one.size, on_screen.size);
-    assert_eq!(two.size, [2 * one.size[0], 2 * one.size[1]]);
-    assert_eq!(four.size, [4 * one.size[0], 4 * one.size[1]]);
 
     // The 1× offscreen frame is the window's own pixels (measured: identical).
     let window_diff = mean_abs_diff(&one, &on_screen);
@@ -170,33 +234,39 @@ fn the_3d_view_exports_at_twice_and_four_times_the_pixels() {
 
     // Higher resolutions draw the same picture finer. Lines stay one physical pixel
     // wide, so a box-downsampled 2× line is about half as bright as the 1× line and
-    // pixel differences do not vanish (8 × 8-blurred mean difference, measured: 4.5 of
-    // 255 at 2×, 7.7 at 4×, but also 5.0 for the 1× picture shifted by 12 pixels, so
-    // it cannot tell right from wrong). What must agree is where something is drawn:
-    // measured on lavapipe, drawn fraction 1× 0.0845, 2× down 0.0888 (+5 %), 4× down
-    // 0.0865 (+2 %); the 8 × 8 blocks holding a drawn pixel overlap 1×'s
-    // (intersection over union) by 1.000 (2×) and 0.999 (4×), against 0.862 for the 1×
-    // picture shifted by 12 pixels, which must fail the same 0.95 bound.
-    let background = one[(2, 2)];
-    let drawn_one = drawn_fraction(&one, background, 12);
-    let shifted = block_overlap(&shift_right(&one, 12, background), &one, background, 8);
+    // pixel differences do not vanish (8 × 8-blurred mean difference, measured on the
+    // 3-D view: 4.5 of 255 at 2×, 7.7 at 4×, but also 5.0 for the 1× picture shifted
+    // by 12 pixels, so it cannot tell right from wrong). What must agree is where
+    // something is drawn: measured on lavapipe for the 3-D view, drawn fraction 1×
+    // 0.0845, 2× down 0.0888 (+5 %), 4× down 0.0865 (+2 %); the 8 × 8 blocks holding a
+    // drawn pixel overlap 1×'s (intersection over union) by 1.000 (2×) and 0.999 (4×),
+    // against 0.862 for the 1× picture shifted by 12 pixels, which must fail the same
+    // bound (0.95 there).
+    let background = most_frequent(&one, backgrounds);
+    let drawn_one = drawn_fraction(&one, &background, 12);
+    let shifted = block_overlap(&shift_right(&one, 12, background[0]), &one, &background, 8);
     eprintln!("1× drawn fraction {drawn_one:.4}; 1× shifted by 12 px: blocks overlap {shifted:.4}");
-    for (k, img) in [(2, &two), (4, &four)] {
-        let down = box_downsample(img, k);
-        let drawn = drawn_fraction(&down, background, 12);
-        let blocks = block_overlap(&down, &one, background, 8);
+    for &k in scales {
+        let img = export(k);
+        assert_eq!(
+            img.size,
+            [k as usize * one.size[0], k as usize * one.size[1]]
+        );
+        let down = box_downsample(&img, k as usize);
+        let drawn = drawn_fraction(&down, &background, 12);
+        let blocks = block_overlap(&down, &one, &background, 8);
         eprintln!("{k}× downsampled: drawn fraction {drawn:.4}, blocks overlap {blocks:.4}");
         assert!(
             (drawn / drawn_one - 1.0).abs() < 0.10,
             "{k}×: drawn fraction {drawn} against {drawn_one} at 1×"
         );
         assert!(
-            blocks > 0.95,
+            blocks > min_overlap,
             "{k}×: drawn blocks overlap 1×'s only {blocks}"
         );
     }
     assert!(
-        shifted < 0.95,
+        shifted < min_overlap,
         "the comparison does not see a 12-pixel shift ({shifted})"
     );
 }
@@ -213,21 +283,15 @@ fn shift_right(img: &egui::ColorImage, dx: usize, fill: egui::Color32) -> egui::
 }
 
 /// Intersection over union of the `b` × `b` blocks of `x` and of `y` that hold a drawn
-/// pixel (farther than 12 from `background` in some channel).
+/// pixel ([`is_drawn`] over `backgrounds`, tolerance 12).
 fn block_overlap(
     x: &egui::ColorImage,
     y: &egui::ColorImage,
-    background: egui::Color32,
+    backgrounds: &[egui::Color32],
     b: usize,
 ) -> f64 {
-    let bg = background.to_array();
     let drawn = |i: &egui::ColorImage, bx: usize, by: usize| {
-        (0..b).any(|dy| {
-            (0..b).any(|dx| {
-                let p = i[(bx * b + dx, by * b + dy)].to_array();
-                (0..3).any(|c| p[c].abs_diff(bg[c]) > 12)
-            })
-        })
+        (0..b).any(|dy| (0..b).any(|dx| is_drawn(i[(bx * b + dx, by * b + dy)], backgrounds, 12)))
     };
     let [w, h] = [x.size[0] / b, x.size[1] / b];
     let (mut both, mut either) = (0usize, 0usize);

@@ -865,6 +865,27 @@ fn the_side_by_side_view_shows_the_truth_and_each_free_run() {
         1,
         "the cell is titled"
     );
+    // The small multiples take the central area in place of the live 3-D view, and a
+    // button brings the live view back.
+    let views = |h: &Harness<'_, ChaosApp>| {
+        // Labelled as a note where no wgpu renderer is installed (this harness).
+        [chaoslab::render::VIEW_LABEL, chaoslab::render::NO_WGPU_NOTE]
+            .iter()
+            .map(|label| h.query_all_by_label(label).count())
+            .sum::<usize>()
+    };
+    assert_eq!(views(&h), 2, "truth and DMD, no live view");
+    // The forecast-error plot fills the band of the longest VPT unless told otherwise.
+    h.get_by_value("IQR: best (DMD)").click();
+    h.run_steps(2);
+    h.get_by_label("every model's").click();
+    h.run_steps(2);
+    h.get_by_value("IQR: all");
+    h.get_by_label("Show the live orbit").click();
+    h.run_steps(2);
+    assert!(!h.state().views.side_by_side.open);
+    assert_eq!(views(&h), 1, "the live view alone");
+    assert!(h.state().views.side_by_side.rect.is_none());
 }
 
 #[test]

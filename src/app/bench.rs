@@ -3,7 +3,7 @@
 //! and the outcome or the reason it failed.
 
 use egui::{Color32, Ui};
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, PlotPoints};
 
 use super::cards::{ModelCard, all_cards, labelled_f64};
 use super::fit_job::{DataSettings, FitOutcome, FitSource, FitWork, spawn_fit};
@@ -338,7 +338,7 @@ fn live_curve(ui: &mut Ui, title: &str, curve: &[f64], color: Color32) {
         .enumerate()
         .map(|(k, v)| [k as f64, *v])
         .collect();
-    Plot::new(format!("live_curve_{title}"))
+    crate::app::theme::plot(format!("live_curve_{title}"))
         .height(80.0)
         .show_axes([false, true])
         .allow_drag(false)

@@ -9,7 +9,7 @@
 use std::sync::mpsc::Receiver;
 
 use egui::{Color32, Ui};
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, Points, Span};
+use egui_plot::{Legend, Line, LineStyle, PlotPoints, Points, Span};
 
 use super::characterise_job::{Characterisation, CharacteriseSettings, spawn_characterise};
 use crate::eval::correlation_dimension::CorrelationDimension;
@@ -165,6 +165,7 @@ impl CharacterisePanel {
             return;
         }
         egui::Panel::left("characterise")
+            .frame(crate::app::theme::side_panel(root.style()))
             .default_size(400.0)
             .resizable(true)
             .show(root, |ui| {
@@ -260,7 +261,7 @@ enum Action {
 fn convergence_plot(ui: &mut Ui, running: &[LyapunovCheckpoint], leading_only: bool, map: bool) {
     let k = running[0].exponents.len();
     let shown = if leading_only { k.min(2) } else { k };
-    Plot::new("lyapunov_convergence")
+    crate::app::theme::plot("lyapunov_convergence")
         .height(230.0)
         .legend(Legend::default())
         .x_axis_label(if map { "iterations" } else { "time" })
@@ -357,7 +358,7 @@ fn slope_plot(ui: &mut Ui, d: &CorrelationDimension) {
         .map(|[r, s]| [r.log10(), *s])
         .collect();
     let [lo, hi] = d.r_range.map(f64::log10);
-    Plot::new("correlation_slopes")
+    crate::app::theme::plot("correlation_slopes")
         .height(180.0)
         .legend(Legend::default())
         .x_axis_label("log10 r")

@@ -3,30 +3,84 @@
 //! marked; and the first variable, truth against every forecast.
 
 use egui::{Color32, Ui};
-use egui_plot::{FilledArea, HLine, Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{ColorConflictHandling, FilledArea, HLine, Legend, Line, PlotPoints, VLine};
 
 use super::bench::Bench;
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 
 const TRUTH: Color32 = Color32::from_rgb(120, 170, 255);
 
-/// Draws each model's median error over the held-out starts with its inter-quartile
-/// band, the threshold, and the median VPT.
+/// Whose inter-quartile band the forecast-error plot fills.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum BandChoice {
+    /// The model with the longest median VPT (the first on ties).
+    #[default]
+    Best,
+    /// Every model's. Overlapping translucent bands are hard to read and, filled on a
+    /// software rasteriser, cost about 15 ms of CPU per frame for four models.
+    All,
+    /// The model of this card (index into the bench).
+    Card(usize),
+}
+
+/// Draws each model's median error over the held-out starts, the inter-quartile band
+/// of the models chosen in the header ([`BandChoice`], kept in `ui`'s memory), the
+/// threshold, and the median VPT.
 pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
     let outcomes: Vec<_> = bench
         .cards
         .iter()
-        .filter_map(|c| c.outcome().map(|o| (c, o)))
+        .enumerate()
+        .filter_map(|(i, c)| c.outcome().map(|o| (i, c, o)))
         .collect();
     let unit = match outcomes.first() {
-        Some((_, o)) if o.lyapunov <= 0.0 => "time",
+        Some((_, _, o)) if o.lyapunov <= 0.0 => "time",
         _ => "Lyapunov times",
     };
-    ui.strong("Forecast error: median, IQR of 20 starts");
-    Plot::new("divergence")
-        .legend(Legend::default())
+    let best = outcomes
+        .iter()
+        .filter(|(_, _, o)| !o.comparison.vpt.is_nan())
+        .max_by(|a, b| {
+            a.2.comparison
+                .vpt
+                .total_cmp(&b.2.comparison.vpt)
+                .then(b.0.cmp(&a.0))
+        })
+        .map(|(i, _, _)| *i);
+    let choice_id = egui::Id::unique("divergence_iqr_band");
+    let mut choice: BandChoice = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
+    ui.horizontal(|ui| {
+        ui.strong("Forecast error")
+            .on_hover_text("Each model's normalised error from 20 held-out starts: the median as a line, the 25th–75th percentiles as a band");
+        let title = |i: usize| bench.cards.get(i).map_or("–", |c| c.spec.title());
+        let label = match choice {
+            BandChoice::Best => format!("IQR: best ({})", best.map_or("–", title)),
+            BandChoice::All => "IQR: all".into(),
+            BandChoice::Card(i) => format!("IQR: {}", title(i)),
+        };
+        egui::ComboBox::from_id_salt("iqr_band_choice")
+            .selected_text(egui::RichText::new(label).small())
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut choice, BandChoice::Best, "the longest VPT's");
+                for (i, card, _) in &outcomes {
+                    ui.selectable_value(&mut choice, BandChoice::Card(*i), card.spec.title());
+                }
+                ui.selectable_value(&mut choice, BandChoice::All, "every model's");
+            })
+            .response
+            .on_hover_text("Whose inter-quartile band (25th to 75th percentile of the error over the starts) is filled");
+    });
+    ui.data_mut(|d| d.insert_temp(choice_id, choice));
+    let banded = |i: usize| match choice {
+        BandChoice::Best => best == Some(i),
+        BandChoice::All => true,
+        BandChoice::Card(k) => k == i,
+    };
+    crate::app::theme::plot("divergence")
+        // A model's entry takes its line's colour, not its band's.
+        .legend(Legend::default().color_conflict_handling(ColorConflictHandling::PickLast))
         .x_axis_label(format!("t ({unit})"))
-        .y_axis_label("normalised error")
+        .y_axis_label("normalised error, median of 20 starts")
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |plot| {
@@ -37,23 +91,24 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
                 )
                 .color(Color32::GRAY),
             );
-            for (card, o) in &outcomes {
+            for (i, card, o) in &outcomes {
                 let c = &o.comparison;
-                let title = card.spec.title();
+                // One legend entry per model (egui_plot merges items of one name): its
+                // median, band and VPT line show and hide together.
+                let title = if c.vpt.is_finite() {
+                    format!("{}: VPT {:.2}", card.spec.title(), c.vpt)
+                } else {
+                    card.spec.title().to_string()
+                };
                 // Infinite errors (diverged forecasts) are clipped so the band stays drawable.
                 let clip = |v: &[f64]| v.iter().map(|e| e.min(1e3)).collect::<Vec<f64>>();
                 let xs: Vec<f64> = (0..c.error_median.len())
                     .map(|k| k as f64 * c.step_in_units)
                     .collect();
-                if !xs.is_empty() {
+                if !xs.is_empty() && banded(*i) {
                     plot.add(
-                        FilledArea::new(
-                            format!("{title} IQR"),
-                            &xs,
-                            &clip(&c.error_q25),
-                            &clip(&c.error_q75),
-                        )
-                        .fill_color(card.color().gamma_multiply(0.25)),
+                        FilledArea::new(&title, &xs, &clip(&c.error_q25), &clip(&c.error_q75))
+                            .fill_color(card.color().gamma_multiply(0.25)),
                     );
                 }
                 let pts: PlotPoints = xs
@@ -61,12 +116,9 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
                     .zip(clip(&c.error_median))
                     .map(|(x, e)| [*x, e])
                     .collect();
-                plot.line(Line::new(title, pts).color(card.color()).width(2.0));
+                plot.line(Line::new(&title, pts).color(card.color()).width(2.0));
                 if c.vpt.is_finite() {
-                    plot.vline(
-                        VLine::new(format!("{title} VPT = {:.2}", c.vpt), c.vpt)
-                            .color(card.color()),
-                    );
+                    plot.vline(VLine::new(&title, c.vpt).color(card.color()));
                 }
             }
         });
@@ -84,7 +136,7 @@ pub fn series_plot(ui: &mut Ui, bench: &Bench) {
         .map(|(_, o)| o.test.names()[0].clone())
         .unwrap_or_else(|| "x".into());
     ui.strong(format!("{name}(t): truth and forecasts"));
-    Plot::new("series")
+    crate::app::theme::plot("series")
         .legend(Legend::default())
         .x_axis_label("t")
         .show(ui, |plot| {

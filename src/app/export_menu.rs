@@ -18,10 +18,10 @@ use super::png_export::{PngTarget, file_stem};
 use super::{ChaosApp, ThirdColumn, divergence_plot, hires_export, metrics_table, spectrum_plot};
 
 /// The plots that can be exported above the window's resolution, by the Export menu's
-/// names (all but "Attractors side by side", whose 3-D views are placed on the screen
-/// by pixel, and the whole window, which exports at 1× only).
-pub const HIRES_PLOTS: [&str; 10] = [
+/// names (the whole window exports at 1× only).
+pub const HIRES_PLOTS: [&str; 11] = [
     "3-D view",
+    "Attractors side by side",
     "Eigenvalue plot",
     "Forecast-error plot",
     "Forecast series plot",
@@ -34,7 +34,7 @@ pub const HIRES_PLOTS: [&str; 10] = [
 ];
 
 /// The first of [`HIRES_PLOTS`] that are view windows (drawn as `egui::Window`s).
-const FIRST_VIEW_WINDOW: usize = 5;
+const FIRST_VIEW_WINDOW: usize = 6;
 
 /// The fitted cards' reports as one JSON document.
 pub fn models_json(bench: &Bench, provenance: &str) -> serde_json::Value {
@@ -162,7 +162,7 @@ impl ChaosApp {
                     let button = if hires {
                         button
                     } else {
-                        button.on_hover_text("\"Attractors side by side\" and the whole window export at the window's resolution only")
+                        button.on_hover_text("The whole window exports at the window's resolution only")
                     };
                     if button.clicked() && scale > 1 && hires {
                         self.hires_pending = Some(name.clone());
@@ -250,6 +250,12 @@ impl ChaosApp {
         let column = |k: usize| egui::UiBuilder::new().scope_id(self.column_ids[k]);
         match name {
             "3-D view" => self.view.still_copy().ui(ui, &self.scene),
+            "Attractors side by side" => {
+                let dots = self.live.system.kind() == crate::systems::Kind::Map
+                    && self.source == super::SourceKind::System;
+                let mut still = self.views.side_by_side.still_copy();
+                still.grid(ui, &self.bench, dots);
+            }
             "Eigenvalue plot" => {
                 let (mut epsilon, mut continuous) = (self.epsilon, self.continuous);
                 ui.scope_builder(column(0), |ui| {

@@ -32,6 +32,7 @@ pub mod spectrum_table;
 pub mod stretching_paint;
 pub mod system_editor;
 pub mod system_panel;
+pub mod theme;
 pub mod views;
 
 use std::path::PathBuf;
@@ -314,7 +315,11 @@ impl ChaosApp {
             ui.ctx().request_repaint();
         }
 
+        theme::apply(ui.ctx());
+        theme::paint_window_backdrop(ui.ctx());
+        let panel_frame = theme::side_panel(ui.style());
         egui::Panel::left("system_panel")
+            .frame(panel_frame)
             .default_size(260.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -416,6 +421,7 @@ impl ChaosApp {
                 });
             });
         egui::Panel::right("model_bench")
+            .frame(panel_frame)
             .default_size(290.0)
             .show(ui, |ui| match self.bench.ui(ui) {
                 Some(BenchAction::Fit(i)) => self.start_fit(i),
@@ -427,6 +433,7 @@ impl ChaosApp {
                 None => {}
             });
         egui::Panel::bottom("comparison")
+            .frame(panel_frame)
             .default_size(300.0)
             .resizable(true)
             .show(ui, |ui| {
@@ -483,7 +490,6 @@ impl ChaosApp {
         let marker = self.views.show(ui.ctx(), &self.live, self.waker.clone());
         let dots = self.live.system.kind() == crate::systems::Kind::Map
             && self.source == SourceKind::System;
-        self.views.side_by_side.show(ui.ctx(), &self.bench, dots);
         let is_map = self.live.system.kind() == crate::systems::Kind::Map;
         let (main_points, main_generation) = match self.source {
             SourceKind::System => (self.live.trail(), self.live.generation),
@@ -510,105 +516,114 @@ impl ChaosApp {
             }
             _ => None,
         };
-        egui::CentralPanel::default().show(ui, |ui| {
-            let mut curves = vec![match self.source {
-                SourceKind::System => {
-                    let trail = self.live.trail_stream();
-                    Curve {
-                        points: trail.points,
-                        color: [0.35, 0.75, 1.0, 1.0],
-                        generation: trail.stream,
-                        appended: trail.appended,
-                        fade: true,
-                        dots: is_map,
-                        colour_by: self.colour_by,
-                        scalars: painted.clone().or(stretching),
+        self.modal.update(&self.bench, self.epsilon);
+        let central_frame = theme::central_panel(ui.style());
+        egui::CentralPanel::default()
+            .frame(central_frame)
+            .show(ui, |ui| {
+                let rect = ui.max_rect();
+                if self.views.side_by_side.open {
+                    self.views.side_by_side.ui(ui, &self.bench, dots);
+                    self.views.overlay(ui, rect);
+                    return;
+                }
+                self.views.side_by_side.rect = None;
+                let mut curves = vec![match self.source {
+                    SourceKind::System => {
+                        let trail = self.live.trail_stream();
+                        Curve {
+                            points: trail.points,
+                            color: [0.35, 0.75, 1.0, 1.0],
+                            generation: trail.stream,
+                            appended: trail.appended,
+                            fade: true,
+                            dots: is_map,
+                            colour_by: self.colour_by,
+                            scalars: painted.clone().or(stretching),
+                        }
                     }
-                }
-                SourceKind::Dataset => Curve {
-                    points: self.data.points.clone(),
-                    color: [0.35, 0.75, 1.0, 1.0],
-                    // Offset so a dataset never shares a generation with the live trail.
-                    generation: self.data.generation + (1 << 40),
-                    appended: 0,
-                    fade: false,
-                    dots: false,
-                    colour_by: self.colour_by,
-                    scalars: painted.clone(),
-                },
-            }];
-            if self.source == SourceKind::System {
-                for (k, trail) in self.live.ensemble_trails().into_iter().enumerate() {
-                    curves.push(Curve {
-                        points: trail.points,
-                        color: ENSEMBLE_COLORS[k % ENSEMBLE_COLORS.len()],
-                        generation: trail.stream,
-                        appended: trail.appended,
-                        fade: true,
-                        dots: is_map,
-                        colour_by: ColourBy::Solid,
-                        scalars: None,
-                    });
-                }
-            }
-            // While an eigenfunction is painted on the orbit, the forecasts (drawn on top)
-            // are hidden so the colours can be seen.
-            for (i, card) in self
-                .bench
-                .cards
-                .iter()
-                .enumerate()
-                .filter(|_| painted.is_none())
-            {
-                if let Some(out) = card.outcome() {
-                    curves.push(forecast_curve(
-                        out,
-                        card.spec.color(),
-                        is_map && self.source == SourceKind::System,
-                    ));
-                }
-                // A model that publishes its orbit while it trains (the PLRNN's free run).
-                if let bench::FitStatus::Running(p) = &card.status
-                    && let Some((version, points)) = card.spec.live_orbit(p)
-                {
-                    let [r, g, b] = card.spec.color();
-                    curves.push(Curve {
-                        points,
-                        color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
-                        // Apart from outcome ids and ensemble trails.
-                        generation: (1 << 48) + ((i as u64) << 32) + version,
+                    SourceKind::Dataset => Curve {
+                        points: self.data.points.clone(),
+                        color: [0.35, 0.75, 1.0, 1.0],
+                        // Offset so a dataset never shares a generation with the live trail.
+                        generation: self.data.generation + (1 << 40),
                         appended: 0,
                         fade: false,
                         dots: false,
+                        colour_by: self.colour_by,
+                        scalars: painted.clone(),
+                    },
+                }];
+                if self.source == SourceKind::System {
+                    for (k, trail) in self.live.ensemble_trails().into_iter().enumerate() {
+                        curves.push(Curve {
+                            points: trail.points,
+                            color: ENSEMBLE_COLORS[k % ENSEMBLE_COLORS.len()],
+                            generation: trail.stream,
+                            appended: trail.appended,
+                            fade: true,
+                            dots: is_map,
+                            colour_by: ColourBy::Solid,
+                            scalars: None,
+                        });
+                    }
+                }
+                // While an eigenfunction is painted on the orbit, the forecasts (drawn on top)
+                // are hidden so the colours can be seen.
+                for (i, card) in self
+                    .bench
+                    .cards
+                    .iter()
+                    .enumerate()
+                    .filter(|_| painted.is_none())
+                {
+                    if let Some(out) = card.outcome() {
+                        curves.push(forecast_curve(
+                            out,
+                            card.spec.color(),
+                            is_map && self.source == SourceKind::System,
+                        ));
+                    }
+                    // A model that publishes its orbit while it trains (the PLRNN's free run).
+                    if let bench::FitStatus::Running(p) = &card.status
+                        && let Some((version, points)) = card.spec.live_orbit(p)
+                    {
+                        let [r, g, b] = card.spec.color();
+                        curves.push(Curve {
+                            points,
+                            color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
+                            // Apart from outcome ids and ensemble trails.
+                            generation: (1 << 48) + ((i as u64) << 32) + version,
+                            appended: 0,
+                            fade: false,
+                            dots: false,
+                            colour_by: ColourBy::Solid,
+                            scalars: None,
+                        });
+                    }
+                }
+                for f in self.modal.forecasts.iter().filter(|_| painted.is_none()) {
+                    let Some(card) = self.bench.cards.get(f.card) else {
+                        continue;
+                    };
+                    let [r, g, b] = modal_forecast::lighter(card.spec.color());
+                    curves.push(Curve {
+                        points: f.points.clone(),
+                        color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
+                        generation: f.generation,
+                        appended: 0,
+                        fade: false,
+                        dots: is_map && self.source == SourceKind::System,
                         colour_by: ColourBy::Solid,
                         scalars: None,
                     });
                 }
-            }
-            self.modal.update(&self.bench, self.epsilon);
-            for f in self.modal.forecasts.iter().filter(|_| painted.is_none()) {
-                let Some(card) = self.bench.cards.get(f.card) else {
-                    continue;
-                };
-                let [r, g, b] = modal_forecast::lighter(card.spec.color());
-                curves.push(Curve {
-                    points: f.points.clone(),
-                    color: [r, g, b, 255].map(|c| f32::from(c) / 255.0),
-                    generation: f.generation,
-                    appended: 0,
-                    fade: false,
-                    dots: is_map && self.source == SourceKind::System,
-                    colour_by: ColourBy::Solid,
-                    scalars: None,
-                });
-            }
-            curves.extend(marker.filter(|_| self.source == SourceKind::System));
-            let rect = ui.max_rect();
-            plots.push(("3-D view".into(), rect));
-            self.scene = Scene { curves };
-            self.view.ui(ui, &self.scene);
-            self.views.overlay(ui, rect);
-        });
+                curves.extend(marker.filter(|_| self.source == SourceKind::System));
+                plots.push(("3-D view".into(), rect));
+                self.scene = Scene { curves };
+                self.view.ui(ui, &self.scene);
+                self.views.overlay(ui, rect);
+            });
         if let Some(sys) = self.editor.show(ui.ctx()) {
             self.source = SourceKind::System;
             self.switch_system(sys);
@@ -769,6 +784,11 @@ impl ChaosApp {
 impl eframe::App for ChaosApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frame(ui);
+    }
+
+    /// The panels' colour (the backdrop painted over it each frame is the same).
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 }
 

@@ -6,7 +6,7 @@
 //! pseudospectrum as CSV.
 
 use egui::{Color32, Ui};
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Legend, Line, MarkerShape, PlotPoints, Points};
 
 use super::bench::Bench;
 use super::contour_lines::contour_lines;
@@ -152,7 +152,7 @@ pub fn spectrum_plot(
             );
         }
     }
-    let shown = Plot::new("eigenvalue_plane")
+    let shown = crate::app::theme::plot("eigenvalue_plane")
         .data_aspect(1.0)
         .legend(Legend::default())
         .include_x(-1.2)
@@ -330,7 +330,7 @@ pub fn contour_levels(log10_tau: &[f64]) -> Vec<f64> {
 /// The continuous-time plane: `Re ω` (growth rate) against `Im ω` (angular frequency),
 /// with dashed lines at the Nyquist limits `±π/Δt`.
 fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
-    Plot::new("continuous_plane")
+    crate::app::theme::plot("continuous_plane")
         .legend(Legend::default())
         .x_axis_label("Re ω = log|λ|/Δt")
         .y_axis_label("Im ω = arg λ/Δt")

@@ -264,7 +264,7 @@ fn butterfly(ui: &mut Ui, live: &mut LiveSimulation) {
         [t_end, s0 + lambda * (t_end - t0) / std::f64::consts::LN_10],
     ]
     .into();
-    egui_plot::Plot::new("separation")
+    crate::app::theme::plot("separation")
         .height(140.0)
         .x_axis_label("t")
         .y_axis_label("log10 separation")

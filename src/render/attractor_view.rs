@@ -32,6 +32,11 @@ thread_local! {
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether [`install`] set up the pipelines for this thread's window.
+pub(super) fn installed() -> bool {
+    INSTALLED.get()
+}
+
 /// One polyline drawn in the 3-D view.
 #[derive(Clone, Debug)]
 pub struct Curve {

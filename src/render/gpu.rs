@@ -196,6 +196,11 @@ fn align_up(size: usize, align: usize) -> usize {
 }
 
 impl Resources {
+    /// The pipeline that fills a viewport with one opaque colour.
+    pub(super) fn backdrop_pipeline(&self) -> &wgpu::RenderPipeline {
+        &self.pipelines.backdrop
+    }
+
     /// Builds the pipelines; views get their GPU objects on first use.
     pub(super) fn new(rs: &egui_wgpu::RenderState) -> Self {
         let limits = rs.device.limits();

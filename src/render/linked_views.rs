@@ -29,6 +29,17 @@ impl LinkedViews {
         }
     }
 
+    /// A copy that draws what these views show now (same ids and camera) and never
+    /// re-frames itself: for drawing them once more offscreen at a higher resolution.
+    pub fn still_copy(&self) -> Self {
+        Self {
+            first_id: self.first_id,
+            views: self.views.iter().map(AttractorView::still_copy).collect(),
+            camera: self.camera,
+            frame: false,
+        }
+    }
+
     /// Frame the shared camera on the first scene at the next draw.
     pub fn request_frame(&mut self) {
         self.frame = true;

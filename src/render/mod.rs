@@ -12,6 +12,7 @@
 //! without the wgpu backend) views show a short text note instead.
 
 mod attractor_view;
+mod backdrop;
 mod camera;
 mod colour;
 mod gpu;
@@ -22,6 +23,7 @@ mod ring;
 pub use attractor_view::{
     AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install, install_into,
 };
+pub use backdrop::paint_backdrop;
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, robust_unit_scale, unit_scale, viridis};
 pub use gpu::uploaded_vertices;

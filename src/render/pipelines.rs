@@ -17,6 +17,8 @@ pub(super) struct Pipelines {
     pub fade_dots: wgpu::RenderPipeline,
     /// Copies a view's offscreen texture into egui's pass (no depth, 1 sample).
     pub blit: wgpu::RenderPipeline,
+    /// Fills the viewport with one opaque colour, without blending (see `backdrop.rs`).
+    pub backdrop: wgpu::RenderPipeline,
     /// Group 0 of the scene pipelines: the view's uniform buffer.
     pub scene_layout: wgpu::BindGroupLayout,
     /// Group 1 of the scene pipelines: one draw's parameters at a dynamic offset.
@@ -212,6 +214,42 @@ impl Pipelines {
             multiview_mask: None,
             cache: None,
         });
+        let backdrop_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("chaoslab backdrop pipeline layout"),
+            bind_group_layouts: &[],
+            immediate_size: 0,
+        });
+        let backdrop = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("chaoslab backdrop"),
+            layout: Some(&backdrop_pl),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_backdrop"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some(if format.is_srgb() {
+                    "fs_backdrop_linear"
+                } else {
+                    "fs_backdrop"
+                }),
+                compilation_options: Default::default(),
+                // No blending: a software rasteriser can then drop whatever an opaque
+                // draw covers, as it does for a clear.
+                targets: &[Some(wgpu::ColorTargetState {
+                    format,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
         let [r, g, b] = BACKGROUND;
         let clear = if format.is_srgb() {
             wgpu::Color {
@@ -234,6 +272,7 @@ impl Pipelines {
             opaque_dots,
             fade_dots,
             blit,
+            backdrop,
             scene_layout,
             draw_layout,
             blit_layout,
@@ -272,6 +311,9 @@ mod tests {
             "fs_scene_linear",
             "vs_blit",
             "fs_blit",
+            "vs_backdrop",
+            "fs_backdrop",
+            "fs_backdrop_linear",
         ] {
             assert!(
                 module.entry_points.iter().any(|e| e.name == entry),

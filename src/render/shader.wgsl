@@ -148,12 +148,16 @@ fn fs_scene_linear(v: SceneOut) -> @location(0) vec4<f32> {
 
 @group(0) @binding(1) var blit_texture: texture_2d<f32>;
 
-@vertex
-fn vs_blit(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
-    // (-1,-1), (3,-1), (-1,3): one triangle covering the whole viewport.
+// (-1,-1), (3,-1), (-1,3) for vertices 0, 1, 2: one triangle covering the whole viewport.
+fn viewport_triangle(index: u32) -> vec4<f32> {
     let x = f32(i32(index & 1u) * 4 - 1);
     let y = f32(i32(index >> 1u) * 4 - 1);
     return vec4<f32>(x, y, 0.0, 1.0);
+}
+
+@vertex
+fn vs_blit(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
+    return viewport_triangle(index);
 }
 
 @fragment
@@ -161,4 +165,33 @@ fn fs_blit(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     let size = vec2<i32>(textureDimensions(blit_texture));
     let texel = clamp(vec2<i32>(floor(frag.xy - scene.blit_origin)), vec2<i32>(0), size - 1);
     return vec4<f32>(textureLoad(blit_texture, texel, 0).rgb, 1.0);
+}
+
+// Backdrop: an opaque rectangle in one colour (see backdrop.rs). The colour arrives
+// packed as RGBA8 (sRGB gamma) in the draw's first instance index, so the pipeline
+// needs no buffer or bind group and each draw can have its own colour.
+struct BackdropOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) @interpolate(flat) color: vec4<f32>,
+};
+
+@vertex
+fn vs_backdrop(
+    @builtin(vertex_index) index: u32,
+    @builtin(instance_index) packed: u32,
+) -> BackdropOut {
+    var out: BackdropOut;
+    out.position = viewport_triangle(index);
+    out.color = unpack4x8unorm(packed);
+    return out;
+}
+
+@fragment
+fn fs_backdrop(v: BackdropOut) -> @location(0) vec4<f32> {
+    return vec4<f32>(v.color.rgb, 1.0);
+}
+
+@fragment
+fn fs_backdrop_linear(v: BackdropOut) -> @location(0) vec4<f32> {
+    return vec4<f32>(srgb_to_linear(v.color.rgb), 1.0);
 }

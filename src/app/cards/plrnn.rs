@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Legend, Line, PlotPoints};
 
 use super::{ModelCard, labelled_f64, labelled_usize};
 use crate::app::fit_job::points_3d;
@@ -121,7 +121,7 @@ fn metric_plot(ui: &mut egui::Ui, id: &str, history: &[MetricPoint]) {
             .filter_map(|p| f(p).map(|v| [p.epoch as f64, v]))
             .collect()
     };
-    Plot::new(id)
+    crate::app::theme::plot(id)
         .height(90.0)
         .legend(Legend::default())
         .allow_drag(false)
@@ -237,7 +237,7 @@ impl ModelCard for PlrnnCard {
                 .map(|(k, v)| [k as f64 + 1.0, v.max(1e-300).log10()])
                 .collect();
             ui.label("log10 loss per epoch");
-            Plot::new("plrnn_loss")
+            crate::app::theme::plot("plrnn_loss")
                 .height(80.0)
                 .allow_drag(false)
                 .allow_zoom(false)

@@ -7,7 +7,7 @@
 //! the card also shows each term's inclusion probability, after a sweep the Pareto
 //! front (terms vs held-out error) with the chosen threshold.
 
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Legend, Line, PlotPoints, Points};
 
 use super::sindy_heatmap::heat_map_ui;
 use super::{ModelCard, labelled_f64, labelled_usize};
@@ -444,7 +444,7 @@ fn pareto_ui(ui: &mut egui::Ui, report: &serde_json::Value, points: &[serde_json
         chosen.map_or("?".into(), |c| format!("{c:.3e}")),
         report["selection"].as_str().unwrap_or("?")
     ));
-    Plot::new("sindy_pareto")
+    crate::app::theme::plot("sindy_pareto")
         .height(120.0)
         .x_axis_label("terms")
         .y_axis_label("log10 held-out error")

@@ -5,7 +5,7 @@
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::Color32;
-use egui_plot::{Plot, PlotImage, PlotPoint};
+use egui_plot::{PlotImage, PlotPoint};
 
 use super::orbit_density::{OrbitDensity, PlaneRect, drawn_rect};
 
@@ -307,7 +307,7 @@ impl OrbitDiagramView {
                 };
             }
         });
-        Plot::new("orbit_diagram")
+        crate::app::theme::plot("orbit_diagram")
             .x_axis_label(o.parameter.as_str())
             .y_axis_label(names.get(o.coordinate).map_or("", |s| s.as_str()))
             .allow_scroll(false)

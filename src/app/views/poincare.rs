@@ -5,7 +5,7 @@
 //! the dense output for exact sections.
 
 use egui::Color32;
-use egui_plot::{Plot, PlotPoints, Points};
+use egui_plot::{PlotPoints, Points};
 
 use super::{coordinate_names, trail_time};
 use crate::app::live::LiveSimulation;
@@ -180,7 +180,7 @@ impl PoincareView {
         }
         let (a, b) = other_two(self.coordinate);
         ui.label(format!("{} crossings", self.crossings.len()));
-        Plot::new("poincare_section")
+        crate::app::theme::plot("poincare_section")
             .x_axis_label(names[a].as_str())
             .y_axis_label(names[b].as_str())
             .data_aspect(1.0)

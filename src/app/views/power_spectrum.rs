@@ -3,7 +3,7 @@
 //! is [`smoothed_spectrum`] (z-scored, exact DFT bins, lightly smoothed, unit sum).
 
 use egui::Color32;
-use egui_plot::{Line, Plot, PlotPoints, VLine};
+use egui_plot::{Line, PlotPoints, VLine};
 
 use super::coordinate_names;
 use crate::app::live::LiveSimulation;
@@ -101,7 +101,7 @@ impl SpectrumView {
             }
         });
         let f0 = 1.0 / live.system.info().period;
-        Plot::new("power_spectrum")
+        crate::app::theme::plot("power_spectrum")
             .x_axis_label("frequency (1 / time unit)")
             .y_axis_label("log10 power")
             .allow_scroll(false)

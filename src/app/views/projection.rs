@@ -4,7 +4,7 @@
 //! the plot cheap at a million-point trail and changes nothing visible.
 
 use egui::Color32;
-use egui_plot::{Line, Plot, PlotPoints, Points};
+use egui_plot::{Line, PlotPoints, Points};
 
 use super::coordinate_names;
 use crate::app::live::LiveSimulation;
@@ -76,7 +76,7 @@ impl ProjectionView {
         }
         let points = self.projected(&live.trail());
         let colour = Color32::from_rgb(90, 190, 255);
-        Plot::new("projection")
+        crate::app::theme::plot("projection")
             .data_aspect(1.0)
             .x_axis_label(names[self.axes[0].min(2)].clone())
             .y_axis_label(names[self.axes[1].min(2)].clone())

@@ -3,7 +3,7 @@
 //! view (the window returns it; the app draws the marker); a click pins the mark.
 
 use egui::Color32;
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
+use egui_plot::{Legend, Line, PlotPoints, Points, VLine};
 
 use super::{coordinate_names, trail_time};
 use crate::app::live::LiveSimulation;
@@ -106,7 +106,7 @@ impl TimeSeriesView {
         let take = ((span / live.dt).ceil() as usize).clamp(2, n);
         let first = n - take;
         let time = |i: usize| trail_time(live, n, i);
-        let response = Plot::new("time_series")
+        let response = crate::app::theme::plot("time_series")
             .legend(Legend::default())
             .x_axis_label(if map { "iteration" } else { "time" })
             .allow_scroll(false)

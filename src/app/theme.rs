@@ -1,0 +1,48 @@
+//! The window's look, chosen for what a software rasteriser paints fast.
+//!
+//! Without a GPU (laptops with broken drivers, remote desktops, CI) wgpu draws through
+//! Mesa's llvmpipe on the CPU, where every pixel egui fills costs a texture sample and
+//! a blend. Measured with `gui --preset presets/lorenz-compare.json --frame-times` at
+//! 1400 × 900 on 2 cores, CPU per idle frame: 217 ms with egui's defaults; window and
+//! popup shadows (blurred, blended rectangles larger than their windows) cost about
+//! 40 ms of it, the panels' background fill about 80 ms, and the plots' backgrounds
+//! about 14 ms. So shadows are off, panels are left unfilled over one opaque backdrop
+//! that our own pipeline paints as cheaply as a clear
+//! ([`crate::render::paint_backdrop`]), and plots draw no background of their own.
+
+use egui::{Color32, Frame};
+
+/// Turns window and popup shadows off (once; later calls find them off).
+pub fn apply(ctx: &egui::Context) {
+    let style = ctx.global_style();
+    let v = &style.visuals;
+    if v.window_shadow != egui::Shadow::NONE || v.popup_shadow != egui::Shadow::NONE {
+        ctx.global_style_mut(|s| {
+            s.visuals.window_shadow = egui::Shadow::NONE;
+            s.visuals.popup_shadow = egui::Shadow::NONE;
+        });
+    }
+}
+
+/// Paints the whole window in the panels' colour as one opaque backdrop, beneath
+/// everything; call it first in a frame.
+pub fn paint_window_backdrop(ctx: &egui::Context) {
+    let painter = ctx.layer_painter(egui::LayerId::background());
+    let fill = ctx.global_style().visuals.panel_fill;
+    crate::render::paint_backdrop(&painter, ctx.content_rect(), fill);
+}
+
+/// A side, top or bottom panel's frame without its fill (the backdrop shows through).
+pub fn side_panel(style: &egui::Style) -> Frame {
+    Frame::side_top_panel(style).fill(Color32::TRANSPARENT)
+}
+
+/// The central panel's frame without its fill (the backdrop shows through).
+pub fn central_panel(style: &egui::Style) -> Frame {
+    Frame::central_panel(style).fill(Color32::TRANSPARENT)
+}
+
+/// A plot that draws no background of its own.
+pub fn plot<'a>(id: impl egui::AsIdSalt) -> egui_plot::Plot<'a> {
+    egui_plot::Plot::new(id).show_background(false)
+}

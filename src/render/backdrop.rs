@@ -1,0 +1,73 @@
+//! Opaque single-colour rectangles drawn by our own pipeline instead of egui's.
+//!
+//! egui fills every shape through one blended, textured pipeline. On a software
+//! rasteriser (Mesa's llvmpipe/lavapipe: machines and CI without a GPU) each filled
+//! pixel then costs a texture sample and a blend, about 60 ns of CPU; a panel
+//! background over a 1400 × 900 window cost 75–80 ms of CPU a frame (measured with
+//! `gui --frame-times`). A draw without blending is different: llvmpipe sees that it
+//! covers whole tiles opaquely and drops everything drawn there before, as for a
+//! clear, and shades the rest with a one-line fragment shader. So the window's
+//! backgrounds are painted here, and egui's panels are left unfilled
+//! (`app/theme.rs`).
+
+use eframe::egui_wgpu::{self, wgpu};
+
+use super::attractor_view::installed;
+use super::gpu::Resources;
+
+/// Paints `rect` in `color` (its alpha is ignored: the fill is opaque) with the
+/// opaque backdrop pipeline, or as an ordinary egui rectangle where the attractor
+/// renderer is not installed (no wgpu).
+pub fn paint_backdrop(painter: &egui::Painter, rect: egui::Rect, color: egui::Color32) {
+    if !installed() {
+        painter.rect_filled(rect, 0.0, color.to_opaque());
+        return;
+    }
+    let callback = BackdropCallback {
+        packed: pack_rgba(color),
+    };
+    painter.add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+}
+
+/// `color`'s sRGB-gamma bytes as the shader's `unpack4x8unorm` reads them (red in the
+/// lowest byte), alpha forced to 255.
+fn pack_rgba(color: egui::Color32) -> u32 {
+    let [r, g, b, _] = color.to_array();
+    u32::from_le_bytes([r, g, b, 255])
+}
+
+/// The paint callback: one viewport-covering triangle whose instance index carries
+/// the colour.
+struct BackdropCallback {
+    packed: u32,
+}
+
+impl egui_wgpu::CallbackTrait for BackdropCallback {
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        render_pass: &mut wgpu::RenderPass<'static>,
+        callback_resources: &egui_wgpu::CallbackResources,
+    ) {
+        let Some(resources) = callback_resources.get::<Resources>() else {
+            return;
+        };
+        render_pass.set_pipeline(resources.backdrop_pipeline());
+        render_pass.draw(0..3, self.packed..self.packed + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack_rgba;
+
+    #[test]
+    fn colours_pack_red_first_and_opaque() {
+        let c = egui::Color32::from_rgba_unmultiplied(27, 100, 200, 10);
+        let packed = pack_rgba(c);
+        assert_eq!(packed & 0xff, 27);
+        assert_eq!((packed >> 8) & 0xff, 100);
+        assert_eq!((packed >> 16) & 0xff, 200);
+        assert_eq!(packed >> 24, 255);
+    }
+}
