@@ -15,12 +15,13 @@ use eframe::egui_wgpu::{self, wgpu};
 use super::attractor_view::installed;
 use super::gpu::Resources;
 
-/// Paints `rect` in `color` (its alpha is ignored: the fill is opaque) with the
+/// Paints `rect` in `color` (opaque: a translucent colour is drawn as over black) with the
 /// opaque backdrop pipeline, or as an ordinary egui rectangle where the attractor
 /// renderer is not installed (no wgpu).
 pub fn paint_backdrop(painter: &egui::Painter, rect: egui::Rect, color: egui::Color32) {
     if !installed() {
-        painter.rect_filled(rect, 0.0, color.to_opaque());
+        let [r, g, b, _] = color.to_array();
+        painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(r, g, b));
         return;
     }
     let callback = BackdropCallback {
@@ -29,8 +30,8 @@ pub fn paint_backdrop(painter: &egui::Painter, rect: egui::Rect, color: egui::Co
     painter.add(egui_wgpu::Callback::new_paint_callback(rect, callback));
 }
 
-/// `color`'s sRGB-gamma bytes as the shader's `unpack4x8unorm` reads them (red in the
-/// lowest byte), alpha forced to 255.
+/// `color`'s (premultiplied) sRGB-gamma bytes as the shader's `unpack4x8unorm` reads
+/// them (red in the lowest byte), alpha forced to 255.
 fn pack_rgba(color: egui::Color32) -> u32 {
     let [r, g, b, _] = color.to_array();
     u32::from_le_bytes([r, g, b, 255])
@@ -63,11 +64,16 @@ mod tests {
 
     #[test]
     fn colours_pack_red_first_and_opaque() {
-        let c = egui::Color32::from_rgba_unmultiplied(27, 100, 200, 10);
-        let packed = pack_rgba(c);
+        let packed = pack_rgba(egui::Color32::from_rgb(27, 100, 200));
         assert_eq!(packed & 0xff, 27);
         assert_eq!((packed >> 8) & 0xff, 100);
         assert_eq!((packed >> 16) & 0xff, 200);
         assert_eq!(packed >> 24, 255);
+        // A translucent colour is drawn as it would look over black (egui stores
+        // colours premultiplied), and opaque.
+        let half = egui::Color32::from_rgba_unmultiplied(200, 100, 0, 128);
+        assert_eq!(pack_rgba(half) & 0xff, u32::from(half.r()));
+        assert!(u32::from(half.r()) < 110, "premultiplied: {}", half.r());
+        assert_eq!(pack_rgba(half) >> 24, 255);
     }
 }
