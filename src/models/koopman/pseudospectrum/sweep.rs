@@ -53,7 +53,7 @@ pub fn pseudospectrum_published(
 /// `log10 τ_N(z)` on `grid`; `on_row(j, values)` is called (from worker threads, in no
 /// particular order) for every grid row `j` as soon as all its points are known.
 ///
-/// Work is split into runs of [`SEGMENT`] points along a row; a run is computed by one
+/// Work is split into runs of `SEGMENT` points along a row; a run is computed by one
 /// thread, each point warm-started from its left neighbour, and runs go in parallel.
 pub fn pseudospectrum_rows(
     form: &QuadratureForm,
