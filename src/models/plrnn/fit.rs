@@ -57,7 +57,8 @@ impl Plrnn {
     }
 
     /// Trains a new network on `data` (or continues from `start`) with generalized
-    /// teacher forcing (Hess et al. 2023), then scores its free run and Lyapunov exponent.
+    /// teacher forcing (Hess et al. 2023), then scores its free run and Lyapunov
+    /// exponent.
     pub fn fit_model(
         &self,
         data: &Trajectory,

@@ -28,7 +28,8 @@ fn mean_nearest_spacing(centres: &[f64], dim: usize) -> f64 {
         / k as f64
 }
 
-/// k-means centres of `u` and the RBF width rule of [`Dictionary::Rbf`](super::Dictionary::Rbf).
+/// k-means centres of `u` and the RBF width rule of
+/// [`Dictionary::Rbf`](super::Dictionary::Rbf).
 pub(super) fn centres_and_width(
     u: &[f64],
     dim: usize,

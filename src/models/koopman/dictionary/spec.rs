@@ -35,7 +35,8 @@ pub enum StateFeatures {
 }
 
 /// A dictionary family with its size: the `ψ` of EDMD (Williams, Kevrekidis & Rowley
-/// 2015; spec §1.7), fitted to data by [`FittedDictionary::fit`](super::FittedDictionary::fit).
+/// 2015; spec §1.7), fitted to data by
+/// [`FittedDictionary::fit`](super::FittedDictionary::fit).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Dictionary {
