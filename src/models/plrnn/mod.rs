@@ -157,7 +157,8 @@ impl Default for Plrnn {
 }
 
 /// Further training of a fitted network as a [`Model`](super::Model) (the window's
-/// "Continue training"): `fit` runs [`PlrnnModel::continue_training`] with `options` on the data.
+/// "Continue training"): `fit` runs [`PlrnnModel::continue_training`] with `options` on
+/// the data.
 #[derive(Clone, Debug)]
 pub struct PlrnnContinuation {
     /// The model to start from.
