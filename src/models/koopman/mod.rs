@@ -2,10 +2,11 @@
 //! one pipeline from snapshot pairs to verified Koopman spectra.
 //!
 //! Data flow, one file per step: [`pairs`] (snapshot pairs, `dt`, weights) →
-//! [`dictionary`] (monomials or Gaussian RBFs with [`kmeans`] centres, in centred and
-//! scaled coordinates) → [`fit`] (`K` by least squares through QR, eigenpairs, state
-//! read-out) → [`residual`] (ResDMD residual of every eigenpair on held-out pairs) →
-//! [`pseudospectrum`] (`τ_N(z)` on a grid, parallel, cancellable).
+//! [`dictionary`] (monomials, RBFs with [`kmeans`] centres, random Fourier features or
+//! kernel EDMD in centred and scaled coordinates; Fourier modes of raw periodic ones) →
+//! [`fit`] (`K` by least squares through QR, eigenpairs, state read-out) →
+//! [`residual`] (ResDMD residual of every eigenpair on held-out pairs) →
+//! [`pseudospectrum`](mod@pseudospectrum) (`τ_N(z)` on a grid, parallel, cancellable).
 //!
 //! Forecasts iterate the lifted linear map: `p_0 = ψ(x_0)`, `p_{k+1} = p_k K`,
 //! `x_k = p_k B` with the state read-out `B` (spec §1.3). This equals the Koopman-mode
