@@ -831,6 +831,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
         return render_bench::run(points, args.json);
     }
     let preset = args.preset.as_deref().map(Preset::load).transpose()?;
+    crate::jobs::run_jobs_below_window();
     let result: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let shot = args.screenshot.clone().map(|path| Screenshot {
         path,

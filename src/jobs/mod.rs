@@ -8,6 +8,10 @@
 //! [`JobState`]. Cancelling marks the job cancelled at once, so the caller's view never
 //! waits for the worker; the worker's eventual result is discarded.
 
+mod priority;
+
+pub use priority::run_jobs_below_window;
+
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -163,6 +167,7 @@ impl<T: Send + 'static> Job<T> {
         let spawned = std::thread::Builder::new()
             .name(format!("job: {label}"))
             .spawn(move || {
+                priority::lower_if_below_window();
                 // A panic in the work (a bug) becomes a failed job that says so.
                 let result =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&worker_ctx)))
