@@ -58,6 +58,9 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
             BandChoice::All => "IQR: all".into(),
             BandChoice::Card(i) => format!("IQR: {}", title(i)),
         };
+        if outcomes.is_empty() {
+            return;
+        }
         egui::ComboBox::from_id_salt("iqr_band_choice")
             .selected_text(egui::RichText::new(label).small())
             .show_ui(ui, |ui| {

@@ -186,11 +186,15 @@ impl SystemEditor {
         }
         let mut open = true;
         let mut used = None;
-        egui::Window::new("Typed system")
-            .open(&mut open)
-            .default_width(420.0)
-            .default_pos([280.0, 60.0])
-            .show(ctx, |ui| used = self.ui(ui));
+        crate::app::theme::show_window(
+            ctx,
+            "Typed system",
+            egui::Window::new("Typed system")
+                .open(&mut open)
+                .default_width(420.0)
+                .default_pos([280.0, 60.0]),
+            |ui| used = self.ui(ui),
+        );
         self.open = open && used.is_none();
         if self.dialog.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

@@ -46,3 +46,46 @@ pub fn central_panel(style: &egui::Style) -> Frame {
 pub fn plot<'a>(id: impl egui::AsIdSalt) -> egui_plot::Plot<'a> {
     egui_plot::Plot::new(id).show_background(false)
 }
+
+/// Shows `window` with an opaque backdrop for its background instead of egui's blended
+/// fill (a 560 × 420 view window's fill cost about 7 ms a frame on lavapipe; the
+/// orbit-diagram load test's median frame went from 57 to 50 ms without it), and with
+/// square corners so the backdrop fits. The backdrop goes in a place reserved at the
+/// bottom of the window's layer before the window draws and is filled with the
+/// window's rectangle of this frame after it; the layer is remembered from the last
+/// frame, so a window's first frame gets egui's ordinary fill. `key` names the window
+/// uniquely (its title).
+pub fn show_window<R>(
+    ctx: &egui::Context,
+    key: &str,
+    window: egui::Window<'_>,
+    add_contents: impl FnOnce(&mut egui::Ui) -> R,
+) -> Option<egui::InnerResponse<Option<R>>> {
+    let memory_id = egui::Id::unique(("backdrop window layer", key));
+    let slot = ctx
+        .data(|d| d.get_temp::<egui::LayerId>(memory_id))
+        .map(|layer| {
+            let painter = ctx.layer_painter(layer);
+            let place = painter.add(egui::Shape::Noop);
+            (painter, place)
+        });
+    let style = ctx.global_style();
+    let mut frame = Frame::window(&style).corner_radius(0);
+    if slot.is_some() {
+        frame = frame.fill(Color32::TRANSPARENT);
+    }
+    let shown = window.frame(frame).show(ctx, add_contents);
+    if let Some(r) = &shown {
+        ctx.data_mut(|d| d.insert_temp(memory_id, r.response.layer_id));
+        if let Some((painter, place)) = slot
+            && painter.layer_id() == r.response.layer_id
+        {
+            let inside = r.response.rect.shrink(frame.stroke.width);
+            painter.set(
+                place,
+                crate::render::backdrop_shape(inside, style.visuals.window_fill),
+            );
+        }
+    }
+    shown
+}

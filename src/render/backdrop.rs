@@ -16,18 +16,23 @@ use super::attractor_view::installed;
 use super::gpu::Resources;
 
 /// Paints `rect` in `color` (opaque: a translucent colour is drawn as over black) with the
-/// opaque backdrop pipeline, or as an ordinary egui rectangle where the attractor
-/// renderer is not installed (no wgpu).
+/// opaque backdrop pipeline ([`backdrop_shape`]).
 pub fn paint_backdrop(painter: &egui::Painter, rect: egui::Rect, color: egui::Color32) {
+    painter.add(backdrop_shape(rect, color));
+}
+
+/// The shape that fills `rect` in `color` (opaque) with the backdrop pipeline, or an
+/// ordinary egui rectangle where the attractor renderer is not installed (no wgpu); for
+/// a place reserved earlier with `Painter::add(Shape::Noop)` and filled by `Painter::set`.
+pub fn backdrop_shape(rect: egui::Rect, color: egui::Color32) -> egui::Shape {
     if !installed() {
         let [r, g, b, _] = color.to_array();
-        painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(r, g, b));
-        return;
+        return egui::Shape::rect_filled(rect, 0.0, egui::Color32::from_rgb(r, g, b));
     }
     let callback = BackdropCallback {
         packed: pack_rgba(color),
     };
-    painter.add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+    egui_wgpu::Callback::new_paint_callback(rect, callback).into()
 }
 
 /// `color`'s (premultiplied) sRGB-gamma bytes as the shader's `unpack4x8unorm` reads

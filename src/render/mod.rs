@@ -23,7 +23,7 @@ mod ring;
 pub use attractor_view::{
     AttractorView, Curve, NO_WGPU_NOTE, Scene, VIEW_LABEL, install, install_into,
 };
-pub use backdrop::paint_backdrop;
+pub use backdrop::{backdrop_shape, paint_backdrop};
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, robust_unit_scale, unit_scale, viridis};
 pub use gpu::uploaded_vertices;

@@ -207,18 +207,22 @@ impl OrbitDiagramView {
             return;
         }
         let mut open = self.open;
-        let shown = egui::Window::new("Orbit diagram")
-            .open(&mut open)
-            .default_size([560.0, 420.0])
-            .default_pos([420.0, 160.0])
-            .show(ctx, |ui| {
+        let shown = crate::app::theme::show_window(
+            ctx,
+            "Orbit diagram",
+            egui::Window::new("Orbit diagram")
+                .open(&mut open)
+                .default_size([560.0, 420.0])
+                .default_pos([420.0, 160.0]),
+            |ui| {
                 if let Some(action) = self.ui(ui, system) {
                     match action {
                         Action::Compute => self.start(system, x0, waker),
                         Action::Cancel => self.cancel(),
                     }
                 }
-            });
+            },
+        );
         self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }

@@ -125,11 +125,15 @@ impl PoincareView {
             return;
         }
         let mut open = self.open;
-        let shown = egui::Window::new("Poincaré section")
-            .open(&mut open)
-            .default_size([290.0, 320.0])
-            .default_pos([775.0, 36.0])
-            .show(ctx, |ui| self.ui(ui, live));
+        let shown = crate::app::theme::show_window(
+            ctx,
+            "Poincaré section",
+            egui::Window::new("Poincaré section")
+                .open(&mut open)
+                .default_size([290.0, 320.0])
+                .default_pos([775.0, 36.0]),
+            |ui| self.ui(ui, live),
+        );
         self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }

@@ -80,11 +80,15 @@ impl SpectrumView {
             self.computed_at = now;
         }
         let mut open = self.open;
-        let shown = egui::Window::new("Power spectrum")
-            .open(&mut open)
-            .default_size([470.0, 200.0])
-            .default_pos([275.0, 340.0])
-            .show(ctx, |ui| self.ui(ui, live));
+        let shown = crate::app::theme::show_window(
+            ctx,
+            "Power spectrum",
+            egui::Window::new("Power spectrum")
+                .open(&mut open)
+                .default_size([470.0, 200.0])
+                .default_pos([275.0, 340.0]),
+            |ui| self.ui(ui, live),
+        );
         self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }

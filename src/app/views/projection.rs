@@ -55,11 +55,15 @@ impl ProjectionView {
             return;
         }
         let mut open = self.open;
-        let shown = egui::Window::new("2-D projection")
-            .open(&mut open)
-            .default_size([380.0, 320.0])
-            .default_pos([300.0, 80.0])
-            .show(ctx, |ui| self.ui(ui, live));
+        let shown = crate::app::theme::show_window(
+            ctx,
+            "2-D projection",
+            egui::Window::new("2-D projection")
+                .open(&mut open)
+                .default_size([380.0, 320.0])
+                .default_pos([300.0, 80.0]),
+            |ui| self.ui(ui, live),
+        );
         self.rect = shown.map(|r| r.response.rect);
         self.open = open;
     }

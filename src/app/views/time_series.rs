@@ -54,11 +54,15 @@ impl TimeSeriesView {
             return None;
         }
         let mut open = self.open;
-        let shown = egui::Window::new("Time series")
-            .open(&mut open)
-            .default_size([470.0, 230.0])
-            .default_pos([275.0, 20.0])
-            .show(ctx, |ui| self.ui(ui, live));
+        let shown = crate::app::theme::show_window(
+            ctx,
+            "Time series",
+            egui::Window::new("Time series")
+                .open(&mut open)
+                .default_size([470.0, 230.0])
+                .default_pos([275.0, 20.0]),
+            |ui| self.ui(ui, live),
+        );
         self.rect = shown.map(|r| r.response.rect);
         self.open = open;
         self.marked_point(live)
