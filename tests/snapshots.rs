@@ -10,8 +10,9 @@ use chaoslab::app::bench::FitStatus;
 use chaoslab::app::preset::Preset;
 use egui_kittest::Harness;
 
-#[test]
-fn lorenz_with_a_dmd_fit() {
+/// The window on the DMD preset with the live orbit stopped (a still attractor, so the
+/// image is reproducible), the side-by-side views shown or not, once its fits are done.
+fn lorenz_dmd_fitted(side_by_side: bool) -> Harness<'static, ChaosApp> {
     let preset_path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-dmd.json");
     let preset = Preset::load(&preset_path).expect("preset");
@@ -21,7 +22,8 @@ fn lorenz_with_a_dmd_fit() {
         .wgpu()
         .build_eframe(move |cc| {
             let mut app = ChaosApp::new(cc, Some(preset)).expect("app");
-            app.live.playing = false; // a still attractor, so the image is reproducible
+            app.live.playing = false;
+            app.views.side_by_side.open = side_by_side;
             app
         });
     let start = Instant::now();
@@ -34,6 +36,12 @@ fn lorenz_with_a_dmd_fit() {
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
+    h
+}
+
+#[test]
+fn lorenz_with_a_dmd_fit() {
+    let mut h = lorenz_dmd_fitted(false);
     // The card prints the wall-clock fit time, which differs on every run: pin it so the
     // image compares equal (every other number on screen is deterministic).
     match &mut h.state_mut().bench.cards[0].status {
@@ -147,29 +155,7 @@ fn the_3d_view_exports_at_twice_and_four_times_the_pixels() {
 
 #[test]
 fn the_side_by_side_views_export_at_twice_the_pixels() {
-    let preset_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-dmd.json");
-    let preset = Preset::load(&preset_path).expect("preset");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_step_dt(1.0 / 60.0)
-        .wgpu()
-        .build_eframe(move |cc| {
-            let mut app = ChaosApp::new(cc, Some(preset)).expect("app");
-            app.live.playing = false;
-            app.views.side_by_side.open = true;
-            app
-        });
-    let start = Instant::now();
-    h.step();
-    while h.state().busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "fit did not finish"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut h = lorenz_dmd_fitted(true);
     h.run_steps(5);
     // Thin, sparse lines and small titles: a one-pixel line at 2× is half as bright
     // once downsampled, so fewer 8 × 8 blocks keep a drawn pixel than for the dense

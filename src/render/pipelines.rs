@@ -189,67 +189,52 @@ impl Pipelines {
         let fade = scene_pipeline("chaoslab scene (fading)", false, lines);
         let opaque_dots = scene_pipeline("chaoslab dots (depth write)", true, points);
         let fade_dots = scene_pipeline("chaoslab dots (fading)", false, points);
-        let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("chaoslab blit"),
-            layout: Some(&blit_pl),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_blit"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs_blit"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        // Pipelines that draw one viewport-covering triangle opaquely (no blending, no
+        // depth, one sample), so a software rasteriser can drop what they cover.
+        let viewport_pipeline = |label, layout: &wgpu::PipelineLayout, vs, fs| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some(vs),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some(fs),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let blit = viewport_pipeline("chaoslab blit", &blit_pl, "vs_blit", "fs_blit");
         let backdrop_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("chaoslab backdrop pipeline layout"),
             bind_group_layouts: &[],
             immediate_size: 0,
         });
-        let backdrop = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("chaoslab backdrop"),
-            layout: Some(&backdrop_pl),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_backdrop"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some(if format.is_srgb() {
-                    "fs_backdrop_linear"
-                } else {
-                    "fs_backdrop"
-                }),
-                compilation_options: Default::default(),
-                // No blending: a software rasteriser can then drop whatever an opaque
-                // draw covers, as it does for a clear.
-                targets: &[Some(wgpu::ColorTargetState {
-                    format,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let backdrop_fs = if format.is_srgb() {
+            "fs_backdrop_linear"
+        } else {
+            "fs_backdrop"
+        };
+        let backdrop = viewport_pipeline(
+            "chaoslab backdrop",
+            &backdrop_pl,
+            "vs_backdrop",
+            backdrop_fs,
+        );
         let [r, g, b] = BACKGROUND;
         let clear = if format.is_srgb() {
             wgpu::Color {
