@@ -10,22 +10,34 @@ use chaoslab::app::bench::FitStatus;
 use chaoslab::app::preset::Preset;
 use egui_kittest::Harness;
 
-/// The window on the DMD preset with the live orbit stopped (a still attractor, so the
-/// image is reproducible), the side-by-side views shown or not, once its fits are done.
-fn lorenz_dmd_fitted(side_by_side: bool) -> Harness<'static, ChaosApp> {
-    let preset_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-dmd.json");
+/// The window on `presets/<preset>` with the live orbit stopped (a still attractor, so
+/// images are reproducible), after `configure` has set up the app.
+fn still_window(
+    preset: &str,
+    configure: impl FnOnce(&mut ChaosApp) + 'static,
+) -> Harness<'static, ChaosApp> {
+    let preset_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("presets")
+        .join(preset);
     let preset = Preset::load(&preset_path).expect("preset");
-    let mut h = Harness::builder()
+    Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .with_step_dt(1.0 / 60.0)
         .wgpu()
         .build_eframe(move |cc| {
             let mut app = ChaosApp::new(cc, Some(preset)).expect("app");
             app.live.playing = false;
-            app.views.side_by_side.open = side_by_side;
+            configure(&mut app);
             app
-        });
+        })
+}
+
+/// The window on the DMD preset, the side-by-side views shown or not, once its fits
+/// are done.
+fn lorenz_dmd_fitted(side_by_side: bool) -> Harness<'static, ChaosApp> {
+    let mut h = still_window("lorenz-dmd.json", move |app| {
+        app.views.side_by_side.open = side_by_side;
+    });
     let start = Instant::now();
     h.step();
     while h.state().busy() {
@@ -61,18 +73,7 @@ fn lorenz_with_a_dmd_fit() {
 
 /// The window on the butterfly preset with the orbits stopped: no jobs, a fixed picture.
 fn still_butterfly() -> Harness<'static, ChaosApp> {
-    let preset_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lorenz-butterfly.json");
-    let preset = Preset::load(&preset_path).expect("preset");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_step_dt(1.0 / 60.0)
-        .wgpu()
-        .build_eframe(move |cc| {
-            let mut app = ChaosApp::new(cc, Some(preset)).expect("app");
-            app.live.playing = false;
-            app
-        });
+    let mut h = still_window("lorenz-butterfly.json", |_| {});
     h.run_steps(5);
     h
 }

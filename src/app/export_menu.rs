@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use egui::Rect;
 
 use super::bench::Bench;
-use super::png_export::{PngTarget, file_stem};
+use super::png_export::{PngTarget, find_plot};
 use super::{ChaosApp, ThirdColumn, divergence_plot, hires_export, metrics_table, spectrum_plot};
 
 /// The plots that can be exported above the window's resolution, by the Export menu's
@@ -211,22 +211,7 @@ impl ChaosApp {
         name: &str,
         scale: u32,
     ) -> anyhow::Result<hires_export::Readback> {
-        let wanted = file_stem(name);
-        let (name, rect) = self
-            .plot_rects
-            .iter()
-            .find(|(n, _)| file_stem(n) == wanted)
-            .cloned()
-            .with_context(|| {
-                format!(
-                    "no plot named '{name}' is on screen; the window shows: {}",
-                    self.plot_rects
-                        .iter()
-                        .map(|(n, _)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
+        let (name, rect) = find_plot(&self.plot_rects, name)?;
         if !HIRES_PLOTS.contains(&name.as_str()) {
             anyhow::bail!(
                 "'{name}' exports at the window's resolution only (1×); at {scale}× these can be drawn: {}",

@@ -192,6 +192,27 @@ pub fn file_stem(name: &str) -> String {
         .join("-")
 }
 
+/// The plot of `plots` (names with where they are drawn) that `name` means, matched by
+/// [`file_stem`] so "eigenvalue plot" finds "Eigenvalue plot"; an error listing what is
+/// on screen when none matches.
+pub fn find_plot(plots: &[(String, Rect)], name: &str) -> anyhow::Result<(String, Rect)> {
+    let wanted = file_stem(name);
+    plots
+        .iter()
+        .find(|(n, _)| file_stem(n) == wanted)
+        .cloned()
+        .with_context(|| {
+            format!(
+                "no plot named '{name}' is on screen; the window shows: {}",
+                plots
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
 /// The part of `frame` under `rect` (in points, `ppp` pixels per point), clipped to the
 /// frame; the whole frame for `None`.
 pub fn crop(frame: &ColorImage, rect: Option<Rect>, ppp: f32) -> ColorImage {
