@@ -1,9 +1,7 @@
 //! `chaoslab fit --model esn|nvar` and `compare --models esn,nvar`: the JSON report,
 //! the saved model generating again, and bad hyperparameters as clear errors.
 
-mod common;
-
-use common::{chaoslab, fails_with, json, tmp};
+use crate::common::{chaoslab, fails_with, json, tmp};
 
 #[test]
 fn fit_esn_reports_its_hyperparameters_and_forecasts() {

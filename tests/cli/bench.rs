@@ -1,8 +1,6 @@
 //! `chaoslab bench`: JSON fields and their sanity, and clear errors for bad input.
 
-mod common;
-
-use common::{fails_with, json};
+use crate::common::{fails_with, json};
 
 #[test]
 fn bench_integrate_reports_speed_and_counters() {
@@ -177,7 +175,7 @@ fn result_rows(path: &std::path::Path) -> Vec<csv::StringRecord> {
 
 #[test]
 fn bench_models_resumes_after_a_kill_with_every_row_exactly_once() {
-    let path = common::tmp("bench-resume.csv");
+    let path = crate::common::tmp("bench-resume.csv");
     let _ = std::fs::remove_file(&path);
     let out = path.display().to_string();
     // A first run stopped after 5 of the 12 rows (as a kill half-way would), in
@@ -185,7 +183,10 @@ fn bench_models_resumes_after_a_kill_with_every_row_exactly_once() {
     let mut first = vec!["bench".to_string()];
     first.extend(small_bench(&out));
     first.extend(["--max-rows".into(), "5".into()]);
-    let run = common::chaoslab().args(&first).output().expect("runs");
+    let run = crate::common::chaoslab()
+        .args(&first)
+        .output()
+        .expect("runs");
     assert!(
         run.status.success(),
         "{}",
@@ -207,7 +208,10 @@ fn bench_models_resumes_after_a_kill_with_every_row_exactly_once() {
 
     let mut second = vec!["bench".to_string(), "models".to_string()];
     second.extend(small_bench(&out));
-    let run = common::chaoslab().args(&second).output().expect("runs");
+    let run = crate::common::chaoslab()
+        .args(&second)
+        .output()
+        .expect("runs");
     assert!(
         run.status.success(),
         "{}",
@@ -283,7 +287,7 @@ fn bench_models_resumes_after_a_kill_with_every_row_exactly_once() {
 
 #[test]
 fn bench_models_rejects_bad_arguments_clearly() {
-    let out = common::tmp("bench-bad.csv").display().to_string();
+    let out = crate::common::tmp("bench-bad.csv").display().to_string();
     let base = ["bench", "--out", out.as_str()];
     let with = |extra: &[&str]| -> Vec<String> {
         base.iter().chain(extra).map(|s| s.to_string()).collect()
@@ -310,7 +314,7 @@ fn bench_models_rejects_bad_arguments_clearly() {
         "bench needs --out",
     );
     // A file that is not a results file is left alone.
-    let other = common::tmp("not-results.csv");
+    let other = crate::common::tmp("not-results.csv");
     std::fs::write(&other, "a,b\n1,2\n").expect("writes");
     fails_with(
         &[

@@ -1,9 +1,7 @@
 //! `chaoslab lyapunov` also reports the correlation dimension of the attractor, beside
 //! dysts' published values, without dropping any key of the PRODUCT.md contract.
 
-mod common;
-
-use common::{chaoslab, fails_with, json};
+use crate::common::{chaoslab, fails_with, json};
 
 #[test]
 fn henon_correlation_dimension_matches_grassberger_procaccia() {

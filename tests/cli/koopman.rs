@@ -2,9 +2,7 @@
 //! report `eigenvalues`, `residuals` and `continuous_eigenvalues`; ResDMD writes its
 //! pseudospectrum on request; bad options fail with advice and no panic.
 
-mod common;
-
-use common::{chaoslab, fails_with, json, tmp};
+use crate::common::{chaoslab, fails_with, json, tmp};
 use serde_json::Value;
 
 fn pairs(v: &Value, key: &str) -> Vec<[f64; 2]> {
@@ -94,7 +92,7 @@ fn hankel_dmd_with_the_optimal_hard_threshold() {
 fn resdmd_writes_its_pseudospectrum_and_the_model_round_trips() {
     let csv = tmp("ps.csv");
     let model = tmp("resdmd.json");
-    let run = tmp("run.csv");
+    let run = tmp("koopman-run.csv");
     let v = json(&[
         "fit",
         "--model",

@@ -2,11 +2,9 @@
 //! training epochs and averaging spans scaled down, and labelled so), and its summary
 //! holds what the preset asked for.
 
-mod common;
-
 use std::path::Path;
 
-use common::{chaoslab, fails_with, json, tmp};
+use crate::common::{chaoslab, fails_with, json, tmp};
 use serde_json::Value;
 
 fn presets() -> Vec<std::path::PathBuf> {

@@ -1,9 +1,7 @@
 //! `--system-file`: a user-typed system (presets/user/lorenz.json, Lorenz typed in as
 //! equations) runs wherever a catalog system does, and agrees with the compiled Lorenz.
 
-mod common;
-
-use common::{chaoslab, fails_with, json, tmp};
+use crate::common::{chaoslab, fails_with, json, tmp};
 
 const LORENZ_FILE: &str = "presets/user/lorenz.json";
 

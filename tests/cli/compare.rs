@@ -1,8 +1,6 @@
 //! `chaoslab compare` on the Lorenz set-up: SINDy's forecast lasts longest.
 
-mod common;
-
-use common::json;
+use crate::common::json;
 
 /// Lorenz with dysts' parameters at 100 points per period, 125 periods split 80/20:
 /// 10 001 clean training points. SINDy (order-8 finite differences) recovers the

@@ -912,7 +912,7 @@ fn a_preset_picks_the_orbit_diagrams_parameter() {
     use chaoslab::app::preset::Preset;
     let mut h = harness();
     h.run_steps(2);
-    let text = include_str!("../benches/presets/plrnn-and-orbit-diagram.json")
+    let text = include_str!("../../benches/presets/plrnn-and-orbit-diagram.json")
         .replace(r#""fit": ["PLRNN"],"#, r#""fit": [],"#);
     let preset = Preset::from_json(&text, "load test").expect("parses");
     h.state_mut().apply_preset(&preset).expect("applies");

@@ -1,9 +1,7 @@
 //! The command-line contract (PRODUCT.md): JSON fields, numbers against known values,
 //! and clear errors with a non-zero exit for bad input.
 
-mod common;
-
-use common::{fails_with, json, tmp};
+use crate::common::{fails_with, json, tmp};
 
 #[test]
 fn lyapunov_of_lorenz_matches_the_literature() {
@@ -102,7 +100,7 @@ fn list_names_every_system_with_its_kind_and_dimension() {
 #[test]
 fn a_saved_model_generates_a_free_run() {
     let model = tmp("dmd.json");
-    let out = tmp("run.csv");
+    let out = tmp("generate-run.csv");
     json(&[
         "fit",
         "--model",

@@ -1,9 +1,7 @@
 //! The delay equations on the command line: the ten-column embedding, the history
 //! setting, the right-hand side at `(x(t), x(t − τ))` and the largest exponent.
 
-mod common;
-
-use common::{fails_with, json, tmp};
+use crate::common::{fails_with, json, tmp};
 
 /// With `dt = τ/90` the embedding's column `k` at sample `i` is the first column ten·k
 /// samples earlier: the recorded columns really are `x(t − kτ/9)`, read from one

@@ -1,6 +1,6 @@
 //! Helpers shared by the command-line test files: run the binary, parse its JSON, check
 //! a failure's message, and a per-process temporary folder.
-#![allow(dead_code, reason = "each test file uses a different subset")]
+#![allow(dead_code, reason = "each test module uses a different subset")]
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -3,9 +3,7 @@
 //! `coefficients`, `equations`, `fit_seconds`, plus `inclusion_probabilities` and
 //! `pareto`) and the recovered Lorenz terms.
 
-mod common;
-
-use common::{chaoslab, fails_with, json, tmp};
+use crate::common::{chaoslab, fails_with, json, tmp};
 use serde_json::Value;
 
 fn fit(extra: &[&str]) -> Value {

@@ -1,11 +1,9 @@
 //! `chaoslab fit --model plrnn` and `chaoslab generate` with a saved PLRNN: the JSON
 //! fields of the contract, and a free run from the saved file in original units.
 
-mod common;
-
 use std::path::Path;
 
-use common::{fails_with, json, tmp};
+use crate::common::{fails_with, json, tmp};
 use serde_json::Value;
 
 /// The path as an argument (test paths are ASCII).
@@ -108,7 +106,7 @@ fn fit_plrnn_reports_the_contract_fields_and_the_saved_model_generates() {
         );
     }
 
-    let csv = tmp("run.csv");
+    let csv = tmp("plrnn-run.csv");
     let g = generate(&model, "500", &csv);
     assert_eq!(g["model"], "plrnn");
     assert_eq!(g["samples"], 501);
