@@ -78,6 +78,54 @@ fn still_butterfly() -> Harness<'static, ChaosApp> {
     h
 }
 
+/// A still 3-D view is rendered offscreen once and then kept (on lavapipe every pass of
+/// a large multisampled view costs CPU); turning its camera renders it again.
+#[test]
+fn a_still_view_renders_once_and_again_when_its_camera_turns() {
+    use chaoslab::render::offscreen_passes;
+    let mut h = still_butterfly();
+    let first = h.render().expect("renders on lavapipe");
+    let passes = offscreen_passes();
+    assert!(passes > 0, "the first frame rendered no view");
+    h.run_steps(3);
+    let kept = h.render().expect("renders");
+    assert_eq!(
+        offscreen_passes(),
+        passes,
+        "an unchanged view rendered again"
+    );
+    assert!(
+        first.as_raw() == kept.as_raw(),
+        "the kept texture does not show the same picture"
+    );
+
+    // Drag across the live view: the camera turns and the view renders again.
+    let from = egui::pos2(700.0, 300.0);
+    h.hover_at(from);
+    h.drag_at(from);
+    h.step();
+    for dx in 1..=6 {
+        h.hover_at(from + egui::vec2(20.0 * dx as f32, 0.0));
+        h.step();
+    }
+    h.drop_at(from + egui::vec2(120.0, 0.0));
+    h.run_steps(2);
+    let turned = h.render().expect("renders");
+    assert!(
+        offscreen_passes() > passes,
+        "the turned view was not rendered"
+    );
+    let changed = first
+        .pixels()
+        .zip(turned.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        changed > 1000,
+        "turning the camera changed only {changed} pixels"
+    );
+}
+
 /// `img` averaged over `k` × `k` boxes (its size must be a multiple of `k`).
 fn box_downsample(img: &egui::ColorImage, k: usize) -> egui::ColorImage {
     let [w, h] = [img.size[0] / k, img.size[1] / k];

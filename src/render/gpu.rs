@@ -8,7 +8,10 @@
 //!
 //! Each view renders its curves with depth testing into its own offscreen
 //! texture during `prepare` (on egui's encoder, before egui's pass), and
-//! `paint` copies that texture into egui's pass with a depth-less pipeline.
+//! `paint` copies that texture into egui's pass with a depth-less pipeline. A view
+//! whose camera, size and curves are what its texture already shows (the side-by-side
+//! free runs, a paused orbit) skips its pass: on a software rasteriser each pass of a
+//! large multisampled view costs milliseconds of CPU.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,10 +33,22 @@ const MIN_CAPACITY: usize = 1024;
 /// Vertices written to GPU buffers since start, all views together (for benchmarks).
 static UPLOADED_VERTICES: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// Offscreen passes recorded on this thread, all views together.
+    static OFFSCREEN_PASSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// How many curve vertices the renderer has uploaded since the program started: with
 /// the ring buffers a growing trail adds only its new points per frame.
 pub fn uploaded_vertices() -> u64 {
     UPLOADED_VERTICES.load(Ordering::Relaxed)
+}
+
+/// How many offscreen passes the renderer has recorded on the calling thread (the one
+/// that paints the window): a view renders again only when its camera, size or curves
+/// changed.
+pub fn offscreen_passes() -> u64 {
+    OFFSCREEN_PASSES.get()
 }
 
 /// Colours of the x, y and z axes of the gizmo (sRGB gamma).
@@ -46,7 +61,7 @@ const AXIS_COLOURS: [[f32; 4]; 3] = [
 /// One vertex: world position and the scalar a colour map reads (the step length for
 /// colour by speed, a painted value), unused by solid curves.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub(super) struct Vertex {
     /// World-space position.
     pub pos: [f32; 3],
@@ -81,7 +96,7 @@ struct Uniforms {
 /// the colouring and where the newest point sits in the curve's ring, from which the
 /// vertex shader derives each vertex's age for fading and colour by time.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 struct DrawParams {
     colour: [f32; 4],
     mode: u32,
@@ -136,6 +151,34 @@ struct ViewGpu {
     params_entries: usize,
     target: Option<Target>,
     curves: Vec<CurveGpu>,
+    /// What the target shows (`None`: nothing yet, or a new target).
+    drawn: Option<Drawn>,
+}
+
+/// Everything an offscreen pass depends on: equal values draw equal pixels, so a view
+/// whose state equals its last pass's keeps its texture.
+#[derive(PartialEq)]
+struct Drawn {
+    view_proj: [f32; 16],
+    size: [u32; 2],
+    axes: Vec<Vertex>,
+    /// Per curve: which stream, how much of it is uploaded, and its draw parameters
+    /// (colouring, fading, count and newest slot).
+    curves: Vec<(Option<StreamKey>, u64, bool, DrawParams)>,
+}
+
+impl Drawn {
+    fn of(cb: &SceneCallback, size: [u32; 2], axes: &[Vertex], curves: &[CurveGpu]) -> Self {
+        Self {
+            view_proj: cb.view_proj,
+            size,
+            axes: axes.to_vec(),
+            curves: curves
+                .iter()
+                .map(|c| (c.key, c.uploaded, c.dots, c.params))
+                .collect(),
+        }
+    }
 }
 
 /// Offscreen render target of one view.
@@ -278,6 +321,7 @@ impl Resources {
             params_entries,
             target: None,
             curves: Vec::new(),
+            drawn: None,
         }
     }
 
@@ -359,6 +403,7 @@ impl Resources {
         };
         if view.target.as_ref().is_none_or(|t| t.size != size) {
             view.target = Some(self.new_target(device, &view.uniforms, size));
+            view.drawn = None;
         }
         let uniforms = Uniforms {
             view_proj: cb.view_proj,
@@ -386,8 +431,13 @@ impl Resources {
             }
             self.upload(device, queue, &mut view.curves[i], curve);
         }
-        self.write_params(device, queue, &mut view);
-        self.draw(encoder, &view);
+        let drawn = Drawn::of(cb, size, axes, &view.curves);
+        if view.drawn.as_ref() != Some(&drawn) {
+            self.write_params(device, queue, &mut view);
+            self.draw(encoder, &view);
+            OFFSCREEN_PASSES.set(OFFSCREEN_PASSES.get() + 1);
+            view.drawn = Some(drawn);
+        }
         self.views.insert(cb.view_id, view);
     }
 

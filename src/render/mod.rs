@@ -26,5 +26,5 @@ pub use attractor_view::{
 pub use backdrop::{backdrop_shape, paint_backdrop};
 pub use camera::OrbitCamera;
 pub use colour::{ColourBy, ScalarColours, hue_wheel, robust_unit_scale, unit_scale, viridis};
-pub use gpu::uploaded_vertices;
+pub use gpu::{offscreen_passes, uploaded_vertices};
 pub use linked_views::LinkedViews;
