@@ -39,6 +39,9 @@ pub struct FrameTimes {
     /// CPU time the whole process spent per idle frame, milliseconds (Linux only):
     /// the frame's own cost, all renderer threads included.
     pub idle_cpu_ms_per_frame: Option<f64>,
+    /// 3-D views rendered offscreen per idle frame: the live view, plus any view whose
+    /// camera or curves changed (a still view keeps its texture).
+    pub idle_offscreen_passes_per_frame: f64,
 }
 
 /// The recorder the app drives from its frame.
@@ -48,6 +51,7 @@ pub struct FrameRecorder {
     /// Frames after the jobs finished, with the process CPU time at the first.
     idle: Vec<Instant>,
     idle_cpu_start: Option<f64>,
+    idle_passes_start: u64,
     /// Where the measurement goes when done.
     pub result: Arc<Mutex<Option<FrameTimes>>>,
 }
@@ -60,6 +64,7 @@ impl FrameRecorder {
             stamps: Vec::new(),
             idle: Vec::new(),
             idle_cpu_start: None,
+            idle_passes_start: 0,
             result,
         }
     }
@@ -90,6 +95,7 @@ impl FrameRecorder {
             self.stamps.push(now);
             self.idle.push(now);
             self.idle_cpu_start = process_cpu_seconds();
+            self.idle_passes_start = crate::render::offscreen_passes();
             return false;
         }
         self.idle.push(now);
@@ -103,6 +109,9 @@ impl FrameRecorder {
             (Some(a), Some(b)) => Some((b - a) * 1e3 / idle.frames.max(1) as f64),
             _ => None,
         };
+        times.idle_offscreen_passes_per_frame = (crate::render::offscreen_passes()
+            - self.idle_passes_start) as f64
+            / idle.frames.max(1) as f64;
         if let Ok(mut r) = self.result.lock() {
             *r = Some(times);
         }
@@ -148,6 +157,7 @@ pub fn summarise(stamps: &[Instant]) -> FrameTimes {
         },
         idle_median_frame_ms: f64::NAN,
         idle_cpu_ms_per_frame: None,
+        idle_offscreen_passes_per_frame: f64::NAN,
     }
 }
 

@@ -62,6 +62,10 @@ const ENSEMBLE_COLORS: [[f32; 4]; 5] = [
 
 /// Dominant periods integrated before a newly picked system is first drawn.
 const OPENING_PERIODS: f64 = 8.0;
+/// Repaint interval while jobs run or the orbit integrates with nothing on screen that
+/// moves with it: progress and readouts stay current at 10 Hz, input still repaints at
+/// once, and on a software renderer the fits get the CPU a continuous repaint would take.
+const QUIET_REPAINT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The application state.
 pub struct ChaosApp {
@@ -163,7 +167,9 @@ impl ChaosApp {
     pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<Preset>) -> anyhow::Result<Self> {
         crate::render::install(cc.wgpu_render_state.as_ref());
         let ctx = cc.egui_ctx.clone();
-        let waker: crate::jobs::Waker = Arc::new(move || ctx.request_repaint());
+        // A job's progress shows within `QUIET_REPAINT`: waking at once on every report
+        // (a PLRNN reports each epoch) would repaint continuously.
+        let waker: crate::jobs::Waker = Arc::new(move || ctx.request_repaint_after(QUIET_REPAINT));
         let mut app = Self::headless(preset)?;
         app.waker = Some(waker);
         app.render_state = cc.wgpu_render_state.clone();
@@ -269,6 +275,15 @@ impl ChaosApp {
         })
     }
 
+    /// Whether something on screen moves with the live orbit: the 3-D view in the
+    /// centre (not replaced by the side-by-side views), a live view window, or the
+    /// butterfly ensemble's separation plot.
+    fn live_orbit_on_screen(&self) -> bool {
+        !self.views.side_by_side.open
+            || self.views.follows_the_orbit()
+            || !self.live.separation.is_empty()
+    }
+
     /// True while a background job runs or is about to start.
     pub fn busy(&self) -> bool {
         !self.pending_fits.is_empty()
@@ -312,8 +327,11 @@ impl ChaosApp {
         if self.source == SourceKind::System {
             self.live.advance(dt, 5_000);
         }
-        if self.live.playing && self.live.error.is_none() || self.busy() {
+        let integrating = self.live.playing && self.live.error.is_none();
+        if integrating && self.live_orbit_on_screen() {
             ui.ctx().request_repaint();
+        } else if integrating || self.busy() {
+            ui.ctx().request_repaint_after(QUIET_REPAINT);
         }
 
         theme::apply(ui.ctx());
@@ -597,7 +615,13 @@ impl ChaosApp {
             return;
         };
         shot.frames += 1;
-        ctx.request_repaint();
+        // While jobs run, repaint as a user's window would (see `QUIET_REPAINT`), so a
+        // screenshot run takes as long as the fits do in normal use.
+        if busy {
+            ctx.request_repaint_after(QUIET_REPAINT);
+        } else {
+            ctx.request_repaint();
+        }
         let ready = shot.rx.is_none() && !busy && shot.frames > 20;
         if ready && shot.scale > 1 {
             let (path, scale, result) = (shot.path.clone(), shot.scale, shot.result.clone());
@@ -750,7 +774,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&measured)?);
         } else {
             println!(
-                "{} frames while jobs ran ({:.1} s): median {:.1} ms, 95th percentile {:.1} ms, longest {:.1} ms; afterwards, idle: median {:.1} ms{}",
+                "{} frames while jobs ran ({:.1} s): median {:.1} ms, 95th percentile {:.1} ms, longest {:.1} ms; afterwards, idle: median {:.1} ms{}, {:.1} 3-D views rendered per frame",
                 measured.frames,
                 measured.busy_seconds,
                 measured.median_frame_ms,
@@ -760,7 +784,8 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
                 measured
                     .idle_cpu_ms_per_frame
                     .map(|c| format!(", {c:.1} ms of CPU per frame (all threads)"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                measured.idle_offscreen_passes_per_frame,
             );
         }
         return Ok(());

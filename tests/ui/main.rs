@@ -1,5 +1,7 @@
 //! The window's behaviour tests (egui_kittest, no GPU), one binary: the main window's
-//! panels, cards and views, and the reservoir-computer cards.
+//! panels, cards and views, the reservoir-computer cards, and "Fit all" against
+//! `chaoslab compare`.
 
+mod matches_cli;
 mod reservoir;
 mod window;

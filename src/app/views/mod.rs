@@ -103,6 +103,12 @@ impl Views {
         self.orbit.busy()
     }
 
+    /// Whether a window that follows the live orbit is open (time series, projection,
+    /// Poincaré section, spectrum).
+    pub fn follows_the_orbit(&self) -> bool {
+        self.time_series.open || self.projection.open || self.poincare.open || self.spectrum.open
+    }
+
     /// Draws the open views of `live`; returns the marker curve for the 3-D view while
     /// a time is hovered in the time series.
     pub fn show(
