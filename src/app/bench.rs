@@ -72,8 +72,8 @@ pub enum BenchAction {
     Fit(usize),
     /// Cancel card `i`.
     Cancel(usize),
-    /// Fit every card.
-    FitAll,
+    /// Fit every card and show the attractors side by side.
+    CompareAll,
     /// Train card `i`'s fitted model further.
     Continue(usize),
 }
@@ -218,8 +218,15 @@ impl Bench {
                 );
                 labelled_f64(ui, "noise (× std)", &mut self.data.noise, 0.0..=1.0);
             });
-        if ui.button("Fit all").clicked() {
-            action = Some(BenchAction::FitAll);
+        if ui
+            .button("Compare all")
+            .on_hover_text(
+                "Fit every card on the same data, each with its own settings, and show the \
+                 held-out truth and every model's free run side by side",
+            )
+            .clicked()
+        {
+            action = Some(BenchAction::CompareAll);
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (i, card) in self.cards.iter_mut().enumerate() {

@@ -176,7 +176,7 @@ pub fn metrics_table(ui: &mut Ui, bench: &Bench, sort: &mut SortBy) -> bool {
             });
     });
     if rows.is_empty() {
-        ui.weak("Fit a model (or Fit all) to fill the table.");
+        ui.weak("Fit a model (or Compare all) to fill the table.");
     }
     export
 }

@@ -446,7 +446,8 @@ impl ChaosApp {
                 Some(BenchAction::Fit(i)) => self.start_fit(i),
                 Some(BenchAction::Cancel(i)) => self.bench.cancel(i),
                 Some(BenchAction::Continue(i)) => self.continue_fit(i),
-                Some(BenchAction::FitAll) => {
+                Some(BenchAction::CompareAll) => {
+                    self.views.side_by_side.open = true;
                     (0..self.bench.cards.len()).for_each(|i| self.start_fit(i))
                 }
                 None => {}

@@ -1,5 +1,5 @@
 //! The window's behaviour tests (egui_kittest, no GPU), one binary: the main window's
-//! panels, cards and views, the reservoir-computer cards, and "Fit all" against
+//! panels, cards and views, the reservoir-computer cards, and "Compare all" against
 //! `chaoslab compare`.
 
 mod matches_cli;

@@ -1,4 +1,4 @@
-//! "Fit all" in the window and `chaoslab compare` on the same data give the same
+//! "Compare all" in the window and `chaoslab compare` on the same data give the same
 //! numbers: every card's defaults are the command line's, and the window scores with
 //! the same protocol (K held-out starts, the free run's statistics).
 
@@ -55,8 +55,12 @@ fn fit_all_in_the_window_gives_the_numbers_of_chaoslab_compare() {
         .join(",");
     assert_eq!(h.state().live.system.name(), "Lorenz");
 
-    h.get_by_label("Fit all").click();
+    h.get_by_label("Compare all").click();
     h.step();
+    assert!(
+        h.state().views.side_by_side.open,
+        "Compare all shows the attractors side by side"
+    );
     let start = Instant::now();
     while h
         .state()

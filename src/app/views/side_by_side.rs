@@ -147,7 +147,7 @@ impl SideBySideView {
     pub fn grid(&mut self, ui: &mut egui::Ui, bench: &Bench, dots: bool) {
         let scenes = self.scenes(bench, dots);
         if scenes.is_empty() {
-            ui.label("Fit one or more models (\"Fit all\" in the Models panel): the held-out truth and each model's free run appear here side by side, turned together.");
+            ui.label("Fit one or more models (\"Compare all\" in the Models panel): the held-out truth and each model's free run appear here side by side, turned together.");
             return;
         }
         let columns = COLUMNS.min(scenes.len());
