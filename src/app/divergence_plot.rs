@@ -3,9 +3,10 @@
 //! marked; and the first variable, truth against every forecast.
 
 use egui::{Color32, Ui};
-use egui_plot::{ColorConflictHandling, FilledArea, HLine, Legend, Line, PlotPoints, VLine};
+use egui_plot::{FilledArea, HLine, Line, PlotPoints, VLine};
 
 use super::bench::Bench;
+use super::legend_row::{Entry, legend_row};
 use crate::eval::forecast::DEFAULT_VPT_THRESHOLD;
 
 const TRUTH: Color32 = Color32::from_rgb(120, 170, 255);
@@ -25,7 +26,7 @@ pub enum BandChoice {
 
 /// Draws each model's median error over the held-out starts, the inter-quartile band
 /// of the models chosen in the header ([`BandChoice`], kept in `ui`'s memory), the
-/// threshold, and the median VPT.
+/// threshold, and the median VPT; the legend is a row above the plot.
 pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
     let outcomes: Vec<_> = bench
         .cards
@@ -74,35 +75,48 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
             .on_hover_text("Whose inter-quartile band (25th to 75th percentile of the error over the starts) is filled");
     });
     ui.data_mut(|d| d.insert_temp(choice_id, choice));
+    let threshold = format!("threshold {DEFAULT_VPT_THRESHOLD}");
+    let entries: Vec<Entry> = outcomes
+        .iter()
+        .map(|(_, card, o)| {
+            let entry = Entry::new(card.spec.title(), card.color());
+            if o.comparison.vpt.is_finite() {
+                let label = format!("{}: VPT {:.2}", card.spec.title(), o.comparison.vpt);
+                entry.labelled(label)
+            } else {
+                entry
+            }
+        })
+        .chain(std::iter::once(Entry::new(
+            threshold.clone(),
+            Color32::GRAY,
+        )))
+        .collect();
+    let hidden = if outcomes.is_empty() {
+        Default::default()
+    } else {
+        legend_row(ui, "divergence", None, &entries)
+    };
     let banded = |i: usize| match choice {
         BandChoice::Best => best == Some(i),
         BandChoice::All => true,
         BandChoice::Card(k) => k == i,
     };
     crate::app::theme::plot("divergence")
-        // A model's entry takes its line's colour, not its band's.
-        .legend(Legend::default().color_conflict_handling(ColorConflictHandling::PickLast))
         .x_axis_label(format!("t ({unit})"))
-        .y_axis_label("normalised error, median of 20 starts")
+        .y_axis_label("error, median of 20 starts")
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |plot| {
-            plot.hline(
-                HLine::new(
-                    format!("threshold {DEFAULT_VPT_THRESHOLD}"),
-                    DEFAULT_VPT_THRESHOLD,
-                )
-                .color(Color32::GRAY),
-            );
+            if !hidden.contains(&threshold) {
+                plot.hline(HLine::new(&threshold, DEFAULT_VPT_THRESHOLD).color(Color32::GRAY));
+            }
             for (i, card, o) in &outcomes {
+                let title = card.spec.title();
+                if hidden.contains(title) {
+                    continue;
+                }
                 let c = &o.comparison;
-                // One legend entry per model (egui_plot merges items of one name): its
-                // median, band and VPT line show and hide together.
-                let title = if c.vpt.is_finite() {
-                    format!("{}: VPT {:.2}", card.spec.title(), c.vpt)
-                } else {
-                    card.spec.title().to_string()
-                };
                 // Infinite errors (diverged forecasts) are clipped so the band stays drawable.
                 let clip = |v: &[f64]| v.iter().map(|e| e.min(1e3)).collect::<Vec<f64>>();
                 let xs: Vec<f64> = (0..c.error_median.len())
@@ -110,7 +124,7 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
                     .collect();
                 if !xs.is_empty() && banded(*i) {
                     plot.add(
-                        FilledArea::new(&title, &xs, &clip(&c.error_q25), &clip(&c.error_q75))
+                        FilledArea::new(title, &xs, &clip(&c.error_q25), &clip(&c.error_q75))
                             .fill_color(card.color().gamma_multiply(0.25)),
                     );
                 }
@@ -119,9 +133,9 @@ pub fn divergence_plot(ui: &mut Ui, bench: &Bench) {
                     .zip(clip(&c.error_median))
                     .map(|(x, e)| [*x, e])
                     .collect();
-                plot.line(Line::new(&title, pts).color(card.color()).width(2.0));
+                plot.line(Line::new(title, pts).color(card.color()).width(2.0));
                 if c.vpt.is_finite() {
-                    plot.vline(VLine::new(&title, c.vpt).color(card.color()));
+                    plot.vline(VLine::new(title, c.vpt).color(card.color()));
                 }
             }
         });
@@ -139,8 +153,19 @@ pub fn series_plot(ui: &mut Ui, bench: &Bench) {
         .map(|(_, o)| o.test.names()[0].clone())
         .unwrap_or_else(|| "x".into());
     ui.strong(format!("{name}(t): truth and forecasts"));
+    let entries: Vec<Entry> = std::iter::once(Entry::new("truth", TRUTH))
+        .chain(
+            outcomes
+                .iter()
+                .map(|(card, _)| Entry::new(card.spec.title(), card.color())),
+        )
+        .collect();
+    let hidden = if outcomes.is_empty() {
+        Default::default()
+    } else {
+        legend_row(ui, "series", None, &entries)
+    };
     crate::app::theme::plot("series")
-        .legend(Legend::default())
         .x_axis_label("t")
         .show(ui, |plot| {
             let Some((_, first)) = outcomes.first() else {
@@ -150,8 +175,13 @@ pub fn series_plot(ui: &mut Ui, bench: &Bench) {
             let truth: PlotPoints = (0..test.len())
                 .map(|k| [test.time(k), test.row(k)[0]])
                 .collect();
-            plot.line(Line::new("truth", truth).color(TRUTH));
+            if !hidden.contains("truth") {
+                plot.line(Line::new("truth", truth).color(TRUTH));
+            }
             for (card, o) in &outcomes {
+                if hidden.contains(card.spec.title()) {
+                    continue;
+                }
                 let n = o.test.dim();
                 let fc = &o.held_out.forecast;
                 let forecast: PlotPoints = (0..fc.len() / n)

@@ -18,6 +18,7 @@ mod export_menu;
 pub mod fit_job;
 pub mod frame_times;
 pub mod hires_export;
+mod legend_row;
 pub mod live;
 mod main_scene;
 pub mod metrics_table;

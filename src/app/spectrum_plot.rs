@@ -1,15 +1,19 @@
 //! The eigenvalue plane: the unit circle and every fitted model's eigenvalues, filled
 //! in the model's colour when the eigenpair's ResDMD residual is at most ε (verified),
-//! hollow grey otherwise; for a ResDMD fit, the grid points where the pseudospectrum
+//! hollow otherwise (a legend row above the plot counts both and hides a model on a
+//! click); for a ResDMD fit, the grid points where the pseudospectrum
 //! τ_N(z) ≤ ε shaded grey. A toggle switches to continuous time, `ω = log(λ)/Δt`, with
 //! the Nyquist limits `±π/Δt`; buttons export the eigenvalues with residuals and the
 //! pseudospectrum as CSV.
 
+use std::collections::BTreeSet;
+
 use egui::{Color32, Ui};
-use egui_plot::{Legend, Line, MarkerShape, PlotPoints, Points};
+use egui_plot::{Line, MarkerShape, PlotPoints, Points};
 
 use super::bench::Bench;
 use super::contour_lines::contour_lines;
+use super::legend_row::{Entry, legend_row};
 use crate::models::koopman::Pseudospectrum;
 use crate::render::viridis;
 
@@ -69,8 +73,9 @@ pub fn spectrum_plot(
         }
     });
     modal.ui(ui, bench);
+    let hidden = legend(ui, bench, *epsilon);
     if *continuous {
-        continuous_plot(ui, bench, *epsilon);
+        continuous_plot(ui, bench, *epsilon, &hidden);
         return export;
     }
     let circle: PlotPoints = (0..=256)
@@ -154,7 +159,6 @@ pub fn spectrum_plot(
     }
     let shown = crate::app::theme::plot("eigenvalue_plane")
         .data_aspect(1.0)
-        .legend(Legend::default())
         .include_x(-1.2)
         .include_x(1.2)
         .include_y(-1.2)
@@ -171,7 +175,9 @@ pub fn spectrum_plot(
                 // The ε-pseudospectrum {z : τ_N(z) ≤ ε} of a ResDMD fit, as a grey region
                 // under its eigenvalues (Colbrook & Townsend, CPAM 2024, Algorithm 2), and
                 // log10 τ contours; while the fit runs, the rows computed so far.
-                if let Some((ps, partial)) = card.pseudospectrum() {
+                if let Some((ps, partial)) = card.pseudospectrum()
+                    && !hidden.contains(&pseudospectrum_key(card.spec.title()))
+                {
                     let level = epsilon.log10();
                     let inside: Vec<[f64; 2]> = (0..ps.grid.ny)
                         .flat_map(|j| (0..ps.grid.nx).map(move |i| (i, j)))
@@ -190,6 +196,9 @@ pub fn spectrum_plot(
                 let Some(spec) = card.outcome().and_then(|o| o.model.spectrum()) else {
                     continue;
                 };
+                if hidden.contains(card.spec.title()) {
+                    continue;
+                }
                 let (mut ok, mut bad) = (Vec::new(), Vec::new());
                 for (l, r) in spec.eigenvalues.iter().zip(&spec.residuals) {
                     if r.is_finite() && *r <= *epsilon {
@@ -198,21 +207,7 @@ pub fn spectrum_plot(
                         bad.push(*l);
                     }
                 }
-                let title = card.spec.title();
-                plot.points(
-                    Points::new(format!("{title}: residual ≤ ε ({})", ok.len()), ok)
-                        .color(card.color())
-                        .shape(MarkerShape::Circle)
-                        .filled(true)
-                        .radius(5.0),
-                );
-                plot.points(
-                    Points::new(format!("{title}: unverified ({})", bad.len()), bad)
-                        .color(Color32::from_gray(140))
-                        .shape(MarkerShape::Circle)
-                        .filled(false)
-                        .radius(5.0),
-                );
+                eigenvalue_points(plot, card.spec.title(), card.color(), ok, bad);
             }
             if let Some((_, _, l)) = selected {
                 plot.points(
@@ -233,6 +228,7 @@ pub fn spectrum_plot(
             .cards
             .iter()
             .enumerate()
+            .filter(|(_, card)| !hidden.contains(card.spec.title()))
             .filter_map(|(c, card)| Some((c, card.outcome()?.model.spectrum()?)))
             .flat_map(|(c, spec)| {
                 spec.eigenvalues
@@ -250,6 +246,76 @@ pub fn spectrum_plot(
         paint.selected = nearest.filter(|n| n.2 <= 10.0).map(|(c, k, _)| (c, k));
     }
     export
+}
+
+/// The legend row over either plane: per fitted model with a spectrum, how many of its
+/// eigenpairs have residual ≤ ε; returns the models the user hid.
+fn legend(ui: &mut Ui, bench: &Bench, epsilon: f64) -> BTreeSet<String> {
+    let entries: Vec<Entry> = bench
+        .cards
+        .iter()
+        .filter_map(|card| {
+            let spec = card.outcome()?.model.spectrum()?;
+            let verified = spec
+                .residuals
+                .iter()
+                .filter(|r| r.is_finite() && **r <= epsilon)
+                .count();
+            let title = card.spec.title();
+            Some(
+                Entry::new(title, card.color())
+                    .labelled(format!("{title}: {verified} of {}", spec.eigenvalues.len())),
+            )
+        })
+        .chain(bench.cards.iter().filter_map(|card| {
+            card.pseudospectrum()?;
+            let title = card.spec.title();
+            Some(
+                Entry::new(pseudospectrum_key(title), viridis_colour(0.5))
+                    .labelled(format!("{title}: τ ≤ ε (grey), log10 τ contours")),
+            )
+        }))
+        .collect();
+    legend_row(
+        ui,
+        "eigenvalues",
+        Some("filled: residual ≤ ε; hollow: larger"),
+        &entries,
+    )
+}
+
+/// The viridis colour at `t` in 0..1 (the contours' colour map).
+fn viridis_colour(t: f32) -> Color32 {
+    let [r, g, b] = viridis(t);
+    Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+/// The legend key of a card's pseudospectrum (shaded region and contours).
+fn pseudospectrum_key(title: &str) -> String {
+    format!("{title} pseudospectrum")
+}
+
+/// One model's eigenvalues: `verified` filled, `unverified` hollow, both in its colour
+/// (the names give the hover text).
+fn eigenvalue_points(
+    plot: &mut egui_plot::PlotUi<'_>,
+    title: &str,
+    colour: Color32,
+    verified: Vec<[f64; 2]>,
+    unverified: Vec<[f64; 2]>,
+) {
+    for (points, filled, what) in [
+        (verified, true, "residual ≤ ε"),
+        (unverified, false, "unverified"),
+    ] {
+        plot.points(
+            Points::new(format!("{title}: {what}"), points)
+                .color(colour)
+                .shape(MarkerShape::Circle)
+                .filled(filled)
+                .radius(5.0),
+        );
+    }
 }
 
 /// A Koopman mode as text: each state's modulus and phase, and the mode's amplitude.
@@ -284,8 +350,7 @@ fn draw_contours(plot: &mut egui_plot::PlotUi, ps: &Pseudospectrum, partial: boo
         } else {
             0.5
         };
-        let [r, g, b] = viridis(0.15 + 0.75 * shade);
-        let colour = Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
+        let colour = viridis_colour(0.15 + 0.75 * shade);
         let grid = ps.grid;
         for line in contour_lines(
             &ps.log10_tau,
@@ -329,9 +394,8 @@ pub fn contour_levels(log10_tau: &[f64]) -> Vec<f64> {
 
 /// The continuous-time plane: `Re ω` (growth rate) against `Im ω` (angular frequency),
 /// with dashed lines at the Nyquist limits `±π/Δt`.
-fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
+fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64, hidden: &BTreeSet<String>) {
     crate::app::theme::plot("continuous_plane")
-        .legend(Legend::default())
         .x_axis_label("Re ω = log|λ|/Δt")
         .y_axis_label("Im ω = arg λ/Δt")
         .show(ui, |plot| {
@@ -340,6 +404,9 @@ fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
                 let Some(spec) = card.outcome().and_then(|o| o.model.spectrum()) else {
                     continue;
                 };
+                if hidden.contains(card.spec.title()) {
+                    continue;
+                }
                 let (mut ok, mut bad) = (Vec::new(), Vec::new());
                 // Eigenvalues at 0 have ω = −∞: left out.
                 for (w, r) in spec.continuous().into_iter().zip(&spec.residuals) {
@@ -363,21 +430,7 @@ fn continuous_plot(ui: &mut Ui, bench: &Bench, epsilon: f64) {
                     }
                     nyquist_drawn = true;
                 }
-                let title = card.spec.title();
-                plot.points(
-                    Points::new(format!("{title}: residual ≤ ε ({})", ok.len()), ok)
-                        .color(card.color())
-                        .shape(MarkerShape::Circle)
-                        .filled(true)
-                        .radius(5.0),
-                );
-                plot.points(
-                    Points::new(format!("{title}: unverified ({})", bad.len()), bad)
-                        .color(Color32::from_gray(140))
-                        .shape(MarkerShape::Circle)
-                        .filled(false)
-                        .radius(5.0),
-                );
+                eigenvalue_points(plot, card.spec.title(), card.color(), ok, bad);
             }
         });
 }

@@ -881,6 +881,21 @@ fn the_side_by_side_view_shows_the_truth_and_each_free_run() {
     h.get_by_label("every model's").click();
     h.run_steps(2);
     h.get_by_value("IQR: all");
+    // The legend is a row above the plot; a click hides a model's series and another
+    // shows it again.
+    let shown = |h: &Harness<'_, ChaosApp>| {
+        h.get_by_label_contains("DMD: VPT")
+            .accesskit_node()
+            .toggled()
+            .map(|t| t == egui::accesskit::Toggled::True)
+    };
+    assert_eq!(shown(&h), Some(true));
+    h.get_by_label_contains("DMD: VPT").click();
+    h.run_steps(2);
+    assert_eq!(shown(&h), Some(false), "hidden after a click");
+    h.get_by_label_contains("DMD: VPT").click();
+    h.run_steps(2);
+    assert_eq!(shown(&h), Some(true));
     h.get_by_label("Show the live orbit").click();
     h.run_steps(2);
     assert!(!h.state().views.side_by_side.open);
