@@ -74,6 +74,8 @@ pub enum BenchAction {
     Cancel(usize),
     /// Fit every card and show the attractors side by side.
     CompareAll,
+    /// Cancel every running fit.
+    CancelAll,
     /// Train card `i`'s fitted model further.
     Continue(usize),
 }
@@ -172,6 +174,15 @@ impl Bench {
         }
     }
 
+    /// Cancels every running fit (finished ones keep their results).
+    pub fn cancel_running(&mut self) {
+        for i in 0..self.cards.len() {
+            if matches!(self.cards[i].status, FitStatus::Running(_)) {
+                self.cancel(i);
+            }
+        }
+    }
+
     /// Cancels everything and clears results (a new system was picked).
     pub fn reset(&mut self) {
         for i in 0..self.cards.len() {
@@ -228,6 +239,20 @@ impl Bench {
         {
             action = Some(BenchAction::CompareAll);
         }
+        // One progress view for several fits at once (Compare all), above the cards
+        // that each show their own.
+        if let Some(p) = combined_progress(self.cards.iter().map(|c| &c.status)) {
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(p.fraction)
+                        .desired_width(ui.available_width() - 90.0)
+                        .text(format!("{} of {} fits done", p.done, p.total)),
+                );
+                if ui.button("Cancel all").clicked() {
+                    action = Some(BenchAction::CancelAll);
+                }
+            });
+        }
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (i, card) in self.cards.iter_mut().enumerate() {
                 if let Some(a) = card_ui(ui, i, card) {
@@ -238,6 +263,41 @@ impl Bench {
         });
         action
     }
+}
+
+/// Where several fits stand together.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CombinedProgress {
+    /// Fits finished (done or failed).
+    pub done: usize,
+    /// Fits running or finished.
+    pub total: usize,
+    /// The finished ones plus each running fit's own fraction, over `total`.
+    pub fraction: f32,
+}
+
+/// The progress of the fits that are running or finished, while at least one runs and
+/// there are two or more (one fit shows its progress on its card alone).
+pub fn combined_progress<'a>(
+    statuses: impl Iterator<Item = &'a FitStatus>,
+) -> Option<CombinedProgress> {
+    let (mut done, mut running, mut sum) = (0, 0, 0.0f32);
+    for status in statuses {
+        match status {
+            FitStatus::Running(p) => {
+                running += 1;
+                sum += p.fraction.clamp(0.0, 1.0);
+            }
+            FitStatus::Done(_) | FitStatus::Failed(_) => done += 1,
+            FitStatus::Idle | FitStatus::Cancelled => {}
+        }
+    }
+    let total = done + running;
+    (running > 0 && total >= 2).then(|| CombinedProgress {
+        done,
+        total,
+        fraction: (done as f32 + sum) / total as f32,
+    })
 }
 
 fn card_ui(ui: &mut Ui, i: usize, card: &mut Card) -> Option<BenchAction> {
@@ -352,4 +412,34 @@ fn live_curve(ui: &mut Ui, title: &str, curve: &[f64], color: Color32) {
         .allow_zoom(false)
         .allow_scroll(false)
         .show(ui, |plot| plot.line(Line::new("loss", pts).color(color)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running(fraction: f32) -> FitStatus {
+        FitStatus::Running(Progress {
+            fraction,
+            ..Progress::default()
+        })
+    }
+
+    #[test]
+    fn combined_progress_counts_finished_fits_and_running_fractions() {
+        let statuses = [
+            running(0.5),
+            FitStatus::Failed("diverged".into()),
+            FitStatus::Idle,
+            running(0.25),
+            FitStatus::Cancelled,
+        ];
+        let p = combined_progress(statuses.iter()).expect("two fits run");
+        assert_eq!((p.done, p.total), (1, 3));
+        assert!((p.fraction - 1.75 / 3.0).abs() < 1e-6, "{}", p.fraction);
+        // A single fit shows its progress on its card; nothing running, nothing to show.
+        assert_eq!(combined_progress([running(0.5)].iter()), None);
+        let idle = [FitStatus::Failed("x".into()), FitStatus::Idle];
+        assert_eq!(combined_progress(idle.iter()), None);
+    }
 }

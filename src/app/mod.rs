@@ -446,6 +446,7 @@ impl ChaosApp {
             .show(ui, |ui| match self.bench.ui(ui) {
                 Some(BenchAction::Fit(i)) => self.start_fit(i),
                 Some(BenchAction::Cancel(i)) => self.bench.cancel(i),
+                Some(BenchAction::CancelAll) => self.bench.cancel_running(),
                 Some(BenchAction::Continue(i)) => self.continue_fit(i),
                 Some(BenchAction::CompareAll) => {
                     self.views.side_by_side.open = true;

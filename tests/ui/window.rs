@@ -135,6 +135,42 @@ fn a_running_fit_can_be_cancelled() {
 }
 
 #[test]
+fn compare_all_shows_one_progress_view_and_cancel_all_stops_every_fit() {
+    let mut h = harness();
+    h.state_mut().bench.data.periods = 1000.0;
+    h.run_steps(2);
+    h.get_by_label("Compare all").click();
+    h.run_steps(2);
+    let running = |h: &Harness<'_, ChaosApp>| {
+        h.state()
+            .bench
+            .cards
+            .iter()
+            .filter(|c| matches!(c.status, FitStatus::Running(_)))
+            .count()
+    };
+    assert_eq!(running(&h), 7, "every card fits");
+    assert!(h.state().views.side_by_side.open);
+    h.get_by_label("Cancel all").click();
+    h.step();
+    assert_eq!(running(&h), 0);
+    assert!(
+        h.state()
+            .bench
+            .cards
+            .iter()
+            .all(|c| matches!(c.status, FitStatus::Cancelled))
+    );
+    h.run_steps(2);
+    assert_eq!(
+        h.query_all_by_label("Cancel all").count(),
+        0,
+        "the combined progress goes once nothing runs"
+    );
+    assert!(!h.state().busy());
+}
+
+#[test]
 fn a_parameter_slider_changes_the_running_system() {
     let mut h = harness();
     h.run_steps(2);
