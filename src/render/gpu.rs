@@ -10,8 +10,8 @@
 //! texture during `prepare` (on egui's encoder, before egui's pass), and
 //! `paint` copies that texture into egui's pass with a depth-less pipeline. A view
 //! whose camera, size and curves are what its texture already shows (the side-by-side
-//! free runs, a paused orbit) skips its pass: on a software rasteriser each pass of a
-//! large multisampled view costs milliseconds of CPU.
+//! free runs, a paused orbit) skips its pass and keeps its texture: on a GPU that is
+//! free time, on a software rasteriser each pass of a large view costs CPU.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
