@@ -48,21 +48,24 @@ pub fn legend_row(
     if entries.is_empty() {
         return hidden;
     }
-    // Rows as tall as the small text, not as a button (the wrapped layout reads the
-    // row height when it starts): a legend of seven models takes three short lines.
-    let row = ui.text_style_height(&TextStyle::Small) + 2.0;
-    ui.spacing_mut().interact_size.y = row;
-    ui.spacing_mut().item_spacing = egui::vec2(10.0, 1.0);
-    ui.horizontal_wrapped(|ui| {
-        if let Some(note) = note {
-            ui.label(RichText::new(note).small().weak());
-        }
-        for entry in entries {
-            let off = hidden.contains(&entry.key);
-            if entry_ui(ui, entry, off).clicked() && !hidden.remove(&entry.key) {
-                hidden.insert(entry.key.clone());
+    ui.scope(|ui| {
+        // Rows as tall as the small text, not as a button (the wrapped layout reads the
+        // row height when it starts): a legend of seven models takes three short lines.
+        // The scope keeps this spacing from the caller's widgets below.
+        let row = ui.text_style_height(&TextStyle::Small) + 2.0;
+        ui.spacing_mut().interact_size.y = row;
+        ui.spacing_mut().item_spacing = egui::vec2(10.0, 1.0);
+        ui.horizontal_wrapped(|ui| {
+            if let Some(note) = note {
+                ui.label(RichText::new(note).small().weak());
             }
-        }
+            for entry in entries {
+                let off = hidden.contains(&entry.key);
+                if entry_ui(ui, entry, off).clicked() && !hidden.remove(&entry.key) {
+                    hidden.insert(entry.key.clone());
+                }
+            }
+        });
     });
     ui.data_mut(|d| d.insert_temp(memory, hidden.clone()));
     hidden
