@@ -109,9 +109,9 @@ impl FrameRecorder {
             (Some(a), Some(b)) => Some((b - a) * 1e3 / idle.frames.max(1) as f64),
             _ => None,
         };
-        times.idle_offscreen_passes_per_frame = (crate::render::offscreen_passes()
-            - self.idle_passes_start) as f64
-            / idle.frames.max(1) as f64;
+        times.idle_offscreen_passes_per_frame =
+            crate::render::offscreen_passes().saturating_sub(self.idle_passes_start) as f64
+                / idle.frames.max(1) as f64;
         if let Ok(mut r) = self.result.lock() {
             *r = Some(times);
         }
