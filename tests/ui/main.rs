@@ -2,6 +2,7 @@
 //! panels, cards and views, the reservoir-computer cards, and "Compare all" against
 //! `chaoslab compare`.
 
+mod common;
 mod matches_cli;
 mod reservoir;
 mod window;

@@ -2,12 +2,12 @@
 //! numbers: every card's defaults are the command line's, and the window scores with
 //! the same protocol (K held-out starts, the free run's statistics).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chaoslab::app::ChaosApp;
 use chaoslab::app::bench::FitStatus;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+
+use crate::common::{harness, step_until};
 
 /// Periods of data for both (fewer than the window's default 60, to keep the test short;
 /// the PLRNN's training time does not depend on it).
@@ -33,11 +33,7 @@ fn number(v: &serde_json::Value, key: &str) -> Option<f64> {
 
 #[test]
 fn fit_all_in_the_window_gives_the_numbers_of_chaoslab_compare() {
-    let app = ChaosApp::headless(None).expect("default app");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app);
+    let mut h = harness();
     // Paused at its initial condition, the live orbit's state is what the CLI's --ic
     // names exactly.
     {
@@ -61,21 +57,12 @@ fn fit_all_in_the_window_gives_the_numbers_of_chaoslab_compare() {
         h.state().views.side_by_side.open,
         "Compare all shows the attractors side by side"
     );
-    let start = Instant::now();
-    while h
-        .state()
-        .bench
-        .cards
-        .iter()
-        .any(|c| matches!(c.status, FitStatus::Running(_)))
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "the fits did not finish"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    step_until(&mut h, Duration::from_secs(300), |a| {
+        !a.bench
+            .cards
+            .iter()
+            .any(|c| matches!(c.status, FitStatus::Running(_)))
+    });
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_chaoslab"))
         .args([

@@ -2,22 +2,18 @@
 //! hyperparameters reach the fit, the background job finishes and the card shows the
 //! read-out's training error; the NVAR card fits with its delays.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chaoslab::app::ChaosApp;
 use chaoslab::app::bench::FitStatus;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
+use crate::common::{harness_of_height, replace_text, step_until};
+
 /// A window tall enough that the reservoir cards, last in the scrolled list, are on
-/// screen (clicks outside the visible part of a scroll area do nothing).
-fn harness() -> Harness<'static, ChaosApp> {
-    let app = ChaosApp::headless(None).expect("default app");
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 3200.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app)
-}
+/// screen.
+const TALL: f32 = 3200.0;
 
 fn card_index(app: &ChaosApp, title: &str) -> usize {
     app.bench
@@ -35,27 +31,15 @@ fn fit_and_wait(h: &mut Harness<'_, ChaosApp>, title: &str) -> usize {
         h.state().bench.cards[k].status,
         FitStatus::Running(_)
     ));
-    let start = Instant::now();
-    while matches!(h.state().bench.cards[k].status, FitStatus::Running(_)) {
-        assert!(start.elapsed() < Duration::from_secs(120), "timed out");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    step_until(h, Duration::from_secs(120), |a| {
+        !matches!(a.bench.cards[k].status, FitStatus::Running(_))
+    });
     k
-}
-
-fn replace_text(h: &mut Harness<'_, ChaosApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.step();
-    h.get_by_label(label).type_text(text);
-    h.step();
 }
 
 #[test]
 fn esn_card_settings_reach_the_fit_and_the_result_shows() {
-    let mut h = harness();
+    let mut h = harness_of_height(TALL);
     h.run_steps(2);
     replace_text(&mut h, "reservoir N", "120");
     replace_text(&mut h, "reservoir seed", "4");
@@ -78,7 +62,7 @@ fn esn_card_settings_reach_the_fit_and_the_result_shows() {
 
 #[test]
 fn nvar_card_fits_with_its_delays() {
-    let mut h = harness();
+    let mut h = harness_of_height(TALL);
     h.run_steps(2);
     replace_text(&mut h, "delays k", "2");
     h.run_steps(2);

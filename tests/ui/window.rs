@@ -2,26 +2,14 @@
 //! started from the card finishes and its result appears, a running fit can be cancelled.
 //! These run without a GPU (no wgpu renderer: the 3-D view shows its text note).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chaoslab::app::ChaosApp;
 use chaoslab::app::bench::FitStatus;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-fn harness() -> Harness<'static, ChaosApp> {
-    harness_of_height(900.0)
-}
-
-/// The app in a 1400-point-wide window of `height` points (tall enough to show every
-/// card at 3000).
-fn harness_of_height(height: f32) -> Harness<'static, ChaosApp> {
-    let app = ChaosApp::headless(None).expect("default app");
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, height))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut ChaosApp| app.frame(ui), app)
-}
+use crate::common::{harness, harness_of_height, replace_text, step_until};
 
 /// Clicks `button` on card `i` and waits until the card stops running; the fitted
 /// model's report (panics if the fit did not succeed).
@@ -39,16 +27,6 @@ fn click_and_wait_for_fit(
         panic!("'{button}' did not succeed")
     };
     out.model.report()
-}
-
-/// Steps the UI until `done` holds or `timeout` passes.
-fn step_until(h: &mut Harness<'_, ChaosApp>, timeout: Duration, done: impl Fn(&ChaosApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(start.elapsed() < timeout, "timed out");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// Presses "Fit DMD" (the first card) and steps until the fit is no longer running.
@@ -304,16 +282,6 @@ fn the_picker_searches_the_catalog_and_switches_the_system() {
     h.run_steps(3);
     assert_eq!(h.state().live.system.name(), "Rossler");
     assert!(h.state().live.time() > 0.0);
-}
-
-/// Selects everything in the text field labelled `label` and types `text` over it.
-fn replace_text(h: &mut Harness<'_, ChaosApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.step();
-    h.get_by_label(label).type_text(text);
-    h.step();
 }
 
 #[test]
