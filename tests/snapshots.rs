@@ -339,3 +339,120 @@ fn block_overlap(
     }
     both as f64 / either.max(1) as f64
 }
+
+/// Draws one translucent image over a striped background, either through egui (a
+/// textured mesh, nearest filtering) or through our own image pipeline.
+struct ImageBoard {
+    image: std::sync::Arc<egui::ColorImage>,
+    ours: bool,
+    /// One key per place: a key names one texture and one placement per frame.
+    keys: [u64; 2],
+    texture: Option<egui::TextureHandle>,
+}
+
+/// Where the board draws its image: 4 × 3 screen pixels per texel at (40, 30), and the
+/// same image one texel per pixel at (300, 40).
+const BOARD_PLACES: [egui::Rect; 2] = [
+    egui::Rect::from_min_max(
+        egui::pos2(40.0, 30.0),
+        egui::pos2(40.0 + 4.0 * 60.0, 30.0 + 3.0 * 45.0),
+    ),
+    egui::Rect::from_min_max(egui::pos2(300.0, 40.0), egui::pos2(360.0, 85.0)),
+];
+
+impl eframe::App for ImageBoard {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let painter = ui.painter();
+        for k in 0..40 {
+            let x = 10.0 * k as f32;
+            let colour = if k % 2 == 0 {
+                egui::Color32::from_rgb(200, 60, 40)
+            } else {
+                egui::Color32::from_gray(230)
+            };
+            painter.rect_filled(
+                egui::Rect::from_min_size(egui::pos2(x, 0.0), egui::vec2(10.0, 300.0)),
+                0.0,
+                colour,
+            );
+        }
+        let ppp = ui.ctx().pixels_per_point();
+        for (rect, key) in BOARD_PLACES.into_iter().zip(self.keys) {
+            if self.ours {
+                let shape = chaoslab::render::image_shape(rect, ppp, &self.image, key, 1)
+                    .expect("the image pipeline is installed");
+                painter.add(shape);
+            } else {
+                let texture = self.texture.get_or_insert_with(|| {
+                    ui.ctx().load_texture(
+                        "board",
+                        egui::ColorImage::clone(&self.image),
+                        egui::TextureOptions::NEAREST,
+                    )
+                });
+                let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+                painter.image(texture.id(), rect, uv, egui::Color32::WHITE);
+            }
+        }
+    }
+}
+
+/// Our image pipeline (used for the orbit diagram's density image, because egui's
+/// textured meshes are slow on a software rasteriser) draws the same pixels as egui's
+/// own image drawing: same texel under each pixel, same premultiplied blending.
+#[test]
+fn our_image_pipeline_draws_what_egui_draws() {
+    // 60 × 45 texels: hue and alpha varying across, fully transparent and opaque ones.
+    let (w, h) = (60, 45);
+    let pixels = (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let a = if x % 7 == 0 {
+                0
+            } else {
+                (255 * y / (h - 1)) as u8
+            };
+            egui::Color32::from_rgba_unmultiplied((4 * x) as u8, 90, (255 - 5 * y) as u8, a)
+        })
+        .collect();
+    let image = std::sync::Arc::new(egui::ColorImage::new([w, h], pixels));
+    let render = |ours: bool| {
+        let image = image.clone();
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(400.0, 200.0))
+            .wgpu()
+            .build_eframe(move |cc| {
+                assert!(chaoslab::render::install(cc.wgpu_render_state.as_ref()));
+                ImageBoard {
+                    image,
+                    ours,
+                    keys: [(); 2].map(|_| chaoslab::render::new_image_key()),
+                    texture: None,
+                }
+            });
+        h.run_steps(2);
+        h.render().expect("renders on lavapipe")
+    };
+    let (egui_drawn, ours) = (render(false), render(true));
+    assert_eq!(egui_drawn.dimensions(), ours.dimensions());
+    let mut worst = 0;
+    let mut differing = 0;
+    for (a, b) in egui_drawn.pixels().zip(ours.pixels()) {
+        let d = (0..3).map(|c| a[c].abs_diff(b[c])).max().unwrap_or(0);
+        worst = worst.max(d);
+        differing += usize::from(d > 0);
+    }
+    assert!(
+        worst <= 2,
+        "largest channel difference {worst} ({differing} pixels differ)"
+    );
+    // The image is really there: a large part of its area is not the background.
+    let covered = ours
+        .enumerate_pixels()
+        .filter(|(x, y, p)| {
+            BOARD_PLACES[0].contains(egui::pos2(*x as f32 + 0.5, *y as f32 + 0.5))
+                && !matches!(p.0, [200, 60, 40, _] | [230, 230, 230, _])
+        })
+        .count();
+    assert!(covered > 20_000, "only {covered} image pixels drawn");
+}

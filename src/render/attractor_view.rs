@@ -131,6 +131,7 @@ pub fn install_into(
         .device
         .push_error_scope(egui_wgpu::wgpu::ErrorFilter::Validation);
     let built = Resources::new(render_state);
+    let images = super::image::Images::new(render_state);
     // Native wgpu resolves error scopes immediately, so one poll suffices.
     let mut pending = std::pin::pin!(scope.pop());
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -139,6 +140,7 @@ pub fn install_into(
         return false;
     }
     resources.insert(built);
+    resources.insert(images);
     true
 }
 

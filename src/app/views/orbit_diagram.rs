@@ -2,9 +2,10 @@
 //! recorded coordinate; the diagram ([`crate::eval::orbit_diagram`]) runs as a
 //! background job and its columns are drawn as they arrive; Cancel stops it.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
-use egui::Color32;
+use egui::{Color32, ColorImage};
 use egui_plot::{PlotImage, PlotPoint};
 
 use super::orbit_density::{OrbitDensity, PlaneRect, drawn_rect};
@@ -56,7 +57,15 @@ pub struct OrbitDiagramView {
     run_range: [f64; 2],
     run_values: usize,
     density: OrbitDensity,
+    /// The density image, rebuilt when its counts change, and its generation.
+    image: Option<Arc<ColorImage>>,
+    image_generation: u64,
+    /// Names the image's texture in our renderer ([`crate::render::image_shape`]).
+    image_key: u64,
+    /// The egui texture where our image pipeline is unavailable, and the image
+    /// generation it holds.
     texture: Option<egui::TextureHandle>,
+    texture_generation: u64,
 }
 
 /// A run asked for from outside the window (a preset): optionally another parameter
@@ -86,7 +95,11 @@ impl Default for OrbitDiagramView {
             run_range: [0.0, 1.0],
             run_values: 2,
             density: OrbitDensity::default(),
+            image: None,
+            image_generation: 0,
+            image_key: crate::render::new_image_key(),
             texture: None,
+            texture_generation: 0,
         }
     }
 }
@@ -311,82 +324,123 @@ impl OrbitDiagramView {
                 };
             }
         });
-        crate::app::theme::plot("orbit_diagram")
+        let mut plot = crate::app::theme::plot("orbit_diagram")
             .x_axis_label(o.parameter.as_str())
             .y_axis_label(names.get(o.coordinate).map_or("", |s| s.as_str()))
-            .allow_scroll(false)
-            .show(ui, |plot| {
-                let Some(extent) = self.extent else { return };
-                let b = plot.plot_bounds();
-                let view = [b.min()[0], b.max()[0], b.min()[1], b.max()[1]];
-                // While the plot fits itself to its items, draw all the data (the last
-                // frame's bounds may predate it); once the user zooms or drags, the
-                // visible part only.
-                let auto = plot.auto_bounds();
-                let rect = if auto.x && auto.y {
-                    Some(extent)
+            .allow_scroll(false);
+        // The image drawn by our own pipeline is not a plot item, so the plot fits
+        // itself to the data's extent explicitly.
+        if let Some([x0, x1, y0, y1]) = self.extent {
+            plot = plot.include_x(x0).include_x(x1).include_y(y0).include_y(y1);
+        }
+        let own_pipeline = crate::render::own_images_available();
+        let shown = plot.show(ui, |plot| {
+            let Some(extent) = self.extent else {
+                return None;
+            };
+            let b = plot.plot_bounds();
+            let view = [b.min()[0], b.max()[0], b.min()[1], b.max()[1]];
+            // While the plot fits itself to the data, draw all of it (the last frame's
+            // bounds may predate it); once the user zooms or drags, the visible part only.
+            let auto = plot.auto_bounds();
+            let rect = if auto.x && auto.y {
+                Some(extent)
+            } else {
+                drawn_rect(extent, view)
+            }?;
+            // One image pixel per screen pixel over the part drawn.
+            let frame = plot.transform().frame();
+            let ppp = f64::from(plot.ctx().pixels_per_point());
+            let fraction = |lo: f64, hi: f64, vlo: f64, vhi: f64| {
+                if vhi > vlo && (vhi - vlo).is_finite() {
+                    ((hi - lo) / (vhi - vlo)).min(1.0)
                 } else {
-                    drawn_rect(extent, view)
-                };
-                let Some(rect) = rect else { return };
-                // One image pixel per screen pixel over the part drawn.
-                let frame = plot.transform().frame();
-                let ppp = f64::from(plot.ctx().pixels_per_point());
-                let fraction = |lo: f64, hi: f64, vlo: f64, vhi: f64| {
-                    if vhi > vlo && (vhi - vlo).is_finite() {
-                        ((hi - lo) / (vhi - vlo)).min(1.0)
-                    } else {
-                        1.0
-                    }
-                };
-                let size = [
-                    f64::from(frame.width()) * ppp * fraction(rect[0], rect[1], view[0], view[1]),
-                    f64::from(frame.height()) * ppp * fraction(rect[2], rect[3], view[2], view[3]),
-                ]
-                .map(|s| s.round().max(1.0) as usize);
-                let changed = self.density.update(&self.points, rect, size);
-                let ctx = plot.ctx().clone();
-                // A texture belongs to one context: the window's, or the offscreen one a
-                // high-resolution export draws this view in (which gets its own).
-                let ours = self
-                    .texture
-                    .as_ref()
-                    .is_some_and(|t| ctx.tex_manager().read().meta(t.id()).is_some());
-                let options = egui::TextureOptions::NEAREST;
-                let mut foreign = None;
-                match &mut self.texture {
-                    Some(t) if ours => {
-                        if changed {
-                            t.set(self.density.image(ORBIT_COLOUR), options);
-                        }
-                    }
-                    Some(_) => {
-                        foreign = Some(ctx.load_texture(
-                            "orbit diagram (export)",
-                            self.density.image(ORBIT_COLOUR),
-                            options,
-                        ))
-                    }
-                    None => {
-                        self.texture = Some(ctx.load_texture(
-                            "orbit diagram",
-                            self.density.image(ORBIT_COLOUR),
-                            options,
-                        ))
-                    }
+                    1.0
                 }
-                let Some(texture) = foreign.as_ref().or(self.texture.as_ref()) else {
-                    return;
-                };
-                let [x0, x1, y0, y1] = self.density.rect();
-                plot.image(PlotImage::new(
-                    "orbit",
-                    texture.id(),
-                    PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0),
-                    [(x1 - x0) as f32, (y1 - y0) as f32],
-                ));
-            });
+            };
+            let size = [
+                f64::from(frame.width()) * ppp * fraction(rect[0], rect[1], view[0], view[1]),
+                f64::from(frame.height()) * ppp * fraction(rect[2], rect[3], view[2], view[3]),
+            ]
+            .map(|s| s.round().max(1.0) as usize);
+            if self.density.update(&self.points, rect, size) || self.image.is_none() {
+                self.image = Some(Arc::new(self.density.image(ORBIT_COLOUR)));
+                self.image_generation += 1;
+            }
+            let image = self.image.clone()?;
+            let drawn = self.density.rect();
+            if own_pipeline {
+                return Some((drawn, image));
+            }
+            self.show_with_egui(plot, drawn, &image);
+            None
+        });
+        if let Some(([x0, x1, y0, y1], image)) = shown.inner {
+            let t = &shown.transform;
+            let screen = egui::Rect::from_two_pos(
+                t.position_from_point(&PlotPoint::new(x0, y1)),
+                t.position_from_point(&PlotPoint::new(x1, y0)),
+            );
+            let ppp = ui.ctx().pixels_per_point();
+            if let Some(shape) = crate::render::image_shape(
+                screen,
+                ppp,
+                &image,
+                self.image_key,
+                self.image_generation,
+            ) {
+                ui.painter_at(*t.frame()).add(shape);
+            }
+        }
         action
+    }
+
+    /// Draws the density image as an egui plot image (where our own image pipeline is
+    /// not installed: no wgpu).
+    fn show_with_egui(
+        &mut self,
+        plot: &mut egui_plot::PlotUi,
+        drawn: PlaneRect,
+        image: &Arc<ColorImage>,
+    ) {
+        let ctx = plot.ctx().clone();
+        // A texture belongs to one context: the window's, or the offscreen one a
+        // high-resolution export draws this view in (which gets its own).
+        let ours = self
+            .texture
+            .as_ref()
+            .is_some_and(|t| ctx.tex_manager().read().meta(t.id()).is_some());
+        let options = egui::TextureOptions::NEAREST;
+        let foreign;
+        let texture = match &mut self.texture {
+            Some(t) if ours => {
+                if self.texture_generation != self.image_generation {
+                    t.set(ColorImage::clone(image), options);
+                    self.texture_generation = self.image_generation;
+                }
+                &*t
+            }
+            Some(_) => {
+                foreign =
+                    ctx.load_texture("orbit diagram (export)", ColorImage::clone(image), options);
+                &foreign
+            }
+            None => {
+                self.texture_generation = self.image_generation;
+                &*self.texture.insert(ctx.load_texture(
+                    "orbit diagram",
+                    ColorImage::clone(image),
+                    options,
+                ))
+            }
+        };
+        let [x0, x1, y0, y1] = drawn;
+        plot.image(PlotImage::new(
+            "orbit",
+            texture.id(),
+            PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0),
+            [(x1 - x0) as f32, (y1 - y0) as f32],
+        ));
     }
 }
 

@@ -1,0 +1,323 @@
+//! Translucent images drawn by our own pipeline instead of egui's.
+//!
+//! egui draws an image as a textured, blended mesh through its one pipeline, whose
+//! fragment shader samples the texture through the general filtering path. On a
+//! software rasteriser (Mesa's llvmpipe: machines and CI without a GPU) that costs
+//! 70–80 ns of CPU per pixel: the orbit diagram's density image, about 110 000 pixels,
+//! cost 8–10 ms a frame (measured with `gui --preset
+//! benches/presets/plrnn-and-orbit-diagram.json --frame-times`, the image left out).
+//! Here each pixel loads the one texel under it (nearest, as egui's
+//! `TextureOptions::NEAREST`) and blends it premultiplied, as egui does; the image
+//! uploads only when its generation changes.
+//!
+//! Each image has a key ([`new_image_key`]) naming its GPU texture in the renderer's
+//! resources; a renderer keeps one texture and one placement per key, so a key is drawn
+//! at most once a frame (a second draw moves the first), and every key should belong
+//! to a view that lives as long as the window (keys are never freed).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use eframe::egui_wgpu::{self, wgpu};
+
+use super::attractor_view::installed;
+
+/// The next key [`new_image_key`] hands out.
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+/// A key for [`image_shape`], unique in this process: one per view that shows an image.
+pub fn new_image_key() -> u64 {
+    NEXT_KEY.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Whether [`image_shape`] draws on this thread's window (the renderer is installed);
+/// where not, draw images with egui.
+pub fn own_images_available() -> bool {
+    installed()
+}
+
+/// The shape that draws `image` (premultiplied, as egui stores colours) stretched over
+/// `rect`, nearest texel per pixel, blended over what is beneath, through our own
+/// pipeline; `pixels_per_point` is the drawing context's. `generation` must change
+/// whenever the pixels of the image under `key` change (the texture is uploaded again
+/// then, and only then). `None` where the renderer is not installed (no wgpu) or the
+/// image is empty: draw it with egui then.
+pub fn image_shape(
+    rect: egui::Rect,
+    pixels_per_point: f32,
+    image: &Arc<egui::ColorImage>,
+    key: u64,
+    generation: u64,
+) -> Option<egui::Shape> {
+    let [w, h] = image.size;
+    if !installed() || w == 0 || h == 0 || !rect.is_positive() {
+        return None;
+    }
+    let callback = ImageCallback {
+        key,
+        generation,
+        image: image.clone(),
+        place: place_px(rect, pixels_per_point),
+    };
+    Some(egui_wgpu::Callback::new_paint_callback(rect, callback).into())
+}
+
+/// `rect` in framebuffer pixels: top-left corner and size (the shader's `Place`).
+fn place_px(rect: egui::Rect, pixels_per_point: f32) -> [f32; 4] {
+    let min = rect.min * pixels_per_point;
+    let size = rect.size() * pixels_per_point;
+    [min.x, min.y, size.x, size.y]
+}
+
+/// What one image asks the GPU to draw this frame.
+struct ImageCallback {
+    key: u64,
+    generation: u64,
+    image: Arc<egui::ColorImage>,
+    place: [f32; 4],
+}
+
+/// One key's texture, placement uniforms and bind group.
+struct Slot {
+    generation: u64,
+    size: [usize; 2],
+    texture: wgpu::Texture,
+    place: wgpu::Buffer,
+    group: wgpu::BindGroup,
+}
+
+/// The image pipeline and every key's GPU objects, stored in egui-wgpu's callback
+/// resources by [`super::install`].
+pub(super) struct Images {
+    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    max_dim: usize,
+    slots: HashMap<u64, Slot>,
+}
+
+impl Images {
+    /// Compiles the image shader and builds its pipeline for `rs.target_format`.
+    pub(super) fn new(rs: &egui_wgpu::RenderState) -> Self {
+        let device = &rs.device;
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("chaoslab image shader"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("image.wgsl").into()),
+        });
+        let visible = wgpu::ShaderStages::FRAGMENT;
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("chaoslab image layout"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: visible,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: visible,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("chaoslab image pipeline layout"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let fs = if rs.target_format.is_srgb() {
+            "fs_image_linear"
+        } else {
+            "fs_image"
+        };
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("chaoslab image"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_image"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some(fs),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: rs.target_format,
+                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        Self {
+            pipeline,
+            layout,
+            max_dim: device.limits().max_texture_dimension_2d as usize,
+            slots: HashMap::new(),
+        }
+    }
+
+    /// Brings `cb.key`'s texture up to `cb.generation` (a new texture when the size
+    /// changed) and writes its placement.
+    fn update(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, cb: &ImageCallback) {
+        let size = cb.image.size;
+        if size[0] > self.max_dim || size[1] > self.max_dim {
+            self.slots.remove(&cb.key);
+            return;
+        }
+        let stale = self
+            .slots
+            .get(&cb.key)
+            .is_none_or(|s| s.size != size || s.generation != cb.generation);
+        if self.slots.get(&cb.key).is_none_or(|s| s.size != size) {
+            let slot = self.new_slot(device, size);
+            self.slots.insert(cb.key, slot);
+        }
+        let Some(slot) = self.slots.get_mut(&cb.key) else {
+            return;
+        };
+        if stale {
+            let bytes: &[u8] = bytemuck::cast_slice(&cb.image.pixels);
+            queue.write_texture(
+                slot.texture.as_image_copy(),
+                bytes,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(4 * size[0] as u32),
+                    rows_per_image: Some(size[1] as u32),
+                },
+                extent(size),
+            );
+            slot.generation = cb.generation;
+        }
+        queue.write_buffer(&slot.place, 0, bytemuck::cast_slice(&cb.place));
+    }
+
+    fn new_slot(&self, device: &wgpu::Device, size: [usize; 2]) -> Slot {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("chaoslab image"),
+            size: extent(size),
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        let place = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("chaoslab image place"),
+            size: std::mem::size_of::<[f32; 4]>() as wgpu::BufferAddress,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("chaoslab image group"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: place.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&view),
+                },
+            ],
+        });
+        Slot {
+            // Never a caller's generation before the first upload.
+            generation: u64::MAX,
+            size,
+            texture,
+            place,
+            group,
+        }
+    }
+}
+
+fn extent([w, h]: [usize; 2]) -> wgpu::Extent3d {
+    wgpu::Extent3d {
+        width: w as u32,
+        height: h as u32,
+        depth_or_array_layers: 1,
+    }
+}
+
+impl egui_wgpu::CallbackTrait for ImageCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen_descriptor: &egui_wgpu::ScreenDescriptor,
+        _egui_encoder: &mut wgpu::CommandEncoder,
+        callback_resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(images) = callback_resources.get_mut::<Images>() {
+            images.update(device, queue, self);
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        render_pass: &mut wgpu::RenderPass<'static>,
+        callback_resources: &egui_wgpu::CallbackResources,
+    ) {
+        let Some(images) = callback_resources.get::<Images>() else {
+            return;
+        };
+        let Some(slot) = images.slots.get(&self.key) else {
+            return;
+        };
+        render_pass.set_pipeline(&images.pipeline);
+        render_pass.set_bind_group(0, &slot.group, &[]);
+        render_pass.draw(0..3, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place_px;
+
+    #[test]
+    fn the_place_is_the_rect_in_framebuffer_pixels() {
+        let rect = egui::Rect::from_min_size(egui::pos2(10.5, 20.0), egui::vec2(100.0, 50.25));
+        assert_eq!(place_px(rect, 1.0), [10.5, 20.0, 100.0, 50.25]);
+        assert_eq!(place_px(rect, 2.0), [21.0, 40.0, 200.0, 100.5]);
+    }
+
+    /// The shader must compile on every backend; checked without a GPU.
+    #[test]
+    fn the_image_shader_validates() {
+        let source = include_str!("image.wgsl");
+        let module = naga::front::wgsl::parse_str(source)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
+        let info = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::empty(),
+        )
+        .validate(&module);
+        assert!(info.is_ok(), "{info:?}");
+        for entry in ["vs_image", "fs_image", "fs_image_linear"] {
+            assert!(module.entry_points.iter().any(|e| e.name == entry));
+        }
+    }
+}
