@@ -213,6 +213,63 @@ fn the_side_by_side_views_export_at_twice_the_pixels() {
     check_exports(&mut h, "Attractors side by side", 2, &[2], 0.85);
 }
 
+/// The orbit-diagram window, whose density image our own pipeline draws, exports at
+/// 2× with the image in place: a high-resolution export moves a view window's shapes
+/// after they were made, which the image's placement must follow.
+#[test]
+fn the_orbit_diagram_window_exports_at_twice_the_pixels_with_its_image() {
+    let mut h = still_window("logistic-orbit-diagram.json", |_| {});
+    let start = Instant::now();
+    h.step();
+    while h.state().busy() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the orbit diagram did not finish"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(5);
+    let ctx = h.ctx.clone();
+    // The diagram's points: its blue (90, 190, 255) over the dark window, blended.
+    let orbit_blue = |c: egui::Color32| c.b() > 120 && c.b() > c.r() + 60 && c.g() > c.r();
+    let count = |img: &egui::ColorImage| img.pixels.iter().filter(|c| orbit_blue(**c)).count();
+    let mut export = |k: u32| {
+        h.state_mut()
+            .render_view(&ctx, "Orbit diagram", k)
+            .expect("renders offscreen")
+            .into_color_image()
+    };
+    let (one, two) = (export(1), export(2));
+    // One image pixel per screen pixel at either scale: at 2× a 1× pixel's points
+    // spread over up to four pixels (a single point's pixel, box-downsampled, would
+    // fade to a quarter, so the 2× image is counted as it is).
+    let (blue_one, blue_two) = (count(&one), count(&two));
+    eprintln!("orbit diagram: {blue_one} blue pixels at 1×, {blue_two} at 2×");
+    assert!(blue_one > 2_000, "only {blue_one} diagram pixels at 1×");
+    assert!(
+        blue_two >= blue_one && blue_two <= 4 * blue_one,
+        "{blue_two} diagram pixels at 2× against {blue_one} at 1×"
+    );
+    // And in the same places: a 2× blue pixel has a blue 1× pixel within one pixel of
+    // its half-resolution position (a placement off by more fails this).
+    let [w, h1] = one.size;
+    let near_blue_one = |x: usize, y: usize| {
+        (x.saturating_sub(1)..=(x + 1).min(w - 1))
+            .any(|i| (y.saturating_sub(1)..=(y + 1).min(h1 - 1)).any(|j| orbit_blue(one[(i, j)])))
+    };
+    let placed = (0..two.size[1])
+        .flat_map(|y| (0..two.size[0]).map(move |x| (x, y)))
+        .filter(|&(x, y)| orbit_blue(two[(x, y)]))
+        .filter(|&(x, y)| near_blue_one(x / 2, y / 2))
+        .count();
+    eprintln!("{placed} of {blue_two} 2× diagram pixels lie on 1× ones");
+    assert!(
+        placed as f64 > 0.95 * blue_two as f64,
+        "only {placed} of {blue_two} 2× diagram pixels lie where 1× draws the diagram"
+    );
+}
+
 /// Exports plot `name` at 1× and at each of `scales`: the 1× image must be the
 /// window's own pixels, and each larger one must draw the same picture finer (what
 /// counts as drawn: pixels unlike the image's `backgrounds` most frequent colours;

@@ -209,7 +209,10 @@ pub fn spectrum_plot(
                 }
                 eigenvalue_points(plot, card.spec.title(), card.color(), ok, bad);
             }
-            if let Some((_, _, l)) = selected {
+            // The painted eigenvalue's mark goes with its model's points.
+            if let Some((c, _, l)) = selected
+                && !hidden.contains(bench.cards[c].spec.title())
+            {
                 plot.points(
                     Points::new("painted on the attractor", vec![l])
                         .color(Color32::WHITE)

@@ -54,20 +54,24 @@ pub fn image_shape(
     if !installed() || w == 0 || h == 0 || !rect.is_positive() {
         return None;
     }
+    let size = rect.size() * pixels_per_point;
     let callback = ImageCallback {
         key,
         generation,
         image: image.clone(),
-        place: place_px(rect, pixels_per_point),
+        size_px: [size.x, size.y],
     };
     Some(egui_wgpu::Callback::new_paint_callback(rect, callback).into())
 }
 
-/// `rect` in framebuffer pixels: top-left corner and size (the shader's `Place`).
-fn place_px(rect: egui::Rect, pixels_per_point: f32) -> [f32; 4] {
-    let min = rect.min * pixels_per_point;
-    let size = rect.size() * pixels_per_point;
-    [min.x, min.y, size.x, size.y]
+/// The framebuffer pixel `min` (a rect's top-left corner in points) falls on, packed as
+/// the image shader reads it from the instance index: x and y offset by 32768, 16 bits
+/// each (so corners up to 32768 pixels left of or above the screen stay right).
+/// The corner is known only when the pass is recorded ([`egui::PaintCallbackInfo`]): a
+/// high-resolution export moves a view window's shapes after they were made.
+fn pack_origin(min: egui::Pos2, pixels_per_point: f32) -> u32 {
+    let px = |v: f32| ((v * pixels_per_point).round() as i64 + 32768).clamp(0, 0xffff) as u32;
+    px(min.x) | (px(min.y) << 16)
 }
 
 /// What one image asks the GPU to draw this frame.
@@ -75,7 +79,8 @@ struct ImageCallback {
     key: u64,
     generation: u64,
     image: Arc<egui::ColorImage>,
-    place: [f32; 4],
+    /// The image's size on screen, framebuffer pixels.
+    size_px: [f32; 2],
 }
 
 /// One key's texture, placement uniforms and bind group.
@@ -206,7 +211,8 @@ impl Images {
             );
             slot.generation = cb.generation;
         }
-        queue.write_buffer(&slot.place, 0, bytemuck::cast_slice(&cb.place));
+        let place = [cb.size_px[0], cb.size_px[1], 0.0, 0.0];
+        queue.write_buffer(&slot.place, 0, bytemuck::cast_slice(&place));
     }
 
     fn new_slot(&self, device: &wgpu::Device, size: [usize; 2]) -> Slot {
@@ -277,7 +283,7 @@ impl egui_wgpu::CallbackTrait for ImageCallback {
 
     fn paint(
         &self,
-        _info: egui::PaintCallbackInfo,
+        info: egui::PaintCallbackInfo,
         render_pass: &mut wgpu::RenderPass<'static>,
         callback_resources: &egui_wgpu::CallbackResources,
     ) {
@@ -289,19 +295,36 @@ impl egui_wgpu::CallbackTrait for ImageCallback {
         };
         render_pass.set_pipeline(&images.pipeline);
         render_pass.set_bind_group(0, &slot.group, &[]);
-        render_pass.draw(0..3, 0..1);
+        let origin = pack_origin(info.viewport.min, info.pixels_per_point);
+        render_pass.draw(0..3, origin..origin + 1);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::place_px;
+    use super::pack_origin;
+
+    /// What the shader decodes: `(packed & 0xffff) - 32768`, `(packed >> 16) - 32768`.
+    fn unpack(packed: u32) -> [i64; 2] {
+        [
+            i64::from(packed & 0xffff) - 32768,
+            i64::from(packed >> 16) - 32768,
+        ]
+    }
 
     #[test]
-    fn the_place_is_the_rect_in_framebuffer_pixels() {
-        let rect = egui::Rect::from_min_size(egui::pos2(10.5, 20.0), egui::vec2(100.0, 50.25));
-        assert_eq!(place_px(rect, 1.0), [10.5, 20.0, 100.0, 50.25]);
-        assert_eq!(place_px(rect, 2.0), [21.0, 40.0, 200.0, 100.5]);
+    fn origins_pack_to_whole_framebuffer_pixels_and_back() {
+        assert_eq!(unpack(pack_origin(egui::pos2(10.4, 20.0), 1.0)), [10, 20]);
+        assert_eq!(unpack(pack_origin(egui::pos2(10.5, 20.25), 2.0)), [21, 41]);
+        // Left of and above the screen (a window dragged partly off it).
+        assert_eq!(
+            unpack(pack_origin(egui::pos2(-300.0, -2.0), 1.0)),
+            [-300, -2]
+        );
+        assert_eq!(
+            unpack(pack_origin(egui::pos2(4000.0, 2500.0), 4.0)),
+            [16000, 10000]
+        );
     }
 
     /// The shader must compile on every backend; checked without a GPU.

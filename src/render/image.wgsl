@@ -5,33 +5,46 @@
 //! clamps the viewport of an image that sticks out of the window.
 
 struct Place {
-    origin: vec2<f32>,
     size: vec2<f32>,
+    _pad: vec2<f32>,
 };
 
 @group(0) @binding(0) var<uniform> place: Place;
 @group(0) @binding(1) var image_texture: texture_2d<f32>;
 
+struct ImageOut {
+    @builtin(position) position: vec4<f32>,
+    // Top-left pixel of the image (image.rs `pack_origin`: x and y + 32768 in 16 bits each).
+    @location(0) @interpolate(flat) origin: u32,
+};
+
 // (-1,-1), (3,-1), (-1,3) for vertices 0, 1, 2: one triangle covering the whole viewport.
 @vertex
-fn vs_image(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
+fn vs_image(
+    @builtin(vertex_index) index: u32,
+    @builtin(instance_index) origin: u32,
+) -> ImageOut {
     let x = f32(i32(index & 1u) * 4 - 1);
     let y = f32(i32(index >> 1u) * 4 - 1);
-    return vec4<f32>(x, y, 0.0, 1.0);
+    var out: ImageOut;
+    out.position = vec4<f32>(x, y, 0.0, 1.0);
+    out.origin = origin;
+    return out;
 }
 
-// The texel under framebuffer position `frag`: the image stretched over `place`, as a
-// texture sampled with nearest filtering at the pixel's centre.
-fn texel_at(frag: vec2<f32>) -> vec4<f32> {
+// The texel under framebuffer position `frag`: the image stretched from `origin` over
+// `place.size` pixels, as a texture sampled with nearest filtering at the pixel's centre.
+fn texel_at(frag: vec2<f32>, packed: u32) -> vec4<f32> {
+    let origin = vec2<f32>(f32(i32(packed & 0xffffu) - 32768), f32(i32(packed >> 16u) - 32768));
     let dims = vec2<i32>(textureDimensions(image_texture));
-    let along = (frag - place.origin) / max(place.size, vec2<f32>(1e-6));
+    let along = (frag - origin) / max(place.size, vec2<f32>(1e-6));
     let texel = clamp(vec2<i32>(floor(along * vec2<f32>(dims))), vec2<i32>(0), dims - 1);
     return textureLoad(image_texture, texel, 0);
 }
 
 @fragment
-fn fs_image(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
-    return texel_at(frag.xy);
+fn fs_image(v: ImageOut) -> @location(0) vec4<f32> {
+    return texel_at(v.position.xy, v.origin);
 }
 
 fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
@@ -42,7 +55,7 @@ fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
 
 // For sRGB framebuffers, which encode on write (egui decodes its gamma colours the same way).
 @fragment
-fn fs_image_linear(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
-    let c = texel_at(frag.xy);
+fn fs_image_linear(v: ImageOut) -> @location(0) vec4<f32> {
+    let c = texel_at(v.position.xy, v.origin);
     return vec4<f32>(srgb_to_linear(c.rgb), c.a);
 }

@@ -335,9 +335,7 @@ impl OrbitDiagramView {
         }
         let own_pipeline = crate::render::own_images_available();
         let shown = plot.show(ui, |plot| {
-            let Some(extent) = self.extent else {
-                return None;
-            };
+            let extent = self.extent?;
             let b = plot.plot_bounds();
             let view = [b.min()[0], b.max()[0], b.min()[1], b.max()[1]];
             // While the plot fits itself to the data, draw all of it (the last frame's
