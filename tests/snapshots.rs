@@ -38,17 +38,22 @@ fn lorenz_dmd_fitted(side_by_side: bool) -> Harness<'static, ChaosApp> {
     let mut h = still_window("lorenz-dmd.json", move |app| {
         app.views.side_by_side.open = side_by_side;
     });
+    step_until_idle(&mut h, "the fits");
+    h
+}
+
+/// Steps the window until its jobs (`what`) have finished, at most two minutes.
+fn step_until_idle(h: &mut Harness<'static, ChaosApp>, what: &str) {
     let start = Instant::now();
     h.step();
     while h.state().busy() {
         assert!(
             start.elapsed() < Duration::from_secs(120),
-            "fit did not finish"
+            "{what} did not finish"
         );
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
-    h
 }
 
 #[test]
@@ -219,16 +224,7 @@ fn the_side_by_side_views_export_at_twice_the_pixels() {
 #[test]
 fn the_orbit_diagram_window_exports_at_twice_the_pixels_with_its_image() {
     let mut h = still_window("logistic-orbit-diagram.json", |_| {});
-    let start = Instant::now();
-    h.step();
-    while h.state().busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the orbit diagram did not finish"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    step_until_idle(&mut h, "the orbit diagram");
     h.run_steps(5);
     let ctx = h.ctx.clone();
     // The diagram's points: its blue (90, 190, 255) over the dark window, blended.

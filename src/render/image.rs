@@ -11,9 +11,9 @@
 //! uploads only when its generation changes.
 //!
 //! Each image has a key ([`new_image_key`]) naming its GPU texture in the renderer's
-//! resources; a renderer keeps one texture and one placement per key, so a key is drawn
-//! at most once a frame (a second draw moves the first), and every key should belong
-//! to a view that lives as long as the window (keys are never freed).
+//! resources; a renderer keeps one texture and one on-screen size per key, so a key is
+//! drawn at most once a frame (a second draw's size replaces the first's), and every key
+//! should belong to a view that lives as long as the window (keys are never freed).
 
 use std::collections::HashMap;
 use std::sync::Arc;
