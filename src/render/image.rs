@@ -23,6 +23,9 @@ use eframe::egui_wgpu::{self, wgpu};
 
 use super::attractor_view::installed;
 
+/// The image shader (`image.wgsl`, after the shared helpers).
+const IMAGE_SHADER: &str = concat!(include_str!("common.wgsl"), include_str!("image.wgsl"));
+
 /// The next key [`new_image_key`] hands out.
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
@@ -107,7 +110,7 @@ impl Images {
         let device = &rs.device;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("chaoslab image shader"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("image.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(IMAGE_SHADER.into()),
         });
         let visible = wgpu::ShaderStages::FRAGMENT;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -330,7 +333,7 @@ mod tests {
     /// The shader must compile on every backend; checked without a GPU.
     #[test]
     fn the_image_shader_validates() {
-        let source = include_str!("image.wgsl");
+        let source = super::IMAGE_SHADER;
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
         let info = naga::valid::Validator::new(

@@ -18,16 +18,13 @@ struct ImageOut {
     @location(0) @interpolate(flat) origin: u32,
 };
 
-// (-1,-1), (3,-1), (-1,3) for vertices 0, 1, 2: one triangle covering the whole viewport.
 @vertex
 fn vs_image(
     @builtin(vertex_index) index: u32,
     @builtin(instance_index) origin: u32,
 ) -> ImageOut {
-    let x = f32(i32(index & 1u) * 4 - 1);
-    let y = f32(i32(index >> 1u) * 4 - 1);
     var out: ImageOut;
-    out.position = vec4<f32>(x, y, 0.0, 1.0);
+    out.position = viewport_triangle(index);
     out.origin = origin;
     return out;
 }
@@ -45,12 +42,6 @@ fn texel_at(frag: vec2<f32>, packed: u32) -> vec4<f32> {
 @fragment
 fn fs_image(v: ImageOut) -> @location(0) vec4<f32> {
     return texel_at(v.position.xy, v.origin);
-}
-
-fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
-    let lo = c / 12.92;
-    let hi = pow((c + 0.055) / 1.055, vec3<f32>(2.4));
-    return select(hi, lo, c <= vec3<f32>(0.04045));
 }
 
 // For sRGB framebuffers, which encode on write (egui decodes its gamma colours the same way).

@@ -5,6 +5,9 @@ use eframe::egui_wgpu::{self, wgpu};
 
 use super::gpu::{BACKGROUND, DEPTH_FORMAT, DRAW_PARAMS_SIZE, VERTEX_SIZE};
 
+/// The scene, blit and backdrop shader (`shader.wgsl`, after the shared helpers).
+const SCENE_SHADER: &str = concat!(include_str!("common.wgsl"), include_str!("shader.wgsl"));
+
 /// Everything view-independent the renderer needs on the GPU.
 pub(super) struct Pipelines {
     /// Line strips that write depth (solid curves and axes).
@@ -88,7 +91,7 @@ impl Pipelines {
         let samples = sample_count(rs);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("chaoslab attractor shader"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("shader.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(SCENE_SHADER.into()),
         });
         let scene_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("chaoslab scene layout"),
@@ -271,13 +274,14 @@ impl Pipelines {
 #[cfg(test)]
 mod tests {
     use super::super::gpu::DRAW_PARAMS_SIZE;
+    use super::SCENE_SHADER;
 
     /// The shader must compile on every backend, and its per-draw struct must match
     /// the bytes `gpu.rs` writes; checked without a GPU.
     #[test]
     fn the_shader_validates_and_its_draw_parameters_match_the_rust_layout() {
-        let module = naga::front::wgsl::parse_str(include_str!("shader.wgsl"))
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(include_str!("shader.wgsl"))));
+        let module = naga::front::wgsl::parse_str(SCENE_SHADER)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(SCENE_SHADER)));
         let info = naga::valid::Validator::new(
             naga::valid::ValidationFlags::all(),
             naga::valid::Capabilities::empty(),

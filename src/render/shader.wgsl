@@ -135,25 +135,12 @@ fn fs_scene(v: SceneOut) -> @location(0) vec4<f32> {
     return v.color;
 }
 
-fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
-    let lo = c / 12.92;
-    let hi = pow((c + 0.055) / 1.055, vec3<f32>(2.4));
-    return select(hi, lo, c <= vec3<f32>(0.04045));
-}
-
 @fragment
 fn fs_scene_linear(v: SceneOut) -> @location(0) vec4<f32> {
     return vec4<f32>(srgb_to_linear(v.color.rgb), v.color.a);
 }
 
 @group(0) @binding(1) var blit_texture: texture_2d<f32>;
-
-// (-1,-1), (3,-1), (-1,3) for vertices 0, 1, 2: one triangle covering the whole viewport.
-fn viewport_triangle(index: u32) -> vec4<f32> {
-    let x = f32(i32(index & 1u) * 4 - 1);
-    let y = f32(i32(index >> 1u) * 4 - 1);
-    return vec4<f32>(x, y, 0.0, 1.0);
-}
 
 @vertex
 fn vs_blit(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
