@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use eframe::egui_wgpu::{self, wgpu};
 
 use super::attractor_view::installed;
+use super::pipelines::{ViewportEntry, viewport_pipeline};
 
 /// The image shader (`image.wgsl`, after the shared helpers).
 const IMAGE_SHADER: &str = concat!(include_str!("common.wgsl"), include_str!("image.wgsl"));
@@ -148,31 +149,19 @@ impl Images {
         } else {
             "fs_image"
         };
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("chaoslab image"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_image"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some(fs),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: rs.target_format,
-                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let entry = ViewportEntry {
+            module: &module,
+            vs: "vs_image",
+            fs,
+        };
+        let pipeline = viewport_pipeline(
+            device,
+            "chaoslab image",
+            &pipeline_layout,
+            entry,
+            rs.target_format,
+            Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+        );
         Self {
             pipeline,
             layout,

@@ -83,6 +83,51 @@ const UNIFORM_BINDING: wgpu::BindingType = wgpu::BindingType::Buffer {
     min_binding_size: None,
 };
 
+/// A shader module and the vertex and fragment entry points of a viewport pipeline.
+pub(super) struct ViewportEntry<'a> {
+    pub module: &'a wgpu::ShaderModule,
+    pub vs: &'a str,
+    pub fs: &'a str,
+}
+
+/// A pipeline that draws one viewport-covering triangle (no vertex buffers, no depth,
+/// one sample) into `format` with `blend`; without blending it draws opaquely, so a
+/// software rasteriser can drop what it covers.
+pub(super) fn viewport_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    layout: &wgpu::PipelineLayout,
+    entry: ViewportEntry<'_>,
+    format: wgpu::TextureFormat,
+    blend: Option<wgpu::BlendState>,
+) -> wgpu::RenderPipeline {
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(label),
+        layout: Some(layout),
+        vertex: wgpu::VertexState {
+            module: entry.module,
+            entry_point: Some(entry.vs),
+            compilation_options: Default::default(),
+            buffers: &[],
+        },
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: None,
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: entry.module,
+            entry_point: Some(entry.fs),
+            compilation_options: Default::default(),
+            targets: &[Some(wgpu::ColorTargetState {
+                format,
+                blend,
+                write_mask: wgpu::ColorWrites::ALL,
+            })],
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
 impl Pipelines {
     /// Compiles the shaders and builds the three pipelines for `rs.target_format`.
     pub(super) fn new(rs: &egui_wgpu::RenderState) -> Self {
@@ -194,34 +239,15 @@ impl Pipelines {
         let fade_dots = scene_pipeline("chaoslab dots (fading)", false, points);
         // Pipelines that draw one viewport-covering triangle opaquely (no blending, no
         // depth, one sample), so a software rasteriser can drop what they cover.
-        let viewport_pipeline = |label, layout: &wgpu::PipelineLayout, vs, fs| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some(vs),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some(fs),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: None,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
+        let opaque_viewport = |label, layout: &wgpu::PipelineLayout, vs, fs| {
+            let entry = ViewportEntry {
+                module: &module,
+                vs,
+                fs,
+            };
+            viewport_pipeline(device, label, layout, entry, format, None)
         };
-        let blit = viewport_pipeline("chaoslab blit", &blit_pl, "vs_blit", "fs_blit");
+        let blit = opaque_viewport("chaoslab blit", &blit_pl, "vs_blit", "fs_blit");
         let backdrop_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("chaoslab backdrop pipeline layout"),
             bind_group_layouts: &[],
@@ -232,7 +258,7 @@ impl Pipelines {
         } else {
             "fs_backdrop"
         };
-        let backdrop = viewport_pipeline(
+        let backdrop = opaque_viewport(
             "chaoslab backdrop",
             &backdrop_pl,
             "vs_backdrop",
