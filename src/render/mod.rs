@@ -10,6 +10,10 @@
 //!
 //! Call [`install`] once with the app's wgpu render state; without it (or
 //! without the wgpu backend) views show a short text note instead.
+//!
+//! Besides the 3-D view, two cheap 2-D primitives for a software rasteriser: opaque
+//! backgrounds ([`paint_backdrop`]) and translucent images ([`image_shape`], the orbit
+//! diagram's density), both drawn by our own pipelines instead of egui's.
 
 mod attractor_view;
 mod backdrop;
