@@ -1,7 +1,7 @@
 //! The window: panels over the numerical core.
 //!
 //! Left: the system panel ([`system_panel`]). Centre: the 3-D attractor
-//! ([`crate::render`]). Right: the model bench ([`bench`], [`cards`]). Bottom: the eigenvalue
+//! ([`crate::render`]). Right: the model bench ([`mod@bench`], [`cards`]). Bottom: the eigenvalue
 //! plane ([`spectrum_plot`]), forecast divergence and the truth-vs-forecast series
 //! ([`divergence_plot`]). Fits run as background [`crate::jobs::Job`]s; panels only
 //! send actions, which [`ChaosApp`] carries out.
