@@ -13,6 +13,18 @@ use super::{ChaosApp, QUIET_REPAINT, frame_times, png_export, render_bench};
 use crate::app::preset::Preset;
 use crate::cli::GuiArgs;
 
+/// The window chaoslab opens (and `--bench-render` times): 1400 × 900 points, drawn by
+/// wgpu, titled `title`.
+pub(super) fn window_options(title: &str) -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1400.0, 900.0])
+            .with_title(title),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    }
+}
+
 /// `--screenshot`: wait for jobs and a filled attractor, capture, save, close.
 pub(super) struct Screenshot {
     path: PathBuf,
@@ -125,13 +137,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
         rx: None,
         result: result.clone(),
     });
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1400.0, 900.0])
-            .with_title("chaoslab"),
-        renderer: eframe::Renderer::Wgpu,
-        ..Default::default()
-    };
+    let options = window_options("chaoslab");
     let mut shot = shot;
     let frame_times: Arc<Mutex<Option<frame_times::FrameTimes>>> = Arc::new(Mutex::new(None));
     let mut recorder = args

@@ -136,13 +136,7 @@ pub fn run(points: usize, json: bool) -> anyhow::Result<()> {
     let trail = Arc::new(source[..points].to_vec());
     let out: Arc<Mutex<Option<RenderBench>>> = Arc::new(Mutex::new(None));
     let app_out = out.clone();
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1400.0, 900.0])
-            .with_title("chaoslab render benchmark"),
-        renderer: eframe::Renderer::Wgpu,
-        ..Default::default()
-    };
+    let options = super::launch::window_options("chaoslab render benchmark");
     eframe::run_native(
         "chaoslab-bench-render",
         options,

@@ -322,15 +322,7 @@ mod tests {
     /// The shader must compile on every backend; checked without a GPU.
     #[test]
     fn the_image_shader_validates() {
-        let source = super::IMAGE_SHADER;
-        let module = naga::front::wgsl::parse_str(source)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
-        let info = naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module);
-        assert!(info.is_ok(), "{info:?}");
+        let module = super::super::pipelines::validated_module(super::IMAGE_SHADER);
         for entry in ["vs_image", "fs_image", "fs_image_linear"] {
             assert!(module.entry_points.iter().any(|e| e.name == entry));
         }

@@ -297,23 +297,31 @@ impl Pipelines {
     }
 }
 
+/// Parses and validates WGSL `source` as every backend would (without a GPU), panicking
+/// with the compiler's message if it does not.
+#[cfg(test)]
+pub(super) fn validated_module(source: &str) -> naga::Module {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module);
+    assert!(info.is_ok(), "{info:?}");
+    module
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::gpu::DRAW_PARAMS_SIZE;
-    use super::SCENE_SHADER;
+    use super::{SCENE_SHADER, validated_module};
 
     /// The shader must compile on every backend, and its per-draw struct must match
     /// the bytes `gpu.rs` writes; checked without a GPU.
     #[test]
     fn the_shader_validates_and_its_draw_parameters_match_the_rust_layout() {
-        let module = naga::front::wgsl::parse_str(SCENE_SHADER)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(SCENE_SHADER)));
-        let info = naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module);
-        assert!(info.is_ok(), "{info:?}");
+        let module = validated_module(SCENE_SHADER);
         let draw = module
             .types
             .iter()
